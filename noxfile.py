@@ -1,0 +1,30 @@
+"""Sessions: `nox` runs lint and tests; docs, examples and bench are opt-in."""
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.default_venv_backend = "virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+
+CONSTRAINTS = ("-c", "constraints.txt")
+
+
+def install(session, extras):
+    """Install sknn with the given extras, torch pinned by constraints.txt."""
+    session.install(*CONSTRAINTS, "torch==2.13.0")
+    session.install(*CONSTRAINTS, "-e", f".[{extras}]")
+
+
+@nox.session
+def lint(session):
+    """Check style and the torch-seam import rule with ruff."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def tests(session):
+    """Run the test suite (sklearn common checks, parity, behaviour, doctests)."""
+    install(session, "test")
+    session.run("pytest", "-n", "2", *session.posargs)

@@ -1,0 +1,7 @@
+"""sknn: scikit-learn's MLP estimators on PyTorch, trained through skorch."""
+
+from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
+
+__version__ = "0.1.0"
+
+__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]

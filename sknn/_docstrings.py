@@ -1,0 +1,289 @@
+"""numpydoc text shared by the classifier and the regressor, written once."""
+
+SHARED_PARAMETERS = """\
+hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element represents the number of neurons in the ith hidden layer.
+
+    activation : {{'identity', 'logistic', 'tanh', 'relu'}}, default='relu'
+        Activation function for the hidden layers: 'identity' (f(x) = x),
+        'logistic' (f(x) = 1 / (1 + exp(-x))), 'tanh' or 'relu' (f(x) = max(0, x)).
+
+    solver : {{'lbfgs', 'sgd', 'adam'}}, default='adam'
+        The solver for weight optimization: 'lbfgs' is ``torch.optim.LBFGS`` over the
+        whole training set (with a strong-Wolfe line search), 'sgd' is
+        ``torch.optim.SGD`` and 'adam' is ``torch.optim.Adam`` (fused kernels where
+        torch has them). For small datasets 'lbfgs' can converge faster and better.
+
+    alpha : float, default=0.0001
+        Strength of the L2 regularization term. The L2 regularization term is divided
+        by the sample size (the batch's summed sample weight) when added to the loss.
+
+    batch_size : int, default='auto'
+        Size of minibatches for stochastic optimizers. If the solver is 'lbfgs', the
+        network does not use minibatches. When set to "auto",
+        ``batch_size=min(200, n_samples)``.
+
+    learning_rate : {{'constant', 'invscaling', 'adaptive'}}, default='constant'
+        Learning rate schedule for weight updates, used when ``solver='sgd'``:
+        'constant' keeps ``learning_rate_init``; 'invscaling' sets it to
+        ``learning_rate_init / pow(t, power_t)`` after each epoch, with ``t`` the
+        number of samples seen; 'adaptive' divides it by 5 each time
+        ``n_iter_no_change`` consecutive epochs fail to improve the training loss (or
+        the validation score with early stopping) by ``tol``.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate. Only used when solver='sgd' or 'adam'.
+
+    power_t : float, default=0.5
+        The exponent for the inverse scaling learning rate. Only used when
+        solver='sgd'.
+
+    max_iter : int, default=200
+        Maximum number of iterations: epochs for the stochastic solvers ('sgd',
+        'adam'), optimizer iterations for 'lbfgs'.
+
+    shuffle : bool, default=True
+        Whether to shuffle samples in each iteration. Only used when solver='sgd' or
+        'adam'.
+
+    random_state : int, RandomState instance, default=None
+        Determines the weight and bias initialization, the train-validation split if
+        early stopping is used, the batch order and the dropout masks. Pass an int for
+        reproducible results across multiple function calls: on CPU, the same
+        ``random_state`` gives the same fit. The global torch and numpy random states
+        of the caller are not used by training.
+
+    tol : float, default=1e-4
+        Tolerance for the optimization. When the loss or score is not improving by at
+        least ``tol`` for ``n_iter_no_change`` consecutive iterations, unless
+        ``learning_rate`` is 'adaptive', convergence is considered to be reached and
+        training stops.
+
+    verbose : bool, default=False
+        Whether to print progress messages to stdout.
+
+    warm_start : bool, default=False
+        When set to True, reuse the solution of the previous call to fit as
+        initialization (with a new optimizer), otherwise, just erase the previous
+        solution.
+
+    momentum : float, default=0.9
+        Momentum for gradient descent update. Should be between 0 and 1. Only used
+        when solver='sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether to use Nesterov's momentum. Only used when solver='sgd' and
+        momentum > 0.
+
+    early_stopping : bool, default=False
+        Whether to use early stopping to terminate training when the validation score
+        is not improving. If True, ``validation_fraction`` of the training data is set
+        aside (stratified for single-output classification, drawn with
+        ``random_state``) and training stops when the validation score does not
+        improve by at least ``tol`` for ``n_iter_no_change`` consecutive epochs; the
+        weights of the best epoch are restored. Only effective when solver='sgd' or
+        'adam'.
+
+    validation_fraction : float, default=0.1
+        The proportion of training data to set aside as validation set for early
+        stopping. Must be between 0 and 1. Only used if early_stopping is True.
+
+    beta_1 : float, default=0.9
+        Exponential decay rate for estimates of first moment vector in adam, should be
+        in [0, 1). Only used when solver='adam'.
+
+    beta_2 : float, default=0.999
+        Exponential decay rate for estimates of second moment vector in adam, should
+        be in [0, 1). Only used when solver='adam'.
+
+    epsilon : float, default=1e-8
+        Value for numerical stability in adam. Only used when solver='adam'.
+
+    n_iter_no_change : int, default=10
+        Maximum number of epochs to not meet ``tol`` improvement. Only effective when
+        solver='sgd' or 'adam'.
+
+    max_fun : int, default=15000
+        Only used when solver='lbfgs'. Maximum number of loss function calls.
+
+    dropout : float or array-like of shape (n_layers - 2,), default=0.0
+        Probability of zeroing each hidden unit during training, either one value for
+        every hidden layer or one value per hidden layer. Prediction runs the network
+        in evaluation mode, without dropout.
+
+        .. versionadded:: 0.1
+
+    l1 : float, default=0.0
+        Strength of the L1 regularization term on the weights, scaled like ``alpha``:
+        ``l1 * sum(|W|)`` is divided by the sample size when added to the loss.
+
+        .. versionadded:: 0.1
+
+    device : str, default='cpu'
+        The torch device to train and predict on: 'cpu', 'cuda', 'cuda:N', 'mps', or
+        'auto' for the first of CUDA, MPS and CPU that is available. A device that is
+        not available raises a ValueError at fit.
+
+        .. versionadded:: 0.1
+"""
+
+SHARED_ATTRIBUTES = """\
+loss_ : float
+        The current loss computed with the loss function.
+
+    best_loss_ : float or None
+        The minimum loss reached by the solver throughout fitting. If
+        ``early_stopping=True``, this attribute is set to None; refer to the
+        ``best_validation_score_`` fitted attribute instead. Only set by the stochastic
+        solvers.
+
+    loss_curve_ : list of shape (`n_iter_`,)
+        The ith element in the list represents the loss at the ith iteration. Only set
+        by the stochastic solvers.
+
+    validation_scores_ : list of shape (`n_iter_`,) or None
+        The score at each iteration on the held-out validation set ({score}). Only
+        available if ``early_stopping=True``, otherwise None.
+
+    best_validation_score_ : float or None
+        The best validation score ({score}). Only available if
+        ``early_stopping=True``, otherwise None.
+
+    t_ : int
+        The number of training samples seen by the solver during fitting.
+
+    coefs_ : list of shape (n_layers - 1,)
+        The ith element is the float32 weight matrix of layer i, of shape
+        ``(fan_in, fan_out)``.
+
+    intercepts_ : list of shape (n_layers - 1,)
+        The ith element is the float32 bias vector of layer i + 1.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature
+        names that are all strings.
+
+    n_iter_ : int
+        The number of iterations the solver has run.
+
+    n_layers_ : int
+        Number of layers.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        Name of the output activation function.
+
+    history_ : list of dict
+        One dict per epoch of the last call to fit or partial_fit, with the keys
+        'epoch', 'train_loss', 'dur' (seconds), 'lr' for the stochastic solvers and
+        'valid_score' with early stopping.
+
+        .. versionadded:: 0.1
+"""
+
+CLASSIFIER_DOC = """Multi-layer Perceptron classifier on PyTorch.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`: the same
+    parameters, fitted attributes, warnings and errors, trained by a PyTorch network
+    through skorch. It optimizes the log-loss (softmax cross-entropy for multiclass,
+    logistic for binary and multi-label targets) using LBFGS or stochastic gradient
+    descent, and adds dropout, L1 regularization and a choice of device.
+
+    Parameters
+    ----------
+    {parameters}
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels for each output.
+
+    {attributes}
+    See Also
+    --------
+    MLPRegressor : Multi-layer Perceptron regressor.
+    sklearn.neural_network.MLPClassifier : scikit-learn's NumPy implementation.
+
+    Notes
+    -----
+    The network computes in float32. Weights are initialized as scikit-learn does
+    (Glorot uniform, drawn from ``random_state``), so the same seed starts both
+    libraries from the same weights.
+
+    Examples
+    --------
+    >>> from sknn import MLPClassifier
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.model_selection import train_test_split
+    >>> X, y = make_classification(n_samples=100, random_state=1)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y,
+    ...                                                     random_state=1)
+    >>> clf = MLPClassifier(random_state=1, max_iter=300).fit(X_train, y_train)
+    >>> clf.predict_proba(X_test[:1]).shape
+    (1, 2)
+    >>> clf.predict(X_test[:5, :]).shape
+    (5,)
+    >>> clf.score(X_test, y_test) > 0.8
+    True
+    """
+
+REGRESSOR_DOC = """Multi-layer Perceptron regressor on PyTorch.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`: the same
+    parameters, fitted attributes, warnings and errors, trained by a PyTorch network
+    through skorch. It optimizes the squared error (or the Poisson deviance) using
+    LBFGS or stochastic gradient descent, and adds dropout, L1 regularization and a
+    choice of device.
+
+    Parameters
+    ----------
+    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+        The loss function to use when training the weights. With 'poisson' the output
+        activation is exp and the targets must be non-negative.
+
+    {parameters}
+    Attributes
+    ----------
+    {attributes}
+    See Also
+    --------
+    MLPClassifier : Multi-layer Perceptron classifier.
+    sklearn.neural_network.MLPRegressor : scikit-learn's NumPy implementation.
+
+    Notes
+    -----
+    The network computes in float32. Weights are initialized as scikit-learn does
+    (Glorot uniform, drawn from ``random_state``).
+
+    Examples
+    --------
+    >>> from sknn import MLPRegressor
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.model_selection import train_test_split
+    >>> X, y = make_regression(n_samples=200, random_state=1)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=1)
+    >>> regr = MLPRegressor(random_state=1, max_iter=2000, tol=0.1)
+    >>> regr = regr.fit(X_train, y_train)
+    >>> regr.predict(X_test[:2]).shape
+    (2,)
+    >>> regr.score(X_test, y_test) > 0.9
+    True
+    """
+
+
+def classifier_doc():
+    return CLASSIFIER_DOC.format(
+        parameters=SHARED_PARAMETERS.format(),
+        attributes=SHARED_ATTRIBUTES.format(score="accuracy"),
+    )
+
+
+def regressor_doc():
+    return REGRESSOR_DOC.format(
+        parameters=SHARED_PARAMETERS.format(),
+        attributes=SHARED_ATTRIBUTES.format(score="R²"),
+    )

@@ -1,0 +1,745 @@
+"""sknn.MLPClassifier and sknn.MLPRegressor: scikit-learn's MLP contract on PyTorch.
+
+This module speaks numpy only: it validates parameters and data, encodes labels,
+splits off the early-stopping hold-out, initializes the weights and sets the fitted
+attributes. Training and inference go through the torch seam, ``sknn._torch``.
+"""
+
+import copy
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from sknn import _torch
+from sknn._docstrings import classifier_doc, regressor_doc
+from sknn._sklearn_compat import (
+    Interval,
+    Options,
+    StrOptions,
+    _check_optimize_result,
+    _check_partial_fit_first_call,
+    _check_sample_weight,
+    _fit_context,
+)
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+
+class _BaseMLP(BaseEstimator):
+    """Shared fit logic of MLPClassifier and MLPRegressor; not for direct use."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "device": [str],
+    }
+
+    # ------------------------------------------------------------------ fitting
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        """Fit, or on any error leave the estimator exactly as it was."""
+        before = self.__dict__.copy()
+        try:
+            return self._fit_unguarded(X, y, sample_weight, incremental)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _fit_unguarded(self, X, y, sample_weight, incremental):
+        hidden_layer_sizes = self.hidden_layer_sizes
+        if not hasattr(hidden_layer_sizes, "__iter__"):
+            hidden_layer_sizes = [hidden_layer_sizes]
+        hidden_layer_sizes = list(hidden_layer_sizes)
+        if np.any(np.array(hidden_layer_sizes) <= 0):
+            raise ValueError(
+                "hidden_layer_sizes must be > 0, got %s." % hidden_layer_sizes
+            )
+        dropout = self._dropout_per_layer(len(hidden_layer_sizes))
+        device = _torch.resolve_device(self.device)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        n_samples, n_features = X.shape
+        n_outputs = y.shape[1]
+        layer_units = [n_features, *hidden_layer_sizes, n_outputs]
+        random_state = check_random_state(self.random_state)
+
+        if first_pass:
+            self._initialize(y, layer_units, random_state)
+        elif [c.shape[0] for c in self.coefs_] + [n_outputs] != layer_units:
+            raise ValueError(
+                "The network's layer sizes changed since the previous fit: it has "
+                f"{[c.shape[0] for c in self.coefs_] + [self.n_outputs_]} units, the "
+                f"parameters now ask for {layer_units}. Set warm_start=False to start "
+                "afresh."
+            )
+        state = copy.deepcopy(self._convergence)
+        # partial_fit trains a copy of the net, so a failure leaves the model whole
+        net = copy.deepcopy(self._net) if incremental and not first_pass else None
+
+        X_val = y_val = valid_score = None
+        X_train, y_train, sample_weight_train = X, y, sample_weight
+        if self.early_stopping and self.solver in _STOCHASTIC_SOLVERS:
+            (X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val) = (
+                self._validation_split(X, y, sample_weight, random_state)
+            )
+
+            if is_classifier(self):
+                y_val = self._label_binarizer.inverse_transform(y_val)
+
+            def valid_score(raw):
+                return self._score_raw(raw, y_val, sample_weight_val)
+
+        if self.batch_size == "auto":
+            batch_size = min(200, X_train.shape[0])
+        else:
+            if self.batch_size > X_train.shape[0]:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than "
+                    "sample size. It is going to be clipped"
+                )
+            batch_size = int(np.clip(self.batch_size, 1, X_train.shape[0]))
+
+        config = _torch.TrainingConfig(
+            layer_units=tuple(layer_units),
+            activation=self.activation,
+            dropout=dropout,
+            loss=self._loss_kind(),
+            solver=self.solver,
+            alpha=float(self.alpha),
+            l1=float(self.l1),
+            batch_size=batch_size,
+            learning_rate=self.learning_rate,
+            learning_rate_init=float(self.learning_rate_init),
+            power_t=float(self.power_t),
+            max_iter=int(self.max_iter),
+            shuffle=bool(self.shuffle),
+            tol=float(self.tol),
+            verbose=bool(self.verbose),
+            momentum=float(self.momentum),
+            nesterovs_momentum=bool(self.nesterovs_momentum),
+            early_stopping=bool(X_val is not None),
+            n_iter_no_change=self.n_iter_no_change,
+            beta_1=float(self.beta_1),
+            beta_2=float(self.beta_2),
+            epsilon=float(self.epsilon),
+            max_fun=int(self.max_fun),
+            device=device,
+            seed=int(random_state.randint(np.iinfo(np.int32).max)),
+        )
+        net, result = _torch.train(
+            net,
+            config,
+            coefs=self.coefs_,
+            intercepts=self.intercepts_,
+            state=state,
+            X=X_train,
+            y=y_train,
+            sample_weight=sample_weight_train,
+            X_val=X_val,
+            y_val=y_val,
+            valid_score=valid_score,
+            incremental=incremental,
+        )
+        if not all(np.isfinite(w).all() for w in result.coefs + result.intercepts):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        self._set_fitted(net, result)
+        return self
+
+    def _dropout_per_layer(self, n_hidden):
+        if isinstance(self.dropout, Real):
+            return (float(self.dropout),) * n_hidden
+        dropout = tuple(float(p) for p in np.ravel(self.dropout))
+        if len(dropout) != n_hidden or not all(0 <= p < 1 for p in dropout):
+            raise ValueError(
+                f"dropout must be a float in [0, 1) or one such value per hidden layer "
+                f"({n_hidden} here), got {self.dropout!r}."
+            )
+        return dropout
+
+    def _initialize(self, y, layer_units, random_state):
+        """Set the attributes of a first fit and draw the initial weights as sklearn."""
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._output_activation()
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        self.coefs_, self.intercepts_ = [], []
+        for fan_in, fan_out in zip(layer_units, layer_units[1:]):
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coef = random_state.uniform(-bound, bound, (fan_in, fan_out))
+            intercept = random_state.uniform(-bound, bound, fan_out)
+            self.coefs_.append(coef.astype(np.float32))
+            self.intercepts_.append(intercept.astype(np.float32))
+        self._net = None
+        self._convergence = _torch.ConvergenceState()
+        if self.solver in _STOCHASTIC_SOLVERS and self.early_stopping:
+            self._convergence.validation_scores = []
+            self._convergence.best_validation_score = -np.inf
+            self._convergence.best_loss = None
+
+    def _validation_split(self, X, y, sample_weight, random_state):
+        # don't stratify in multilabel classification
+        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+        if sample_weight is None:
+            X_train, X_val, y_train, y_val = train_test_split(
+                X,
+                y,
+                random_state=random_state,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+            sample_weight_train = sample_weight_val = None
+        else:
+            (X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val) = (
+                train_test_split(
+                    X,
+                    y,
+                    sample_weight,
+                    random_state=random_state,
+                    test_size=self.validation_fraction,
+                    stratify=stratify,
+                )
+            )
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        return X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val
+
+    def _set_fitted(self, net, result):
+        self._net = net
+        self._convergence = result.state
+        self.coefs_ = result.coefs
+        self.intercepts_ = result.intercepts
+        self.loss_ = result.loss
+        self.n_iter_ = result.n_iter
+        self.history_ = result.history
+        if self.solver == "lbfgs":
+            opt_res = scipy.optimize.OptimizeResult(
+                nit=result.n_iter,
+                status=1 if result.max_iter_reached else 0,
+                message=(
+                    "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
+                    if result.n_iter >= self.max_iter
+                    else "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"
+                ),
+            )
+            self.n_iter_ = _check_optimize_result("lbfgs", opt_res, self.max_iter)
+            return
+        state = result.state
+        self.t_ = state.t
+        self.loss_curve_ = list(state.loss_curve)
+        self.best_loss_ = state.best_loss
+        self.validation_scores_ = (
+            None if state.validation_scores is None else list(state.validation_scores)
+        )
+        self.best_validation_score_ = (
+            None if state.validation_scores is None else state.best_validation_score
+        )
+        if result.max_iter_reached:
+            warnings.warn(
+                "Stochastic Optimizer: Maximum iterations (%d) "
+                "reached and the optimization hasn't converged yet." % self.max_iter,
+                ConvergenceWarning,
+            )
+
+    # ------------------------------------------------------------------ prediction
+
+    def _forward(self, X):
+        """Output-layer activations for validated X."""
+        return _torch.predict(self._net, X, self.out_activation_)
+
+    def _score_raw(self, raw, y, sample_weight):
+        """sklearn's validation score from the network's pre-activation outputs."""
+        if not np.isfinite(raw).all():
+            return np.nan
+        return self._score_function(
+            y, self._decode(raw, pre_activation=True), sample_weight=sample_weight
+        )
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic"
+                " optimizers. %s is not stochastic." % self.solver
+            )
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    __doc__ = classifier_doc()
+
+    _parameter_constraints: dict = {**_BaseMLP._parameter_constraints}
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        l1=0.0,
+        device="cpu",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.l1 = l1
+        self.device = device
+
+    @staticmethod
+    def _score_function(y, y_pred, sample_weight=None):
+        return accuracy_score(y, y_pred, sample_weight=sample_weight)
+
+    def _loss_kind(self):
+        if self.out_activation_ == "softmax":
+            return "softmax_log_loss"
+        return "logistic_log_loss"
+
+    def _output_activation(self):
+        return (
+            "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+        )
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
+            binarizer = LabelBinarizer().fit(y)
+            if len(binarizer.classes_) < 2:
+                raise ValueError(
+                    "MLPClassifier needs samples of at least 2 classes in the data, "
+                    f"but the data contains only one class: {binarizer.classes_[0]!r}."
+                )
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {classes}."
+                )
+        y = self._label_binarizer.transform(y).astype(np.float32)
+        return X, y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values: class labels, or a label indicator matrix for
+            multi-label classification.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            Returns a trained MLP model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with a single iteration over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,)
+            The target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        classes : array of shape (n_classes,), default=None
+            Classes across all calls to partial_fit. Can be obtained via
+            `np.unique(y_all)`, where y_all is the target vector of the entire
+            dataset. This argument is required for the first call to partial_fit and
+            can be omitted in the subsequent calls. Note that y doesn't need to
+            contain all labels in `classes`.
+
+        Returns
+        -------
+        self : object
+            Trained MLP model.
+        """
+        before = self.__dict__.copy()
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        try:
+            return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _decode(self, activations, pre_activation=False):
+        """Class labels from output activations (or pre-activations)."""
+        if self.n_outputs_ == 1:
+            activations = activations.ravel()
+        threshold = 0.0 if pre_activation else None
+        return self._label_binarizer.inverse_transform(activations, threshold)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray, shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        return self._decode(self._forward(X))
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            The predicted probability of the sample for each class in the model,
+            where classes are ordered as they are in `self.classes_`.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        y_prob = self._forward(X)
+        if self.n_outputs_ == 1:
+            y_prob = y_prob.ravel()
+            return np.vstack([1 - y_prob, y_prob]).T
+        return y_prob
+
+    def predict_log_proba(self, X):
+        """Return the log of probability estimates.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            The predicted log-probability of the sample for each class in the model,
+            where classes are ordered as they are in `self.classes_`. Equivalent to
+            `log(predict_proba(X))`.
+        """
+        y_prob = self.predict_proba(X)
+        return np.log(y_prob, out=y_prob)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    __doc__ = regressor_doc()
+
+    _parameter_constraints: dict = {
+        **_BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        l1=0.0,
+        device="cpu",
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.l1 = l1
+        self.device = device
+
+    @staticmethod
+    def _score_function(y, y_pred, sample_weight=None):
+        return r2_score(y, y_pred, sample_weight=sample_weight)
+
+    def _loss_kind(self):
+        return self.loss
+
+    def _output_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for Poisson "
+                "regression."
+            )
+        return X, y
+
+    def _decode(self, activations, pre_activation=False):
+        if pre_activation and self.out_activation_ == "exp":
+            activations = np.exp(activations)
+        if activations.shape[1] == 1:
+            return activations.ravel()
+        return activations
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            Returns a trained MLP model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with a single iteration over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : ndarray of shape (n_samples,)
+            The target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            Trained MLP model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        return self._decode(self._forward(X))

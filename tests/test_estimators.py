@@ -1,0 +1,422 @@
+"""Behaviour of sknn's estimators that a user would notice."""
+
+import io
+import pickle
+import re
+import warnings
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_multilabel_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sknn import MLPClassifier, MLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X).astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(n_samples=120, n_features=6, noise=5.0, random_state=0)
+    return X, y / y.std()
+
+
+def _data(estimator_class, iris, regression):
+    return iris if estimator_class is MLPClassifier else regression
+
+
+BOTH = pytest.mark.parametrize("estimator_class", [MLPClassifier, MLPRegressor])
+
+
+def _outputs(est, X):
+    if hasattr(est, "predict_proba"):
+        return est.predict_proba(X)
+    return est.predict(X)
+
+
+@BOTH
+def test_same_random_state_gives_identical_fits(estimator_class, iris, regression):
+    X, y = _data(estimator_class, iris, regression)
+    params = dict(max_iter=20, random_state=3, dropout=0.2, early_stopping=True)
+    first = _outputs(estimator_class(**params).fit(X, y), X)
+    second = _outputs(estimator_class(**params).fit(X, y), X)
+    np.testing.assert_array_equal(first, second)
+    other = _outputs(estimator_class(**{**params, "random_state": 4}).fit(X, y), X)
+    assert not np.array_equal(first, other)
+
+
+def test_fit_and_predict_leave_global_torch_state_alone(iris):
+    torch = pytest.importorskip("torch")
+    X, y = iris
+    torch.manual_seed(123)
+    rng_before = torch.get_rng_state()
+    threads_before = torch.get_num_threads()
+    clf = MLPClassifier(max_iter=5, dropout=0.3, random_state=0).fit(X, y)
+    clf.predict_proba(X)
+    assert torch.equal(torch.get_rng_state(), rng_before)
+    assert torch.get_num_threads() == threads_before
+
+
+def test_global_torch_seed_does_not_change_the_fit(iris):
+    torch = pytest.importorskip("torch")
+    X, y = iris
+    fits = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        clf = MLPClassifier(max_iter=10, dropout=0.3, random_state=0).fit(X, y)
+        fits.append(clf.predict_proba(X))
+    np.testing.assert_array_equal(*fits)
+
+
+def test_dropout_changes_training_but_predict_is_deterministic(iris):
+    X, y = iris
+    plain = MLPClassifier(max_iter=10, random_state=0).fit(X, y)
+    dropped = MLPClassifier(max_iter=10, random_state=0, dropout=0.5).fit(X, y)
+    assert plain.loss_curve_ != dropped.loss_curve_
+    np.testing.assert_array_equal(dropped.predict_proba(X), dropped.predict_proba(X))
+
+
+def test_dropout_per_layer(iris):
+    X, y = iris
+    clf = MLPClassifier((8, 8), max_iter=5, dropout=[0.0, 0.5], random_state=0)
+    assert clf.fit(X, y).score(X, y) > 0
+    bad = MLPClassifier((8, 8), dropout=[0.1, 0.2, 0.3])
+    msg = (
+        "dropout must be a float in [0, 1) or one such value per hidden layer "
+        "(2 here), got [0.1, 0.2, 0.3]."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        bad.fit(X, y)
+
+
+def test_dropout_out_of_range_is_rejected_by_parameter_validation(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="The 'dropout' parameter of MLPClassifier"):
+        MLPClassifier(dropout=1.0).fit(X, y)
+
+
+def test_larger_l1_gives_more_near_zero_weights(iris):
+    X, y = iris
+    near_zero = []
+    for l1 in (0.0, 1.0):
+        clf = MLPClassifier(max_iter=200, l1=l1, random_state=0).fit(X, y)
+        near_zero.append(np.mean(np.abs(clf.coefs_[0]) < 1e-2))
+    assert near_zero[1] > near_zero[0] + 0.2
+
+
+def test_unavailable_device_is_a_clear_error_and_fits_nothing(iris):
+    pytest.importorskip("torch").cuda.is_available() and pytest.skip("has CUDA")
+    X, y = iris
+    clf = MLPClassifier(device="cuda")
+    msg = (
+        "device='cuda' was requested but CUDA is not available on this machine. "
+        "Use device='cpu', or device='auto' to pick the best one."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        clf.fit(X, y)
+    assert not hasattr(clf, "coefs_")
+    with pytest.raises(ValueError, match=re.escape("device='gpu' is not a device")):
+        MLPClassifier(device="gpu").fit(X, y)
+
+
+def test_device_auto_trains(iris):
+    X, y = iris
+    assert MLPClassifier(device="auto", max_iter=5).fit(X, y).score(X, y) > 0.3
+
+
+def test_string_labels_and_predict_proba(iris):
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    clf = MLPClassifier(max_iter=200, random_state=0).fit(X, names)
+    assert list(clf.classes_) == ["setosa", "versicolor", "virginica"]
+    assert set(clf.predict(X)) <= set(names)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-6)
+    assert clf.score(X, names) > 0.9
+
+
+def test_binary_labels(iris):
+    X, y = iris
+    labels = np.where(y == 0, "yes", "no")
+    clf = MLPClassifier(max_iter=100, random_state=0).fit(X, labels)
+    assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 1
+    assert clf.predict_proba(X).shape == (150, 2)
+    assert clf.score(X, labels) > 0.95
+
+
+def test_multilabel_indicator_y():
+    X, Y = make_multilabel_classification(n_samples=200, n_classes=4, random_state=0)
+    clf = MLPClassifier(max_iter=300, random_state=0).fit(X, Y)
+    assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 4
+    assert clf.predict(X).shape == Y.shape
+    assert clf.predict_proba(X).shape == Y.shape
+    assert clf.score(X, Y) > 0.5
+
+
+def test_multi_output_regression():
+    X, Y = make_regression(n_samples=150, n_features=5, n_targets=3, random_state=0)
+    reg = MLPRegressor(max_iter=500, random_state=0).fit(X, Y / Y.std())
+    assert reg.predict(X).shape == (150, 3)
+    assert reg.score(X, Y / Y.std()) > 0.9
+
+
+def test_poisson_regression_predicts_positive():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3))
+    y = rng.poisson(np.exp(0.5 * X[:, 0]))
+    reg = MLPRegressor(loss="poisson", max_iter=300, random_state=0).fit(X, y)
+    assert reg.out_activation_ == "exp"
+    assert (reg.predict(X) > 0).all()
+    assert np.corrcoef(reg.predict(X), np.exp(0.5 * X[:, 0]))[0, 1] > 0.8
+
+
+def test_pandas_input_sets_feature_names(iris):
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
+    clf = MLPClassifier(max_iter=50, random_state=0).fit(frame, pd.Series(y))
+    assert list(clf.feature_names_in_) == ["sl", "sw", "pl", "pw"]
+    np.testing.assert_allclose(clf.predict_proba(frame), clf.predict_proba(X))
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.fit(X, y).predict(frame)
+
+
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix])
+@BOTH
+def test_sparse_input_equals_dense(estimator_class, container, iris, regression):
+    X, y = _data(estimator_class, iris, regression)
+    params = dict(max_iter=20, random_state=0)
+    dense = estimator_class(**params).fit(X, y)
+    sparse = estimator_class(**params).fit(container(X), y)
+    np.testing.assert_allclose(_outputs(sparse, container(X)), _outputs(dense, X))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_numeric_dtypes(dtype, iris):
+    X, y = iris
+    X = (X * 10).astype(dtype)
+    clf = MLPClassifier(max_iter=50, random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.8
+
+
+@BOTH
+def test_sample_weight_equals_repetition(estimator_class, iris, regression):
+    X, y = _data(estimator_class, iris, regression)
+    X, y = X[::4], y[::4]
+    weights = np.random.RandomState(0).randint(0, 3, size=len(y))
+    params = dict(batch_size=1000, max_iter=30, random_state=0, shuffle=False)
+    weighted = estimator_class(**params).fit(X, y, sample_weight=weights)
+    repeated = estimator_class(**params).fit(
+        np.repeat(X, weights, 0), np.repeat(y, weights)
+    )
+    np.testing.assert_allclose(
+        _outputs(weighted, X), _outputs(repeated, X), rtol=1e-4, atol=1e-5
+    )
+
+
+def test_sample_weight_shifts_the_decision(iris):
+    X, y = iris
+    weights = np.where(y == 2, 10.0, 1.0)
+    plain = MLPClassifier(max_iter=30, random_state=0).fit(X, y)
+    heavy = MLPClassifier(max_iter=30, random_state=0).fit(X, y, sample_weight=weights)
+    assert (heavy.predict(X) == 2).sum() > (plain.predict(X) == 2).sum()
+
+
+def test_early_stopping_restores_the_best_weights(iris):
+    X, y = iris
+    clf = MLPClassifier(
+        early_stopping=True, max_iter=300, random_state=0, validation_fraction=0.2
+    ).fit(X, y)
+    assert clf.best_loss_ is None
+    assert len(clf.validation_scores_) == clf.n_iter_ < 300
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    best_epoch = int(np.argmax(clf.validation_scores_))
+    assert best_epoch < clf.n_iter_ - 1
+    # the last epoch's weights were replaced by the best epoch's
+    assert [h["valid_score"] for h in clf.history_] == clf.validation_scores_
+
+
+def test_early_stopping_split_is_stratified_and_seeded(iris):
+    X, y = iris
+    params = dict(early_stopping=True, max_iter=5, random_state=0)
+    a = MLPClassifier(**params).fit(X, y).validation_scores_
+    b = MLPClassifier(**params).fit(X, y).validation_scores_
+    assert a == b
+    too_small = MLPRegressor(early_stopping=True, validation_fraction=0.01)
+    with pytest.raises(ValueError, match="The validation set is too small"):
+        too_small.fit(X[:60], y[:60])
+
+
+def test_partial_fit_with_classes(iris):
+    X, y = iris
+    clf = MLPClassifier(random_state=0)
+    for _ in range(30):
+        for part in np.array_split(np.arange(150), 3):
+            clf.partial_fit(X[part], y[part], classes=[0, 1, 2])
+    assert list(clf.classes_) == [0, 1, 2] and clf.n_iter_ == 1
+    assert clf.t_ == 30 * 150 and len(clf.loss_curve_) == 90
+    assert clf.score(X, y) > 0.85
+    with pytest.raises(ValueError, match=re.escape("`y` has classes not in")):
+        clf.partial_fit(X[:3], [0, 1, 7])
+
+
+def test_partial_fit_requires_classes_first(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        MLPClassifier().partial_fit(X, y)
+
+
+@BOTH
+def test_partial_fit_is_not_offered_by_lbfgs(estimator_class):
+    assert not hasattr(estimator_class(solver="lbfgs"), "partial_fit")
+    assert hasattr(estimator_class(solver="adam"), "partial_fit")
+
+
+def test_partial_fit_refuses_early_stopping(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        MLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
+
+
+@BOTH
+def test_warm_start_continues_from_the_previous_weights(
+    estimator_class, iris, regression
+):
+    X, y = _data(estimator_class, iris, regression)
+    est = estimator_class(max_iter=5, warm_start=True, random_state=0).fit(X, y)
+    first_curve = list(est.loss_curve_)
+    est.fit(X, y)
+    assert est.loss_curve_[:5] == first_curve and len(est.loss_curve_) == 10
+    assert est.loss_curve_[5] < first_curve[0]
+
+
+def test_warm_start_with_new_classes_is_refused(iris):
+    X, y = iris
+    clf = MLPClassifier(max_iter=5, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="warm_start can only be used where `y`"):
+        clf.fit(X[y < 2], y[y < 2])
+
+
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+@pytest.mark.parametrize("learning_rate", ["constant", "invscaling", "adaptive"])
+def test_every_solver_and_schedule_learns(solver, learning_rate, iris):
+    X, y = iris
+    clf = MLPClassifier(
+        solver=solver,
+        learning_rate=learning_rate,
+        learning_rate_init=0.05,
+        max_iter=100,
+        random_state=0,
+    )
+    assert clf.fit(X, y).score(X, y) > 0.85
+    if solver == "lbfgs":
+        assert not hasattr(clf, "loss_curve_") and clf.n_iter_ <= 100
+
+
+def test_invscaling_lowers_the_sgd_learning_rate(iris):
+    X, y = iris
+    clf = MLPClassifier(solver="sgd", learning_rate="invscaling", max_iter=3)
+    lrs = [h["lr"] for h in clf.fit(X, y).history_]
+    assert lrs[0] > lrs[1] > lrs[2]
+    np.testing.assert_allclose(lrs[1], 0.001 / (150 + 1) ** 0.5, rtol=1e-6)
+
+
+def test_adaptive_divides_the_sgd_learning_rate_by_five(iris):
+    X, y = iris
+    clf = MLPClassifier(
+        solver="sgd",
+        learning_rate="adaptive",
+        learning_rate_init=0.5,
+        n_iter_no_change=2,
+        tol=10.0,
+        max_iter=20,
+    ).fit(X, y)
+    lrs = sorted({h["lr"] for h in clf.history_}, reverse=True)
+    np.testing.assert_allclose(lrs[:3], [0.5, 0.1, 0.02])
+
+
+def test_verbose_prints_sklearns_lines(iris, capsys):
+    X, y = iris
+    MLPClassifier(max_iter=2, verbose=True, early_stopping=True).fit(X, y)
+    out = capsys.readouterr().out
+    assert re.search(r"^Iteration 1, loss = \d+\.\d{8}$", out, re.M)
+    assert re.search(r"^Validation score: \d\.\d{6}$", out, re.M)
+
+
+def test_history_has_one_record_per_epoch(iris):
+    X, y = iris
+    clf = MLPClassifier(max_iter=4).fit(X, y)
+    assert [h["epoch"] for h in clf.history_] == [1, 2, 3, 4]
+    assert [h["train_loss"] for h in clf.history_] == clf.loss_curve_
+    assert all(h["dur"] > 0 and h["lr"] == 0.001 for h in clf.history_)
+
+
+@BOTH
+def test_pickle_joblib_and_clone(estimator_class, iris, regression):
+    X, y = _data(estimator_class, iris, regression)
+    unfitted = estimator_class(max_iter=5, dropout=0.1)
+    assert clone(unfitted).get_params() == unfitted.get_params()
+    assert pickle.loads(pickle.dumps(unfitted)).get_params() == unfitted.get_params()
+    fitted = clone(unfitted).fit(X, y)
+    expected = _outputs(fitted, X)
+    np.testing.assert_array_equal(
+        _outputs(pickle.loads(pickle.dumps(fitted)), X), expected
+    )
+    buffer = io.BytesIO()
+    joblib.dump(fitted, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(_outputs(joblib.load(buffer), X), expected)
+    cloned = clone(fitted)
+    assert not hasattr(cloned, "coefs_")
+    assert cloned.get_params() == fitted.get_params()
+
+
+def test_unpickled_model_keeps_training_with_partial_fit(iris):
+    X, y = iris
+    clf = MLPClassifier(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    restored = pickle.loads(pickle.dumps(clf))
+    clf.partial_fit(X, y)
+    restored.partial_fit(X, y)
+    np.testing.assert_allclose(restored.predict_proba(X), clf.predict_proba(X))
+
+
+def test_pipeline_gridsearch_and_cross_validation(iris):
+    X, y = iris
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(max_iter=50, random_state=0))
+    search = GridSearchCV(
+        pipe,
+        {"mlpclassifier__dropout": [0.0, 0.2], "mlpclassifier__alpha": [1e-4]},
+        cv=3,
+    ).fit(X, y)
+    assert search.best_score_ > 0.8
+    scores = cross_val_score(MLPClassifier(max_iter=50, random_state=0), X, y, cv=3)
+    assert scores.mean() > 0.8
+
+
+def test_nan_loss_stops_with_an_error_not_nan_predictions():
+    X = np.array([[1e30], [-1e30], [1e30], [-1e30]])
+    clf = MLPRegressor(max_iter=5, learning_rate_init=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError, match="Solver produced non-finite parameter"):
+            clf.fit(X, [1.0, 2.0, 3.0, 4.0])
+    assert not hasattr(clf, "coefs_")
+
+
+def test_max_iter_reached_warns(iris):
+    X, y = iris
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\) reached"):
+        MLPClassifier(max_iter=3).fit(X, y)

@@ -1,0 +1,126 @@
+"""Unit tests of the torch seam: losses and gradients against sklearn's backprop."""
+
+import re
+
+import numpy as np
+import pytest
+import torch
+from sklearn.neural_network import MLPClassifier as SklearnClassifier
+from sklearn.neural_network import MLPRegressor as SklearnRegressor
+
+from sknn import MLPClassifier, _torch
+
+LOSSES = {
+    # seam loss kind: (sklearn estimator, out_activation_, sklearn loss, n_outputs)
+    "softmax_log_loss": (SklearnClassifier, "softmax", "log_loss", 3),
+    "logistic_log_loss": (SklearnClassifier, "logistic", "log_loss", 2),
+    "squared_error": (SklearnRegressor, "identity", "squared_error", 3),
+    "poisson": (SklearnRegressor, "exp", "poisson", 2),
+}
+
+
+def _config(kind, layer_units, alpha, l1=0.0):
+    return _torch.TrainingConfig(
+        layer_units=layer_units,
+        activation="tanh",
+        dropout=(0.0,) * (len(layer_units) - 2),
+        loss=kind,
+        solver="adam",
+        alpha=alpha,
+        l1=l1,
+        batch_size=10,
+        learning_rate="constant",
+        learning_rate_init=1e-3,
+        power_t=0.5,
+        max_iter=1,
+        shuffle=False,
+        tol=1e-4,
+        verbose=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        n_iter_no_change=10,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        max_fun=100,
+        device="cpu",
+        seed=0,
+    )
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("kind", sorted(LOSSES))
+def test_loss_and_gradient_equal_sklearns_backprop(kind, weighted):
+    sklearn_class, out_activation, loss, n_outputs = LOSSES[kind]
+    rng = np.random.RandomState(0)
+    layer_units = (4, 5, n_outputs)
+    X = rng.normal(size=(10, 4))
+    if kind == "softmax_log_loss":
+        y = np.eye(3)[rng.randint(0, 3, 10)]
+    elif kind == "logistic_log_loss":
+        y = rng.randint(0, 2, (10, 2)).astype(float)
+    elif kind == "poisson":
+        y = rng.poisson(2.0, (10, 2)).astype(float)
+    else:
+        y = rng.normal(size=(10, 3))
+    sw = rng.uniform(0.5, 2.0, 10) if weighted else None
+    coefs = [rng.normal(scale=0.5, size=s) for s in [(4, 5), (5, n_outputs)]]
+    intercepts = [rng.normal(scale=0.5, size=s) for s in [5, n_outputs]]
+
+    reference = sklearn_class(activation="tanh", alpha=0.3)
+    if sklearn_class is SklearnRegressor:
+        reference.loss = loss
+    reference.coefs_ = [c.copy() for c in coefs]
+    reference.intercepts_ = [b.copy() for b in intercepts]
+    reference.n_layers_, reference.out_activation_ = 3, out_activation
+    expected_loss, coef_grads, intercept_grads = reference._backprop(
+        X, y, sw, [X, None, None], [None, None], [None, None], [None, None]
+    )
+
+    net = _torch._build_net(_config(kind, layer_units, alpha=0.3), coefs, intercepts)
+    as_tensor = lambda a: None if a is None else torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
+    objective, reported = net.batch_loss(as_tensor(X), as_tensor(y), as_tensor(sw))
+    objective.backward()
+    np.testing.assert_allclose(reported.item(), expected_loss, rtol=1e-5)
+    for linear, coef_grad, intercept_grad in zip(
+        net.module_.linears(), coef_grads, intercept_grads
+    ):
+        np.testing.assert_allclose(linear.weight.grad.numpy().T, coef_grad, atol=1e-5)
+        np.testing.assert_allclose(linear.bias.grad.numpy(), intercept_grad, atol=1e-5)
+
+
+def test_l1_penalty_is_scaled_like_alpha():
+    coefs = [np.ones((2, 3)), np.ones((3, 1))]
+    intercepts = [np.zeros(3), np.zeros(1)]
+    net = _torch._build_net(
+        _config("squared_error", (2, 3, 1), 0.0, l1=0.5), coefs, [*intercepts]
+    )
+    X, y = torch.zeros(4, 2), torch.zeros(4, 1)
+    _, reported = net.batch_loss(X, y, None)
+    assert reported.item() == pytest.approx(0.5 * 9 / 4)
+
+
+def test_module_layers_follow_the_config():
+    module = _torch.MLPModule((4, 8, 6, 2), "relu", (0.5, 0.0))
+    kinds = [type(m).__name__ for m in module.layers]
+    assert kinds == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Linear"]
+
+
+def test_resolve_device():
+    assert _torch.resolve_device("cpu") == "cpu"
+    assert _torch.resolve_device("auto") in {"cpu", "cuda", "mps"}
+    with pytest.raises(ValueError, match=re.escape("device='tpu:x' is not a device")):
+        _torch.resolve_device("tpu:x")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_fit_matches_cpu_fit():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    params = dict(max_iter=30, random_state=0, shuffle=False)
+    cpu = MLPClassifier(**params).fit(X, y)
+    gpu = MLPClassifier(device="cuda", **params).fit(X, y)
+    assert gpu._net.device.startswith("cuda")
+    np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=1e-3)
