@@ -18,7 +18,7 @@ def install(session, extras):
 @nox.session
 def lint(session):
     """Check style and the torch-seam import rule with ruff."""
-    session.install("ruff>=0.6")
+    session.install("ruff==0.17.5")  # pinned: a new ruff release brings new findings
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 

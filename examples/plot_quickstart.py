@@ -36,6 +36,5 @@ for name, estimator in [
 model = make_pipeline(
     StandardScaler(), MLPClassifier(dropout=0.2, l1=1e-4, device="auto", random_state=0)
 ).fit(X_train, y_train)
-print(
-    f"{'with dropout':>12} MLPClassifier test accuracy: {model.score(X_test, y_test):.3f}"
-)
+accuracy = model.score(X_test, y_test)
+print(f"{'with dropout':>12} MLPClassifier test accuracy: {accuracy:.3f}")
