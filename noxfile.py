@@ -27,4 +27,6 @@ def lint(session):
 def tests(session):
     """Run the test suite (sklearn common checks, parity, behaviour, doctests)."""
     install(session, "test")
-    session.run("pytest", "-n", "2", *session.posargs)
+    # two xdist workers on two cores: one OpenMP thread each, or torch's spinning
+    # thread pools make the suite ~5x slower (see the performance issue)
+    session.run("pytest", "-n", "2", *session.posargs, env={"OMP_NUM_THREADS": "1"})

@@ -221,15 +221,16 @@ class _TrainingData:
 
 
 def _as_tensor(X, device):
-    if sp.issparse(X):
-        return X.tocsr()
-    return torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)
+    return X.tocsr() if sp.issparse(X) else _dense_tensor(X, device)
 
 
 def _dense_tensor(X, device):
     if sp.issparse(X):
         X = X.toarray()
-    return torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)
+    with warnings.catch_warnings():
+        # read-only arrays (joblib memmaps) are safe: sknn never writes into X
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writ")
+        return torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)
 
 
 # --------------------------------------------------------------------------- callbacks
