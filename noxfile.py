@@ -30,3 +30,11 @@ def tests(session):
     # two xdist workers on two cores: one OpenMP thread each, or torch's spinning
     # thread pools make the suite ~5x slower (see the performance issue)
     session.run("pytest", "-n", "2", *session.posargs, env={"OMP_NUM_THREADS": "1"})
+
+
+@nox.session
+def bench(session):
+    """Time sknn against hand-written PyTorch, skorch and sklearn (opt-in, slow)."""
+    install(session, "test")
+    session.run("python", "tests/benchmarks/bench_training.py", *session.posargs)
+    session.run("python", "tests/benchmarks/bench_usage.py")

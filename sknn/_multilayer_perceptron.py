@@ -34,6 +34,7 @@ from sknn._sklearn_compat import (
 )
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class _BaseMLP(BaseEstimator):
@@ -303,6 +304,26 @@ class _BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------------ prediction
 
+    def _validate_predict_input(self, X):
+        """``validate_data(reset=False)``, skipped where it would return X as it is.
+
+        A 2-D float ndarray with the fitted number of columns, a finite sum and no
+        fitted feature names passes sklearn's checks unchanged; anything else goes
+        through ``validate_data`` and gets sklearn's conversions, warnings and errors.
+        On one row, sklearn's checks cost more than the network's forward pass.
+        """
+        if (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in _FLOAT_DTYPES
+            and X.shape[0] > 0
+            and X.shape[1] == self.n_features_in_
+            and not hasattr(self, "feature_names_in_")
+            and np.isfinite(X.sum())
+        ):
+            return X
+        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+
     def _forward(self, X):
         """Output-layer activations for validated X."""
         return _torch.predict(self._net, X, self.out_activation_)
@@ -529,7 +550,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             The predicted classes.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        X = self._validate_predict_input(X)
         return self._decode(self._forward(X))
 
     def predict_proba(self, X):
@@ -547,7 +568,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             where classes are ordered as they are in `self.classes_`.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        X = self._validate_predict_input(X)
         y_prob = self._forward(X)
         if self.n_outputs_ == 1:
             y_prob = y_prob.ravel()
@@ -741,5 +762,5 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             The predicted values.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        X = self._validate_predict_input(X)
         return self._decode(self._forward(X))

@@ -6,6 +6,7 @@ of plain numbers and numpy arrays, and an opaque skorch net to keep for later ca
 (``partial_fit``, ``warm_start``, prediction).
 """
 
+import contextlib
 import dataclasses
 import time
 import warnings
@@ -84,6 +85,36 @@ class TrainingResult:
     max_iter_reached: bool
 
 
+# --------------------------------------------------------------------------- threads
+
+# torch's OpenMP threads pay off only for large work on a small machine. Measured on
+# the 2-core CI machine (tests/benchmarks/bench_training.py): a second thread slows
+# training batches under ~1M multiply-adds (hot pool), and waking a sleeping pool costs
+# milliseconds, so a one-off forward pass stays single-threaded up to ~32M.
+TRAIN_SINGLE_THREAD_MACS = 2**20
+PREDICT_SINGLE_THREAD_MACS = 2**25
+
+
+def macs_per_row(layer_units):
+    """Multiply-adds of one row's forward pass through the network."""
+    return sum(a * b for a, b in zip(layer_units, layer_units[1:]))
+
+
+@contextlib.contextmanager
+def torch_threads(macs, single_thread_below):
+    """Run torch single-threaded for work under ``single_thread_below`` multiply-adds,
+    and leave the caller's thread count as it was."""
+    caller = torch.get_num_threads()
+    wanted = 1 if macs < single_thread_below else caller
+    if wanted != caller:
+        torch.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        if wanted != caller:
+            torch.set_num_threads(caller)
+
+
 # --------------------------------------------------------------------------- devices
 
 
@@ -133,11 +164,10 @@ def resolve_device(device):
 # --------------------------------------------------------------------------- module
 
 
-class MLPModule(nn.Module):
+class MLPModule(nn.Sequential):
     """A multilayer perceptron returning the output layer's pre-activation."""
 
     def __init__(self, layer_units, activation, dropout):
-        super().__init__()
         layers = []
         n_hidden = len(layer_units) - 2
         for i, (fan_in, fan_out) in enumerate(zip(layer_units, layer_units[1:])):
@@ -146,21 +176,27 @@ class MLPModule(nn.Module):
                 layers.append(HIDDEN_ACTIVATIONS[activation]())
                 if dropout[i] > 0:
                     layers.append(nn.Dropout(dropout[i]))
-        self.layers = nn.Sequential(*layers)
+        super().__init__(*layers)
 
     def linears(self):
-        return [m for m in self.layers if isinstance(m, nn.Linear)]
+        return [m for m in self if isinstance(m, nn.Linear)]
 
     def forward(self, X):
-        return self.layers(X)
+        # each layer's forward directly: sknn registers no hooks on the layers, and
+        # skipping Module.__call__ saves ~4% of a small batch's step
+        for layer in self._modules.values():
+            X = layer.forward(X)
+        return X
 
 
 class SklearnLoss(nn.Module):
-    """Per-sample data term of sklearn's MLP losses, on pre-activation outputs.
+    """The data term of sklearn's MLP losses, on pre-activation outputs ``z``.
 
-    Each gives the gradient ``activation(z) - y`` sklearn back-propagates; the
-    squared error is summed over outputs for training (as sklearn's gradient is) and
-    divided by the number of outputs for the reported loss (as sklearn's loss is).
+    Each gives the gradient ``activation(z) - y`` sklearn back-propagates. Targets
+    are class indices for "softmax_log_loss", float arrays otherwise. The squared error
+    is summed over outputs for training (as sklearn's gradient is) and divided by the
+    number of outputs for the reported loss (as sklearn's loss is); the Poisson
+    deviance's constant ``xlogy(y, y) - y`` only enters the reported loss.
     """
 
     def __init__(self, kind):
@@ -168,13 +204,34 @@ class SklearnLoss(nn.Module):
         self.kind = kind
 
     def forward(self, z, y):
+        """Per-sample loss, constant terms included."""
         if self.kind == "softmax_log_loss":
-            return -(y * F.log_softmax(z, dim=1)).sum(dim=1)
+            return F.cross_entropy(z, y, reduction="none")
         if self.kind == "logistic_log_loss":
             return F.binary_cross_entropy_with_logits(z, y, reduction="none").sum(dim=1)
         if self.kind == "poisson":
             return (torch.xlogy(y, y) - y * z - y + torch.exp(z)).sum(dim=1)
         return 0.5 * ((z - y) ** 2).sum(dim=1)
+
+    def mean(self, z, y):
+        """The loss averaged over the batch with fused reductions, without constants."""
+        if self.kind == "softmax_log_loss":
+            return F.cross_entropy(z, y)
+        if self.kind == "logistic_log_loss":
+            summed = F.binary_cross_entropy_with_logits(z, y, reduction="sum")
+        elif self.kind == "poisson":
+            summed = F.poisson_nll_loss(
+                z, y, log_input=True, full=False, reduction="sum"
+            )
+        else:
+            summed = 0.5 * F.mse_loss(z, y, reduction="sum")
+        return summed / len(z)
+
+    def constant(self, y):
+        """What :meth:`mean` leaves out of the loss of targets ``y``, summed."""
+        if self.kind == "poisson":
+            return float((torch.xlogy(y, y) - y).sum())
+        return 0.0
 
     def report_scale(self, n_outputs):
         return 1.0 / n_outputs if self.kind == "squared_error" else 1.0
@@ -191,17 +248,27 @@ OUTPUT_ACTIVATIONS = {
 # --------------------------------------------------------------------------- data
 
 
-class _TrainingData:
-    """Training (and validation) arrays, resident on the device as float32 tensors.
+# rows gathered at once by the epoch loop: memory beyond X is one such chunk
+CHUNK_ROWS = 8192
 
-    Dense X is converted once; sparse X stays a scipy matrix on the host and each batch
-    is densified on its own, so a wide sparse matrix never becomes dense whole.
+
+class _TrainingData:
+    """Training (and validation) arrays, resident on the device.
+
+    Dense X becomes one float32 tensor (shared with the caller's array when that is
+    already C-contiguous float32 on the CPU); sparse X stays a scipy matrix on the
+    host and each batch is densified on its own, so a wide sparse matrix never becomes
+    dense whole. Targets are class indices for the softmax loss, float32 otherwise.
     """
 
-    def __init__(self, X, y, sample_weight, X_val, y_val, device):
+    def __init__(self, X, y, sample_weight, X_val, y_val, device, loss):
         self.device = device
         self.X = _as_tensor(X, device)
-        self.y = torch.as_tensor(np.asarray(y, dtype=np.float32), device=device)
+        y = np.asarray(y)
+        if loss == "softmax_log_loss":
+            self.y = torch.as_tensor(y.argmax(axis=1), device=device)
+        else:
+            self.y = torch.as_tensor(y.astype(np.float32, copy=False), device=device)
         self.sample_weight = (
             None
             if sample_weight is None
@@ -210,6 +277,24 @@ class _TrainingData:
         self.X_val = None if X_val is None else _as_tensor(X_val, device)
         self.y_val = y_val
         self.n_samples = X.shape[0]
+        self.n_outputs = y.shape[1]
+
+    def batches(self, order, batch_size):
+        """Yield ``(X_batch, y_batch)`` over the samples taken in ``order``.
+
+        Rows are gathered a chunk of batches at a time (about CHUNK_ROWS rows) and
+        the batches sliced from the chunk, so a small batch costs no gather of its own.
+        """
+        n = self.n_samples
+        chunk = batch_size * max(1, CHUNK_ROWS // batch_size)
+        for chunk_start in range(0, n, chunk):
+            index = slice(chunk_start, min(chunk_start + chunk, n))
+            if order is not None:
+                index = order[index]
+            X, y = self.rows(index), self.y[index]
+            for offset in range(0, len(y), batch_size):
+                stop = offset + batch_size
+                yield X[offset:stop], y[offset:stop]
 
     def rows(self, index):
         """X rows at ``index`` (a slice or an index tensor) as a dense tensor."""
@@ -227,10 +312,13 @@ def _as_tensor(X, device):
 def _dense_tensor(X, device):
     if sp.issparse(X):
         X = X.toarray()
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    if X.flags.writeable:
+        return torch.as_tensor(X, device=device)
     with warnings.catch_warnings():
         # read-only arrays (joblib memmaps) are safe: sknn never writes into X
         warnings.filterwarnings("ignore", message="The given NumPy array is not writ")
-        return torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)
+        return torch.as_tensor(X, device=device)
 
 
 # --------------------------------------------------------------------------- callbacks
@@ -336,27 +424,36 @@ class SknnNet(NeuralNet):
     Each epoch draws one permutation from the fit's own generator and takes batches as
     index slices of the resident tensors: no Dataset, no DataLoader, no collate. The
     loss is accumulated on the device and read once per epoch.
+
+    Without sample weights, sklearn's L2 gradient ``alpha * W / batch_size`` enters
+    through the fused optimizer's ``weight_decay`` on the weights' parameter group
+    (the same update, no extra kernels), and the loss is one fused reduction per
+    batch; the reported L2 term of the epoch is then averaged from the weights at its
+    start and end. With sample weights, or for lbfgs, the penalty goes through
+    autograd and every batch's reported loss is exact.
     """
 
     def __init__(self, *args, sknn_config=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.sknn_config = sknn_config
 
-    def penalty(self, denominator):
+    def _weights(self):
+        return [linear.weight for linear in self.module_.linears()]
+
+    def penalty(self, denominator, alpha=None):
         """sklearn's L2 term (plus sknn's L1 term) over the weights, not the biases."""
         config = self.sknn_config
-        if config.alpha == 0 and config.l1 == 0:
-            return 0.0
+        alpha = config.alpha if alpha is None else alpha
         total = 0.0
-        for linear in self.module_.linears():
-            if config.alpha:
-                total = total + 0.5 * config.alpha * linear.weight.pow(2).sum()
+        for weight in self._weights():
+            if alpha:
+                total = total + 0.5 * alpha * weight.pow(2).sum()
             if config.l1:
-                total = total + config.l1 * linear.weight.abs().sum()
+                total = total + config.l1 * weight.abs().sum()
         return total / denominator
 
     def batch_loss(self, X, y, sample_weight):
-        """Training objective of one batch, and the loss sklearn would report for it."""
+        """Exact objective of one batch, and the loss sklearn reports for it."""
         per_sample = self.criterion_(self.module_(X), y)
         if sample_weight is None:
             denominator = X.shape[0]
@@ -365,51 +462,91 @@ class SknnNet(NeuralNet):
             denominator = sample_weight.sum()
             data = (per_sample * sample_weight).sum() / denominator
         penalty = self.penalty(denominator)
-        scale = self.criterion_.report_scale(y.shape[1])
+        scale = self.criterion_.report_scale(self.module_.linears()[-1].out_features)
         return data + penalty, data * scale + penalty
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         data = X
-        config = self.sknn_config
-        if config.solver == "lbfgs":
+        if self.sknn_config.solver == "lbfgs":
             self._fit_lbfgs(data)
             return self
-        epochs = self.max_epochs if epochs is None else epochs
-        generator = torch.Generator(device="cpu").manual_seed(config.seed)
-        n = data.n_samples
-        batch_size = self.batch_size
-        starts = range(0, n, batch_size)
+        generator = torch.Generator(device="cpu").manual_seed(self.sknn_config.seed)
         convergence = dict(self.callbacks_)["convergence"]
-        for _ in range(epochs):
+        for _ in range(self.max_epochs if epochs is None else epochs):
             self.notify("on_epoch_begin", dataset_train=data, dataset_valid=None)
             tic = time.perf_counter()
-            self.module_.train()
-            order = (
-                torch.randperm(n, generator=generator).to(data.device)
-                if config.shuffle
-                else None
-            )
-            total = torch.zeros((), device=data.device)
-            for start in starts:
-                index = slice(start, start + batch_size)
-                if order is not None:
-                    index = order[index]
-                sw = None if data.sample_weight is None else data.sample_weight[index]
-                objective, reported = self.batch_loss(
-                    data.rows(index), data.y[index], sw
-                )
-                self.optimizer_.zero_grad(set_to_none=True)
-                objective.backward()
-                self.optimizer_.step()
-                total += reported.detach() * min(batch_size, n - start)
-            self.module_.eval()
-            self.history.record("train_loss", total.item() / n)
+            if data.sample_weight is None:
+                loss = self._train_epoch_fast(data, generator)
+            else:
+                loss = self._train_epoch_exact(data, generator)
+            self.history.record("train_loss", loss)
             self.history.record("lr", self.optimizer_.param_groups[0]["lr"])
-            self.history.record("dur", time.perf_counter() - tic)
             self.notify("on_epoch_end", dataset_train=data, dataset_valid=None)
+            self.history.record("dur", time.perf_counter() - tic)
             if convergence.stopped_:
                 break
         return self
+
+    def _epoch_order(self, data, generator):
+        if not self.sknn_config.shuffle:
+            return None
+        return torch.randperm(data.n_samples, generator=generator).to(data.device)
+
+    def _train_epoch_fast(self, data, generator):
+        config = self.sknn_config
+        module, optimizer, criterion = self.module_, self.optimizer_, self.criterion_
+        weight_group = optimizer.param_groups[0]
+        n, batch_size, l1 = data.n_samples, self.batch_size, config.l1
+        order = self._epoch_order(data, generator)
+        penalty_start = self._penalty_value()
+        parameters = list(module.parameters())
+        total = torch.zeros((), device=data.device)
+        module.train()
+        for Xb, yb in data.batches(order, batch_size):
+            size = len(yb)
+            loss = criterion.mean(module(Xb), yb)
+            objective = loss + self.penalty(size, alpha=0.0) if l1 else loss
+            weight_group["weight_decay"] = config.alpha / size
+            for parameter in parameters:  # Optimizer.zero_grad, without its profiler
+                parameter.grad = None
+            objective.backward()
+            optimizer.step()
+            total.add_(loss.detach(), alpha=size)
+        module.eval()
+        data_term = (
+            total.item() + criterion.constant(data.y)
+        ) * criterion.report_scale(data.n_outputs)
+        n_batches = -(-n // batch_size)
+        penalty_term = n_batches * (penalty_start + self._penalty_value()) / 2
+        return (data_term + penalty_term) / n
+
+    def _penalty_value(self):
+        """``0.5 * alpha * ||W||^2 + l1 * |W|`` summed over the layers, as a float."""
+        config = self.sknn_config
+        if not (config.alpha or config.l1):
+            return 0.0
+        with torch.no_grad():
+            return float(self.penalty(1.0))
+
+    def _train_epoch_exact(self, data, generator):
+        module, optimizer = self.module_, self.optimizer_
+        optimizer.param_groups[0]["weight_decay"] = 0.0  # the penalty is in the loss
+        n, batch_size = data.n_samples, self.batch_size
+        order = self._epoch_order(data, generator)
+        total = torch.zeros((), device=data.device)
+        module.train()
+        for start in range(0, n, batch_size):
+            stop = min(start + batch_size, n)
+            index = slice(start, stop) if order is None else order[start:stop]
+            objective, reported = self.batch_loss(
+                data.rows(index), data.y[index], data.sample_weight[index]
+            )
+            optimizer.zero_grad(set_to_none=True)
+            objective.backward()
+            optimizer.step()
+            total += reported.detach() * (stop - start)
+        module.eval()
+        return total.item() / n
 
     def _fit_lbfgs(self, data):
         X = data.rows(slice(None))
@@ -442,6 +579,11 @@ class SknnNet(NeuralNet):
             return torch.cat(parts).cpu().numpy()
 
 
+# the optimizer's first parameter group holds the weights (not the biases): its
+# weight_decay carries sklearn's L2 gradient in the fast epoch loop
+WEIGHTS_FIRST = [("*.weight", {"weight_decay": 0.0})]
+
+
 def _optimizer_kwargs(config, device):
     fused = torch.device(device).type in ("cpu", "cuda")
     if config.solver == "adam":
@@ -449,6 +591,7 @@ def _optimizer_kwargs(config, device):
             "optimizer__betas": (config.beta_1, config.beta_2),
             "optimizer__eps": config.epsilon,
             "optimizer__fused": fused,
+            "optimizer__param_groups": WEIGHTS_FIRST,
         }
     if config.solver == "sgd":
         return torch.optim.SGD, {
@@ -457,6 +600,7 @@ def _optimizer_kwargs(config, device):
                 config.nesterovs_momentum and config.momentum > 0
             ),
             "optimizer__fused": fused,
+            "optimizer__param_groups": WEIGHTS_FIRST,
         }
     return torch.optim.LBFGS, {
         "optimizer__max_iter": config.max_iter,
@@ -518,9 +662,14 @@ def train(
     one epoch). Module initialization, dropout masks and shuffling draw from RNGs
     seeded by ``config.seed``; the caller's global torch RNG is left as it was.
     """
-    data = _TrainingData(X, y, sample_weight, X_val, y_val, config.device)
+    data = _TrainingData(X, y, sample_weight, X_val, y_val, config.device, config.loss)
     devices = [torch.device(config.device)] if config.device.startswith("cuda") else []
-    with torch.random.fork_rng(devices=devices):
+    rows_per_step = X.shape[0] if config.solver == "lbfgs" else config.batch_size
+    macs = rows_per_step * macs_per_row(config.layer_units)
+    with (
+        torch.random.fork_rng(devices=devices),
+        torch_threads(macs, TRAIN_SINGLE_THREAD_MACS),
+    ):
         torch.manual_seed(config.seed)
         if net is None:
             net = _build_net(config, coefs, intercepts)
@@ -576,7 +725,9 @@ def _weights(net):
 
 def predict(net, X, out_activation):
     """Output-layer activations of the fitted network for X, as float64 numpy."""
-    with torch.inference_mode():
+    layer_units = net.module__layer_units
+    macs = X.shape[0] * macs_per_row(layer_units)
+    with torch.inference_mode(), torch_threads(macs, PREDICT_SINGLE_THREAD_MACS):
         if sp.issparse(X):
             z = torch.as_tensor(net.forward_numpy(X))
         else:

@@ -147,6 +147,31 @@ def test_predict_errors_match_sklearn(ours, theirs):
     assert _error(mine, "predict", X[:, :2]) == _error(sklearns, "predict", X[:, :2])
 
 
+BAD_PREDICTS = {
+    "NaN": np.where(X_SMALL > 0.9, np.nan, X_SMALL),
+    "inf": np.where(X_SMALL > 0.9, -np.inf, X_SMALL),
+    "1-D": X_SMALL[0],
+    "no rows": X_SMALL[:0],
+    "3-D": X_SMALL.reshape(20, 3, 1),
+    "strings": np.array([["a", "b", "c"]] * 2),
+    "too few columns": X_SMALL[:, :2],
+    "float32 too many columns": np.hstack([X_SMALL, X_SMALL]).astype(np.float32),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PREDICTS))
+@pytest.mark.parametrize("ours, theirs", PAIRS)
+def test_bad_predict_input_gets_sklearns_error(ours, theirs, case):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mine, sklearns = ours(max_iter=2).fit(X_SMALL, Y_CLASSES), theirs(max_iter=2)
+        sklearns.fit(X_SMALL, Y_CLASSES)
+    X = BAD_PREDICTS[case]
+    for method in ("predict", "predict_proba"):
+        if hasattr(sklearns, method):
+            assert _error(mine, method, X) == _error(sklearns, method, X)
+
+
 @pytest.mark.parametrize("ours, theirs", PAIRS)
 def test_failed_refit_keeps_the_previous_model(ours, theirs):
     with warnings.catch_warnings():

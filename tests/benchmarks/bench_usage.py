@@ -1,0 +1,182 @@
+"""sknn in use: inference, a Pipeline beside numpy, parallel search, memory.
+
+Run with ``nox -s bench`` (or ``python tests/benchmarks/bench_usage.py``). Never
+collected by the test suite; timings never gate CI. Every figure is a median over
+interleaved repetitions, printed as a ratio to its reference.
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+import torch
+from sklearn.datasets import load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPClassifier as SklearnMLP
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import sknn
+
+
+def _median_time(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        tic = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - tic)
+    return statistics.median(times)
+
+
+def inference(rounds):
+    """predict_proba of 1 and 1000 rows vs the bare module's forward pass."""
+    X, y = make_classification(
+        n_samples=5000, n_features=50, n_informative=20, n_classes=3, random_state=0
+    )
+    X = X.astype(np.float32)
+    params = dict(hidden_layer_sizes=(256, 256), max_iter=2, random_state=0)
+    ours = sknn.MLPClassifier(**params).fit(X, y)
+    theirs = SklearnMLP(**params).fit(X, y)
+    module = ours._net.module_
+
+    def bare(rows):
+        with torch.inference_mode():
+            return torch.softmax(module(torch.from_numpy(rows)), dim=1).numpy()
+
+    def bare_one_thread(rows):
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return bare(rows)
+        finally:
+            torch.set_num_threads(threads)
+
+    print("\npredict_proba, 2 hidden layers of 256, median time per call")
+    print(
+        "| rows | bare forward | bare, 1 thread | sknn | sklearn | sknn / bare | "
+        "sknn / bare 1-thread | sknn / sklearn |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for n_rows, repeat in [(1, 300), (1000, 60)]:
+        rows = X[:n_rows]
+        results = {"bare": [], "bare1": [], "sknn": [], "sklearn": []}
+        for _ in range(rounds):
+            calls = {
+                "bare": bare,
+                "bare1": bare_one_thread,
+                "sknn": ours.predict_proba,
+                "sklearn": theirs.predict_proba,  # last: its BLAS threads spin after
+            }
+            for name, call in calls.items():
+                results[name].append(_median_time(lambda c=call, r=rows: c(r), repeat))
+            time.sleep(0.2)
+        med = {k: statistics.median(v) for k, v in results.items()}
+        print(
+            f"| {n_rows} | {med['bare'] * 1e6:.0f} us | {med['bare1'] * 1e6:.0f} us | "
+            f"{med['sknn'] * 1e6:.0f} us | {med['sklearn'] * 1e6:.0f} us | "
+            f"{med['sknn'] / med['bare']:.2f} | {med['sknn'] / med['bare1']:.2f} | "
+            f"{med['sknn'] / med['sklearn']:.2f} |"
+        )
+
+
+def pipeline(rounds):
+    """Pipeline(StandardScaler(), MLPClassifier()) vs the same network on scaled X."""
+    X, y = make_classification(
+        n_samples=20000, n_features=50, n_informative=20, n_classes=3, random_state=0
+    )
+    X_scaled = StandardScaler().fit_transform(X)
+    params = dict(max_iter=5, random_state=0)
+    fit_ratio, predict_ratio = [], []
+    for _ in range(rounds):
+        pipe = make_pipeline(StandardScaler(), sknn.MLPClassifier(**params))
+        alone = sknn.MLPClassifier(**params)
+        t_pipe = _median_time(lambda p=pipe: p.fit(X, y), 1)
+        t_alone = _median_time(lambda a=alone: a.fit(X_scaled, y), 1)
+        fit_ratio.append(t_pipe / t_alone)
+        p_pipe = _median_time(lambda p=pipe: p.predict(X[:1000]), 30)
+        p_alone = _median_time(lambda a=alone: a.predict(X_scaled[:1000]), 30)
+        predict_ratio.append(p_pipe / p_alone)
+    print(
+        "\nPipeline(StandardScaler(), MLPClassifier()) / MLPClassifier() alone, "
+        f"20000 x 50: fit {statistics.median(fit_ratio):.2f}, "
+        f"predict 1000 rows {statistics.median(predict_ratio):.2f}"
+    )
+
+
+def grid_search(rounds):
+    """GridSearchCV wall time, n_jobs=2 vs n_jobs=1, 12 candidates x 3 folds."""
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    grid = {
+        "alpha": [1e-4, 1e-3, 1e-2],
+        "hidden_layer_sizes": [(32,), (64,), (128,), (64, 64)],
+    }
+    base = sknn.MLPClassifier(max_iter=30, random_state=0)
+    ratios, walls = [], []
+    for _ in range(rounds):
+        t1 = _median_time(lambda: GridSearchCV(base, grid, cv=3, n_jobs=1).fit(X, y), 1)
+        t2 = _median_time(lambda: GridSearchCV(base, grid, cv=3, n_jobs=2).fit(X, y), 1)
+        ratios.append(t2 / t1)
+        walls.append((t1, t2))
+    t1, t2 = walls[len(walls) // 2]
+    print(
+        "\nGridSearchCV over sknn, digits, 12 candidates x 3 folds: n_jobs=2 / "
+        f"n_jobs=1 = {statistics.median(ratios):.2f} ({t2:.1f} s vs {t1:.1f} s)"
+    )
+
+
+MEMORY_SCRIPT = """
+import numpy as np, warnings, sknn
+warnings.simplefilter("ignore")
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+X = np.random.RandomState(0).normal(size=(400_000, 50))  # float64, 160 MB
+y = (X[:, 0] > 0).astype(int)
+sknn.MLPClassifier(max_iter=1).fit(X[:500], y[:500])  # load torch's kernels first
+open("/proc/self/clear_refs", "w").write("5")  # reset the peak RSS
+before = status("VmRSS")
+sknn.MLPClassifier(max_iter=2, batch_size=256).fit(X, y)
+print(before, status("VmHWM"), X.nbytes)
+"""
+
+
+def memory():
+    """Peak memory of a fit beyond the caller's float64 X, in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    before, peak, x_bytes = map(int, out)
+    float32_copy = x_bytes // 2
+    print(
+        f"\nfit on 400000 x 50 float64 X ({x_bytes / 2**20:.0f} MiB): peak RSS "
+        f"{(peak - before) / 2**20:.0f} MiB above the process before fit; one float32 "
+        f"copy of X is {float32_copy / 2**20:.0f} MiB"
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--only", nargs="+", default=["inference", "pipeline", "grid_search", "memory"]
+    )
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    print(f"torch threads: {torch.get_num_threads()}")
+    for name in args.only:
+        fn = globals()[name]
+        fn() if name == "memory" else fn(args.rounds)
+
+
+if __name__ == "__main__":
+    main()
