@@ -8,6 +8,7 @@ of plain numbers and numpy arrays, and an opaque skorch net to keep for later ca
 
 import contextlib
 import dataclasses
+import functools
 import time
 import warnings
 from collections.abc import Callable
@@ -95,6 +96,7 @@ TRAIN_SINGLE_THREAD_MACS = 2**20
 PREDICT_SINGLE_THREAD_MACS = 2**25
 
 
+@functools.cache
 def macs_per_row(layer_units):
     """Multiply-adds of one row's forward pass through the network."""
     return sum(a * b for a, b in zip(layer_units, layer_units[1:]))
@@ -314,7 +316,8 @@ def _dense_tensor(X, device):
         X = X.toarray()
     X = np.ascontiguousarray(X, dtype=np.float32)
     if X.flags.writeable:
-        return torch.as_tensor(X, device=device)
+        tensor = torch.from_numpy(X)
+        return tensor if device == "cpu" else tensor.to(device)
     with warnings.catch_warnings():
         # read-only arrays (joblib memmaps) are safe: sknn never writes into X
         warnings.filterwarnings("ignore", message="The given NumPy array is not writ")
@@ -724,12 +727,25 @@ def _weights(net):
 
 
 def predict(net, X, out_activation):
-    """Output-layer activations of the fitted network for X, as float64 numpy."""
-    layer_units = net.module__layer_units
-    macs = X.shape[0] * macs_per_row(layer_units)
-    with torch.inference_mode(), torch_threads(macs, PREDICT_SINGLE_THREAD_MACS):
-        if sp.issparse(X):
-            z = torch.as_tensor(net.forward_numpy(X))
-        else:
-            z = net.module_(_dense_tensor(X, net.device))
-        return OUTPUT_ACTIVATIONS[out_activation](z).cpu().numpy().astype(np.float64)
+    """Output-layer activations of the fitted network for X, as numpy.
+
+    The dtype follows X as in sklearn (float32 for float32 X, float64 otherwise).
+    """
+    caller_threads = torch.get_num_threads()
+    single = X.shape[0] * macs_per_row(net.module__layer_units) < (
+        PREDICT_SINGLE_THREAD_MACS
+    )
+    if single and caller_threads != 1:
+        torch.set_num_threads(1)
+    try:
+        with torch.inference_mode():
+            if type(X) is np.ndarray:
+                z = net.module_(_dense_tensor(X, net.device))
+            else:
+                z = torch.as_tensor(net.forward_numpy(X))
+            out = OUTPUT_ACTIVATIONS[out_activation](z)
+            out = out.numpy() if net.device == "cpu" else out.cpu().numpy()
+    finally:
+        if single and caller_threads != 1:
+            torch.set_num_threads(caller_threads)
+    return out if X.dtype == np.float32 else out.astype(np.float64)

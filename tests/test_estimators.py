@@ -421,3 +421,17 @@ def test_max_iter_reached_warns(iris):
     X, y = iris
     with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\) reached"):
         MLPClassifier(max_iter=3).fit(X, y)
+
+
+@BOTH
+def test_predict_accepts_memmaps_and_follows_the_input_float_dtype(
+    estimator_class, iris, regression, tmp_path
+):
+    X, y = _data(estimator_class, iris, regression)
+    est = estimator_class(max_iter=5, random_state=0).fit(X, y)
+    path = tmp_path / "X.npy"
+    np.save(path, np.asarray(X, dtype=np.float64))
+    mapped = np.load(path, mmap_mode="r")
+    np.testing.assert_allclose(_outputs(est, mapped), _outputs(est, np.asarray(mapped)))
+    assert _outputs(est, np.asarray(X, np.float32)).dtype == np.float32
+    assert _outputs(est, np.asarray(X, np.float64)).dtype == np.float64
