@@ -27,8 +27,8 @@ def lint(session):
 def tests(session):
     """Run the test suite (sklearn common checks, parity, behaviour, doctests)."""
     install(session, "test")
-    # two xdist workers on two cores: one OpenMP thread each, or torch's spinning
-    # thread pools make the suite ~5x slower (see the performance issue)
+    # two xdist workers on two cores get one OpenMP thread each, as joblib's process
+    # workers do: two spinning two-thread pools on two cores run ~8x slower
     session.run("pytest", "-n", "2", *session.posargs, env={"OMP_NUM_THREADS": "1"})
 
 

@@ -32,6 +32,9 @@ GRID_H = (64, 256, 512)
 GRID_BATCH = (32, 256, 2048)
 
 
+DEVICE = "cpu"  # --device: the hand-written loop, sknn and skorch run there
+
+
 def make_data(n_samples=N_SAMPLES):
     X, y = make_classification(
         n_samples=n_samples,
@@ -50,15 +53,16 @@ def hand_written(X, y, h, batch_size, epochs):
         nn.Linear(X.shape[1], h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
         nn.Linear(h, N_CLASSES),
     )  # fmt: skip
+    model = model.to(DEVICE)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    Xt, yt = torch.from_numpy(X).to(DEVICE), torch.from_numpy(y).to(DEVICE)
     n = len(Xt)
     durations = []
     for _ in range(epochs):
         tic = time.perf_counter()
-        perm = torch.randperm(n)
+        perm = torch.randperm(n, device=DEVICE)
         Xp, yp = Xt[perm], yt[perm]
-        total = torch.zeros(())
+        total = torch.zeros((), device=DEVICE)
         for start in range(0, n, batch_size):
             xb, yb = Xp[start : start + batch_size], yp[start : start + batch_size]
             optimizer.zero_grad(set_to_none=True)
@@ -88,7 +92,7 @@ def sknn_fit(X, y, h, batch_size, epochs):
     """sknn.MLPClassifier.fit: median epoch time from ``history_`` (each epoch's
     ``dur`` spans its batches and its callbacks); the rest of the fit's wall time is
     its fixed cost (validation, building the net, exporting the weights)."""
-    clf = sknn.MLPClassifier(**_mlp_params(h, batch_size, epochs))
+    clf = sknn.MLPClassifier(**_mlp_params(h, batch_size, epochs), device=DEVICE)
     tic = time.perf_counter()
     clf.fit(X, y)
     wall = time.perf_counter() - tic
@@ -123,6 +127,7 @@ def skorch_defaults(X, y, h, batch_size, epochs):
         iterator_train__shuffle=True,
         train_split=None,
         verbose=0,
+        device=DEVICE,
     )
     net.fit(X, y)
     return statistics.median(net.history[1:, "dur"])
@@ -136,8 +141,8 @@ VARIANTS = {
 }
 
 
-def run_training(rounds, epochs, variants, grid_h, grid_batch):
-    X, y = make_data()
+def run_training(rounds, epochs, variants, grid_h, grid_batch, n_samples):
+    X, y = make_data(n_samples)
     ratios = {(v, h, b): [] for v in variants for h in grid_h for b in grid_batch}
     seconds = {key: [] for key in ratios}
     for round_ in range(rounds + 1):
@@ -157,10 +162,10 @@ def run_training(rounds, epochs, variants, grid_h, grid_batch):
     return ratios, seconds
 
 
-def print_training_table(ratios, seconds, variants, grid_h, grid_batch):
+def print_training_table(ratios, seconds, variants, grid_h, grid_batch, n_samples):
     print(
         f"\nPer-epoch time relative to the hand-written loop (median of per-round "
-        f"ratios), {N_SAMPLES} x {N_FEATURES}, 3 classes, Adam, "
+        f"ratios), {n_samples} x {N_FEATURES}, 3 classes, Adam, device {DEVICE}, "
         f"torch threads={torch.get_num_threads()}"
     )
     print("| variant | h | " + " | ".join(f"batch {b}" for b in grid_batch) + " |")
@@ -191,13 +196,17 @@ def main(argv=None):
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
     parser.add_argument("--hidden", nargs="+", type=int, default=list(GRID_H))
     parser.add_argument("--batch", nargs="+", type=int, default=list(GRID_BATCH))
+    parser.add_argument("--rows", type=int, default=N_SAMPLES)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N")
     args = parser.parse_args(argv)
+    global DEVICE
+    DEVICE = args.device
     warnings.simplefilter("ignore", ConvergenceWarning)
     variants = ["hand-written", *[v for v in args.variants if v != "hand-written"]]
     ratios, seconds = run_training(
-        args.rounds, args.epochs, variants, args.hidden, args.batch
+        args.rounds, args.epochs, variants, args.hidden, args.batch, args.rows
     )
-    print_training_table(ratios, seconds, variants, args.hidden, args.batch)
+    print_training_table(ratios, seconds, variants, args.hidden, args.batch, args.rows)
     if FIXED_COSTS:
         print(
             f"sknn fixed cost of a fit on 40000 x 50: median "
