@@ -36,5 +36,6 @@ def tests(session):
 def bench(session):
     """Time sknn against hand-written PyTorch, skorch and sklearn (opt-in, slow)."""
     install(session, "test")
-    session.run("python", "tests/benchmarks/bench_training.py", *session.posargs)
+    for task in ("classify", "regress"):
+        session.run("python", "tests/benchmarks/bench_training.py", "--task", task)
     session.run("python", "tests/benchmarks/bench_usage.py")

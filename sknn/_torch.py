@@ -219,15 +219,15 @@ class SklearnLoss(nn.Module):
         """The loss averaged over the batch with fused reductions, without constants."""
         if self.kind == "softmax_log_loss":
             return F.cross_entropy(z, y)
+        # torch's means run over samples and outputs; sklearn sums over outputs
+        n_outputs = z.shape[1]
+        if self.kind == "squared_error":
+            return F.mse_loss(z, y) * (0.5 * n_outputs)
         if self.kind == "logistic_log_loss":
-            summed = F.binary_cross_entropy_with_logits(z, y, reduction="sum")
-        elif self.kind == "poisson":
-            summed = F.poisson_nll_loss(
-                z, y, log_input=True, full=False, reduction="sum"
-            )
+            mean = F.binary_cross_entropy_with_logits(z, y)
         else:
-            summed = 0.5 * F.mse_loss(z, y, reduction="sum")
-        return summed / len(z)
+            mean = F.poisson_nll_loss(z, y, log_input=True, full=False)
+        return mean if n_outputs == 1 else mean * n_outputs
 
     def constant(self, y):
         """What :meth:`mean` leaves out of the loss of targets ``y``, summed."""

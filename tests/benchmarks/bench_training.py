@@ -22,6 +22,7 @@ import torch
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnMLP
+from sklearn.neural_network import MLPRegressor as SklearnMLPRegressor
 from torch import nn
 from torch.nn import functional as F
 
@@ -33,6 +34,7 @@ GRID_BATCH = (32, 256, 2048)
 
 
 DEVICE = "cpu"  # --device: the hand-written loop, sknn and skorch run there
+TASK = "classify"  # --task: "classify" (3 classes) or "regress" (one target)
 
 
 def make_data(n_samples=N_SAMPLES):
@@ -43,7 +45,19 @@ def make_data(n_samples=N_SAMPLES):
         n_classes=N_CLASSES,
         random_state=0,
     )
+    if TASK == "regress":
+        y = (X[:, :5].sum(axis=1) + np.sin(X[:, 5])).astype(np.float32)
     return X.astype(np.float32), y
+
+
+def _n_outputs():
+    return N_CLASSES if TASK == "classify" else 1
+
+
+def _loss(output, target):
+    if TASK == "classify":
+        return F.cross_entropy(output, target)
+    return F.mse_loss(output.squeeze(1), target)
 
 
 def hand_written(X, y, h, batch_size, epochs):
@@ -51,7 +65,7 @@ def hand_written(X, y, h, batch_size, epochs):
     torch.manual_seed(0)
     model = nn.Sequential(
         nn.Linear(X.shape[1], h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
-        nn.Linear(h, N_CLASSES),
+        nn.Linear(h, _n_outputs()),
     )  # fmt: skip
     model = model.to(DEVICE)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
@@ -66,7 +80,7 @@ def hand_written(X, y, h, batch_size, epochs):
         for start in range(0, n, batch_size):
             xb, yb = Xp[start : start + batch_size], yp[start : start + batch_size]
             optimizer.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(xb), yb)
+            loss = _loss(model(xb), yb)
             loss.backward()
             optimizer.step()
             total += loss.detach() * len(xb)
@@ -92,7 +106,8 @@ def sknn_fit(X, y, h, batch_size, epochs):
     """sknn.MLPClassifier.fit: median epoch time from ``history_`` (each epoch's
     ``dur`` spans its batches and its callbacks); the rest of the fit's wall time is
     its fixed cost (validation, building the net, exporting the weights)."""
-    clf = sknn.MLPClassifier(**_mlp_params(h, batch_size, epochs), device=DEVICE)
+    estimator = sknn.MLPClassifier if TASK == "classify" else sknn.MLPRegressor
+    clf = estimator(**_mlp_params(h, batch_size, epochs), device=DEVICE)
     tic = time.perf_counter()
     clf.fit(X, y)
     wall = time.perf_counter() - tic
@@ -103,7 +118,8 @@ def sknn_fit(X, y, h, batch_size, epochs):
 
 def sklearn_fit(X, y, h, batch_size, epochs):
     """sklearn's MLPClassifier.fit, wall time per epoch (its fixed cost is small)."""
-    clf = SklearnMLP(**_mlp_params(h, batch_size, epochs))
+    estimator = SklearnMLP if TASK == "classify" else SklearnMLPRegressor
+    clf = estimator(**_mlp_params(h, batch_size, epochs))
     tic = time.perf_counter()
     clf.fit(X, y)
     return (time.perf_counter() - tic) / clf.n_iter_
@@ -115,11 +131,13 @@ def skorch_defaults(X, y, h, batch_size, epochs):
 
     module = nn.Sequential(
         nn.Linear(X.shape[1], h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
-        nn.Linear(h, N_CLASSES),
+        nn.Linear(h, _n_outputs()),
     )  # fmt: skip
+    if TASK == "regress":
+        y = y.reshape(-1, 1)
     net = NeuralNet(
         module,
-        criterion=nn.CrossEntropyLoss,
+        criterion=nn.CrossEntropyLoss if TASK == "classify" else nn.MSELoss,
         optimizer=torch.optim.Adam,
         lr=1e-3,
         batch_size=batch_size,
@@ -165,7 +183,9 @@ def run_training(rounds, epochs, variants, grid_h, grid_batch, n_samples):
 def print_training_table(ratios, seconds, variants, grid_h, grid_batch, n_samples):
     print(
         f"\nPer-epoch time relative to the hand-written loop (median of per-round "
-        f"ratios), {n_samples} x {N_FEATURES}, 3 classes, Adam, device {DEVICE}, "
+        f"ratios), {n_samples} x {N_FEATURES}, "
+        f"{'3 classes' if TASK == 'classify' else 'one regression target'}, Adam, "
+        f"device {DEVICE}, "
         f"torch threads={torch.get_num_threads()}"
     )
     print("| variant | h | " + " | ".join(f"batch {b}" for b in grid_batch) + " |")
@@ -198,9 +218,10 @@ def main(argv=None):
     parser.add_argument("--batch", nargs="+", type=int, default=list(GRID_BATCH))
     parser.add_argument("--rows", type=int, default=N_SAMPLES)
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N")
+    parser.add_argument("--task", default="classify", choices=["classify", "regress"])
     args = parser.parse_args(argv)
-    global DEVICE
-    DEVICE = args.device
+    global DEVICE, TASK
+    DEVICE, TASK = args.device, args.task
     warnings.simplefilter("ignore", ConvergenceWarning)
     variants = ["hand-written", *[v for v in args.variants if v != "hand-written"]]
     ratios, seconds = run_training(
