@@ -4,15 +4,31 @@ SHARED_PARAMETERS = """\
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element represents the number of neurons in the ith hidden layer.
 
-    activation : {{'identity', 'logistic', 'tanh', 'relu'}}, default='relu'
-        Activation function for the hidden layers: 'identity' (f(x) = x),
-        'logistic' (f(x) = 1 / (1 + exp(-x))), 'tanh' or 'relu' (f(x) = max(0, x)).
+    activation : {{'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', \
+'selu', 'gelu', 'silu', 'softplus', 'hardtanh'}}, default='relu'
+        Activation function for the hidden layers: sklearn's 'identity' (f(x) = x),
+        'logistic' (f(x) = 1 / (1 + exp(-x))), 'tanh' and 'relu' (f(x) = max(0, x)),
+        and torch's ``nn.LeakyReLU`` (slope 0.01), ``nn.ELU``, ``nn.SELU``,
+        ``nn.GELU``, ``nn.SiLU``, ``nn.Softplus`` and ``nn.Hardtanh`` with their
+        default arguments.
 
-    solver : {{'lbfgs', 'sgd', 'adam'}}, default='adam'
+        .. versionadded:: 0.1
+           The activations beyond sklearn's four.
+
+    solver : {{'lbfgs', 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'}}, \
+default='adam'
         The solver for weight optimization: 'lbfgs' is ``torch.optim.LBFGS`` over the
         whole training set (with a strong-Wolfe line search), 'sgd' is
         ``torch.optim.SGD`` and 'adam' is ``torch.optim.Adam`` (fused kernels where
         torch has them). For small datasets 'lbfgs' can converge faster and better.
+        'adamw' is ``torch.optim.AdamW`` with ``alpha`` as its decoupled weight decay
+        on the weights (instead of an L2 loss term); 'rmsprop' is
+        ``torch.optim.RMSprop`` with ``momentum`` (``nesterovs_momentum`` does not
+        apply); 'adagrad' is ``torch.optim.Adagrad``. All use ``learning_rate_init``
+        and ``epsilon``, and support ``partial_fit``.
+
+        .. versionadded:: 0.1
+           'adamw', 'rmsprop' and 'adagrad'.
 
     alpha : float, default=0.0001
         Strength of the L2 regularization term. The L2 regularization term is divided
@@ -123,6 +139,15 @@ hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The torch device to train and predict on: 'cpu', 'cuda', 'cuda:N', 'mps', or
         'auto' for the first of CUDA, MPS and CPU that is available. A device that is
         not available raises a ValueError at fit.
+
+        .. versionadded:: 0.1
+
+    weight_init : {{'auto', 'xavier_uniform', 'xavier_normal', 'kaiming_uniform', \
+'kaiming_normal', 'normal'}}, default='auto'
+        How the weights start, drawn from ``random_state``: 'auto' is sklearn's
+        Glorot-uniform scheme (weights and biases); the others follow
+        ``torch.nn.init``'s defaults (xavier with gain 1, kaiming in fan-in mode with
+        gain sqrt(2), 'normal' with standard deviation 0.01) with zero biases.
 
         .. versionadded:: 0.1
 """
@@ -241,9 +266,17 @@ REGRESSOR_DOC = """Multi-layer Perceptron regressor on PyTorch.
 
     Parameters
     ----------
-    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+    loss : {{'squared_error', 'poisson', 'absolute_error', 'huber', \
+'squared_log_error'}}, default='squared_error'
         The loss function to use when training the weights. With 'poisson' the output
-        activation is exp and the targets must be non-negative.
+        activation is exp and the targets must be non-negative. 'absolute_error' and
+        'huber' (``torch.nn.functional.huber_loss``, delta 1) are robust to outlying
+        targets. 'squared_log_error' trains the squared error on ``log1p(y)`` and
+        predicts through ``expm1`` (``out_activation_ = 'expm1'``); targets must be
+        non-negative.
+
+        .. versionadded:: 0.1
+           'absolute_error', 'huber' and 'squared_log_error'.
 
     {parameters}
     Attributes

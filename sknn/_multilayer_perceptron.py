@@ -34,8 +34,45 @@ from sknn._sklearn_compat import (
     _fit_context,
 )
 
-_STOCHASTIC_SOLVERS = ("sgd", "adam")
+_STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+_ACTIVATIONS = {"identity", "logistic", "tanh", "relu"} | {
+    "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "hardtanh"
+}  # fmt: skip
+_WEIGHT_INITS = {
+    "auto", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
+    "normal",
+}  # fmt: skip
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _initial_weights(fan_in, fan_out, scheme, activation, random_state):
+    """One layer's initial (fan_in, fan_out) weights and biases, drawn from numpy.
+
+    "auto" is sklearn's Glorot-uniform scheme for weights and biases (gain sqrt(2)
+    smaller for the logistic activation). The others follow ``torch.nn.init``'s
+    defaults (xavier with gain 1, kaiming in fan-in mode with gain sqrt(2), "normal"
+    with std 0.01) and start the biases at zero. Drawing from ``random_state`` keeps a
+    fit reproducible on any device.
+    """
+    shape = (fan_in, fan_out)
+    if scheme == "auto":
+        factor = 2.0 if activation == "logistic" else 6.0
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        coef = random_state.uniform(-bound, bound, shape)
+        return coef, random_state.uniform(-bound, bound, fan_out)
+    if scheme == "xavier_uniform":
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+        coef = random_state.uniform(-bound, bound, shape)
+    elif scheme == "xavier_normal":
+        coef = random_state.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), shape)
+    elif scheme == "kaiming_uniform":
+        bound = np.sqrt(6.0 / fan_in)
+        coef = random_state.uniform(-bound, bound, shape)
+    elif scheme == "kaiming_normal":
+        coef = random_state.normal(0.0, np.sqrt(2.0 / fan_in), shape)
+    else:  # "normal"
+        coef = random_state.normal(0.0, 0.01, shape)
+    return coef, np.zeros(fan_out)
 
 
 class _BaseMLP(BaseEstimator):
@@ -46,8 +83,8 @@ class _BaseMLP(BaseEstimator):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "activation": [StrOptions(_ACTIVATIONS)],
+        "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -77,6 +114,7 @@ class _BaseMLP(BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "l1": [Interval(Real, 0, None, closed="left")],
         "device": [str],
+        "weight_init": [StrOptions(_WEIGHT_INITS)],
     }
 
     # ------------------------------------------------------------------ fitting
@@ -154,6 +192,7 @@ class _BaseMLP(BaseEstimator):
                 )
             batch_size = int(np.clip(self.batch_size, 1, X_train.shape[0]))
 
+        y_train = self._training_targets(y_train)
         config = _torch.TrainingConfig(
             layer_units=tuple(layer_units),
             activation=self.activation,
@@ -221,12 +260,11 @@ class _BaseMLP(BaseEstimator):
         self.n_outputs_ = y.shape[1]
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._output_activation()
-        factor = 2.0 if self.activation == "logistic" else 6.0
         self.coefs_, self.intercepts_ = [], []
         for fan_in, fan_out in zip(layer_units, layer_units[1:]):
-            bound = np.sqrt(factor / (fan_in + fan_out))
-            coef = random_state.uniform(-bound, bound, (fan_in, fan_out))
-            intercept = random_state.uniform(-bound, bound, fan_out)
+            coef, intercept = _initial_weights(
+                fan_in, fan_out, self.weight_init, self.activation, random_state
+            )
             self.coefs_.append(coef.astype(np.float32))
             self.intercepts_.append(intercept.astype(np.float32))
         self._net = None
@@ -394,6 +432,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         dropout=0.0,
         l1=0.0,
         device="cpu",
+        weight_init="auto",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -421,10 +460,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.dropout = dropout
         self.l1 = l1
         self.device = device
+        self.weight_init = weight_init
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):
         return accuracy_score(y, y_pred, sample_weight=sample_weight)
+
+    def _training_targets(self, y):
+        return y
 
     def _loss_kind(self):
         if self.out_activation_ == "softmax":
@@ -614,7 +657,17 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     _parameter_constraints: dict = {
         **_BaseMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [
+            StrOptions(
+                {
+                    "squared_error",
+                    "poisson",
+                    "absolute_error",
+                    "huber",
+                    "squared_log_error",
+                }
+            )
+        ],
     }
 
     def __init__(
@@ -647,6 +700,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         dropout=0.0,
         l1=0.0,
         device="cpu",
+        weight_init="auto",
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -675,16 +729,23 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.dropout = dropout
         self.l1 = l1
         self.device = device
+        self.weight_init = weight_init
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):
         return r2_score(y, y_pred, sample_weight=sample_weight)
 
     def _loss_kind(self):
-        return self.loss
+        # squared_log_error is the squared error on log1p(y), predicted through expm1
+        return "squared_error" if self.loss == "squared_log_error" else self.loss
 
     def _output_activation(self):
-        return "exp" if self.loss == "poisson" else "identity"
+        return {"poisson": "exp", "squared_log_error": "expm1"}.get(
+            self.loss, "identity"
+        )
+
+    def _training_targets(self, y):
+        return np.log1p(y) if self.loss == "squared_log_error" else y
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
@@ -704,11 +765,18 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                 "Some value(s) of y are negative which is not allowed for Poisson "
                 "regression."
             )
+        if self.loss == "squared_log_error" and np.any(y < 0):
+            raise ValueError(
+                "loss='squared_log_error' trains on log1p(y) and needs y >= 0; got a "
+                f"minimum of {np.min(y)}. Use loss='squared_error' for such targets."
+            )
         return X, y
 
     def _decode(self, activations, pre_activation=False):
         if pre_activation and self.out_activation_ == "exp":
             activations = np.exp(activations)
+        elif pre_activation and self.out_activation_ == "expm1":
+            activations = np.expm1(activations)
         if activations.shape[1] == 1:
             return activations.ravel()
         return activations

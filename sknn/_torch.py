@@ -27,6 +27,13 @@ HIDDEN_ACTIVATIONS = {
     "logistic": nn.Sigmoid,
     "tanh": nn.Tanh,
     "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "selu": nn.SELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "softplus": nn.Softplus,
+    "hardtanh": nn.Hardtanh,
 }
 
 
@@ -37,7 +44,7 @@ class TrainingConfig:
     layer_units: tuple[int, ...]
     activation: str
     dropout: tuple[float, ...]
-    loss: str  # "softmax_log_loss", "logistic_log_loss", "squared_error", "poisson"
+    loss: str  # a SklearnLoss kind
     solver: str
     alpha: float
     l1: float
@@ -213,6 +220,10 @@ class SklearnLoss(nn.Module):
             return F.binary_cross_entropy_with_logits(z, y, reduction="none").sum(dim=1)
         if self.kind == "poisson":
             return (torch.xlogy(y, y) - y * z - y + torch.exp(z)).sum(dim=1)
+        if self.kind == "absolute_error":
+            return (z - y).abs().sum(dim=1)
+        if self.kind == "huber":
+            return F.huber_loss(z, y, reduction="none").sum(dim=1)
         return 0.5 * ((z - y) ** 2).sum(dim=1)
 
     def mean(self, z, y):
@@ -223,6 +234,10 @@ class SklearnLoss(nn.Module):
         n_outputs = z.shape[1]
         if self.kind == "squared_error":
             return F.mse_loss(z, y) * (0.5 * n_outputs)
+        if self.kind == "absolute_error":
+            return F.l1_loss(z, y) * n_outputs
+        if self.kind == "huber":
+            return F.huber_loss(z, y) * n_outputs
         if self.kind == "logistic_log_loss":
             mean = F.binary_cross_entropy_with_logits(z, y)
         else:
@@ -236,13 +251,16 @@ class SklearnLoss(nn.Module):
         return 0.0
 
     def report_scale(self, n_outputs):
-        return 1.0 / n_outputs if self.kind == "squared_error" else 1.0
+        """Regression losses are reported as means over outputs, as sklearn's is."""
+        averaged = {"squared_error", "absolute_error", "huber"}
+        return 1.0 / n_outputs if self.kind in averaged else 1.0
 
 
 OUTPUT_ACTIVATIONS = {
     "softmax": lambda z: torch.softmax(z, dim=1),
     "logistic": torch.sigmoid,
     "exp": torch.exp,
+    "expm1": torch.expm1,
     "identity": lambda z: z,
 }
 
@@ -443,10 +461,16 @@ class SknnNet(NeuralNet):
     def _weights(self):
         return [linear.weight for linear in self.module_.linears()]
 
+    @property
+    def l2_alpha(self):
+        """``alpha`` as sklearn's L2 loss term; AdamW decays the weights instead."""
+        config = self.sknn_config
+        return 0.0 if config.solver == "adamw" else config.alpha
+
     def penalty(self, denominator, alpha=None):
         """sklearn's L2 term (plus sknn's L1 term) over the weights, not the biases."""
         config = self.sknn_config
-        alpha = config.alpha if alpha is None else alpha
+        alpha = self.l2_alpha if alpha is None else alpha
         total = 0.0
         for weight in self._weights():
             if alpha:
@@ -502,14 +526,15 @@ class SknnNet(NeuralNet):
         n, batch_size, l1 = data.n_samples, self.batch_size, config.l1
         order = self._epoch_order(data, generator)
         penalty_start = self._penalty_value()
-        parameters = list(module.parameters())
+        parameters, l2_alpha = list(module.parameters()), self.l2_alpha
         total = torch.zeros((), device=data.device)
         module.train()
         for Xb, yb in data.batches(order, batch_size):
             size = len(yb)
             loss = criterion.mean(module(Xb), yb)
             objective = loss + self.penalty(size, alpha=0.0) if l1 else loss
-            weight_group["weight_decay"] = config.alpha / size
+            if l2_alpha:
+                weight_group["weight_decay"] = l2_alpha / size
             for parameter in parameters:  # Optimizer.zero_grad, without its profiler
                 parameter.grad = None
             objective.backward()
@@ -525,15 +550,17 @@ class SknnNet(NeuralNet):
 
     def _penalty_value(self):
         """``0.5 * alpha * ||W||^2 + l1 * |W|`` summed over the layers, as a float."""
-        config = self.sknn_config
-        if not (config.alpha or config.l1):
+        if not (self.l2_alpha or self.sknn_config.l1):
             return 0.0
         with torch.no_grad():
             return float(self.penalty(1.0))
 
     def _train_epoch_exact(self, data, generator):
         module, optimizer = self.module_, self.optimizer_
-        optimizer.param_groups[0]["weight_decay"] = 0.0  # the penalty is in the loss
+        if self.l2_alpha:
+            optimizer.param_groups[0]["weight_decay"] = (
+                0.0  # the penalty is in the loss
+            )
         n, batch_size = data.n_samples, self.batch_size
         order = self._epoch_order(data, generator)
         total = torch.zeros((), device=data.device)
@@ -592,6 +619,27 @@ def _optimizer_kwargs(config, device):
     if config.solver == "adam":
         return torch.optim.Adam, {
             "optimizer__betas": (config.beta_1, config.beta_2),
+            "optimizer__eps": config.epsilon,
+            "optimizer__fused": fused,
+            "optimizer__param_groups": WEIGHTS_FIRST,
+        }
+    if config.solver == "adamw":
+        # alpha is AdamW's decoupled weight decay on the weights, not an L2 loss term
+        return torch.optim.AdamW, {
+            "optimizer__betas": (config.beta_1, config.beta_2),
+            "optimizer__eps": config.epsilon,
+            "optimizer__fused": fused,
+            "optimizer__param_groups": [("*.weight", {"weight_decay": config.alpha})],
+            "optimizer__weight_decay": 0.0,
+        }
+    if config.solver == "rmsprop":
+        return torch.optim.RMSprop, {
+            "optimizer__eps": config.epsilon,
+            "optimizer__momentum": config.momentum,
+            "optimizer__param_groups": WEIGHTS_FIRST,
+        }
+    if config.solver == "adagrad":
+        return torch.optim.Adagrad, {
             "optimizer__eps": config.epsilon,
             "optimizer__fused": fused,
             "optimizer__param_groups": WEIGHTS_FIRST,

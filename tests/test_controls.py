@@ -1,0 +1,177 @@
+"""sknn's training controls beyond sklearn's MLP, each checked by its effect."""
+
+import re
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_iris
+from sklearn.preprocessing import StandardScaler
+from torch.nn import functional as F
+
+from sknn import MLPClassifier, MLPRegressor, _torch
+from sknn._multilayer_perceptron import _initial_weights
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+NEW_ACTIVATIONS = {
+    "leaky_relu": F.leaky_relu,
+    "elu": F.elu,
+    "selu": F.selu,
+    "gelu": F.gelu,
+    "silu": F.silu,
+    "softplus": F.softplus,
+    "hardtanh": F.hardtanh,
+}
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("name", sorted(NEW_ACTIVATIONS))
+def test_hidden_layers_apply_the_named_activation(name):
+    module = _torch.MLPModule((3, 4, 2), name, (0.0,))
+    X = torch.linspace(-3, 3, 12).reshape(4, 3)
+    first, last = module[0], module[-1]
+    expected = last(NEW_ACTIVATIONS[name](first(X)))
+    torch.testing.assert_close(module(X), expected)
+
+
+@pytest.mark.parametrize("name", sorted(NEW_ACTIVATIONS))
+def test_every_activation_learns(name, iris):
+    X, y = iris
+    clf = MLPClassifier(activation=name, max_iter=200, random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.9
+
+
+def test_activation_changes_the_fit(iris):
+    X, y = iris
+    relu = MLPClassifier(max_iter=20, random_state=0).fit(X, y)
+    gelu = MLPClassifier(activation="gelu", max_iter=20, random_state=0).fit(X, y)
+    assert relu.loss_curve_ != gelu.loss_curve_
+
+
+def _std_is(expected):
+    return lambda w, fan_in, fan_out: np.isclose(
+        w.std(), expected(fan_in, fan_out), rtol=0.05
+    )
+
+
+def _bounded_by(bound):
+    return lambda w, fan_in, fan_out: np.abs(w).max() <= bound(fan_in, fan_out)
+
+
+@pytest.mark.parametrize(
+    "scheme, check",
+    [
+        ("xavier_uniform", _bounded_by(lambda fi, fo: np.sqrt(6 / (fi + fo)))),
+        ("xavier_normal", _std_is(lambda fi, fo: np.sqrt(2 / (fi + fo)))),
+        ("kaiming_uniform", _bounded_by(lambda fi, fo: np.sqrt(6 / fi))),
+        ("kaiming_normal", _std_is(lambda fi, fo: np.sqrt(2 / fi))),
+        ("normal", _std_is(lambda fi, fo: 0.01)),
+    ],
+)
+def test_weight_init_schemes_draw_torch_default_scales(scheme, check):
+    fan_in, fan_out = 400, 300
+    coef, intercept = _initial_weights(
+        fan_in, fan_out, scheme, "relu", np.random.RandomState(0)
+    )
+    assert coef.shape == (fan_in, fan_out)
+    assert check(coef, fan_in, fan_out)
+    np.testing.assert_array_equal(intercept, 0.0)
+
+
+def test_weight_init_auto_is_sklearns_glorot_scheme():
+    rng = np.random.RandomState(0)
+    coef, intercept = _initial_weights(30, 20, "auto", "logistic", rng)
+    bound = np.sqrt(2.0 / 50)
+    assert np.abs(coef).max() <= bound and np.abs(intercept).max() <= bound
+    assert np.abs(intercept).max() > 0  # sklearn draws the biases too
+
+
+@pytest.mark.parametrize("scheme", ["xavier_normal", "kaiming_uniform", "normal"])
+def test_weight_init_reaches_the_fitted_network(scheme, iris):
+    X, y = iris
+    clf = MLPClassifier(weight_init=scheme, max_iter=1, learning_rate_init=1e-9)
+    clf.set_params(random_state=0).fit(X, y)
+    expected, _ = _initial_weights(4, 100, scheme, "relu", np.random.RandomState(0))
+    np.testing.assert_allclose(clf.coefs_[0], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "solver, optimizer",
+    [("adamw", "AdamW"), ("rmsprop", "RMSprop"), ("adagrad", "Adagrad")],
+)
+def test_new_solvers_train_with_their_torch_optimizer(solver, optimizer, iris):
+    X, y = iris
+    clf = MLPClassifier(solver=solver, learning_rate_init=0.01, max_iter=100)
+    clf.set_params(random_state=0).fit(X, y)
+    assert type(clf._net.optimizer_).__name__ == optimizer
+    assert clf.score(X, y) > 0.9
+    clf.partial_fit(X, y)
+    assert clf.n_iter_ == 1
+
+
+def test_rmsprop_uses_momentum(iris):
+    X, y = iris
+    clf = MLPClassifier(solver="rmsprop", momentum=0.5, max_iter=2).fit(X, y)
+    assert clf._net.optimizer_.defaults["momentum"] == 0.5
+
+
+def test_adamw_decays_the_weights_not_the_biases(iris):
+    X, y = iris
+    params = dict(solver="adamw", max_iter=50, random_state=0, learning_rate_init=0.01)
+    free = MLPClassifier(alpha=0.0, **params).fit(X, y)
+    decayed = MLPClassifier(alpha=5.0, **params).fit(X, y)
+    assert np.linalg.norm(decayed.coefs_[0]) < 0.8 * np.linalg.norm(free.coefs_[0])
+    groups = decayed._net.optimizer_.param_groups
+    assert sorted(g["weight_decay"] for g in groups) == [0.0, 5.0]
+    # decoupled: alpha is no loss term, so the reported loss is the data loss alone
+    assert decayed.loss_ < 2.0
+
+
+def _outlier_data():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (300, 1))
+    y = 2 * X[:, 0] + rng.normal(0, 0.05, 300)
+    y_dirty = y.copy()
+    y_dirty[:15] += 40.0  # 5% wild targets
+    return X, y, y_dirty
+
+
+def test_robust_losses_resist_outlying_targets():
+    X, y_clean, y_dirty = _outlier_data()
+    errors = {}
+    for loss in ("squared_error", "absolute_error", "huber"):
+        reg = MLPRegressor(loss=loss, hidden_layer_sizes=(16,), solver="lbfgs")
+        reg.set_params(max_iter=500, random_state=0).fit(X, y_dirty)
+        errors[loss] = np.abs(reg.predict(X[15:]) - y_clean[15:]).mean()
+    assert errors["absolute_error"] < errors["squared_error"] / 3
+    assert errors["huber"] < errors["squared_error"] / 3
+
+
+def test_squared_log_error_trains_on_log1p_and_predicts_positive():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 2, (300, 2))
+    y = np.expm1(X.sum(axis=1))  # spans 0 to ~50
+    reg = MLPRegressor(loss="squared_log_error", max_iter=500, random_state=0).fit(X, y)
+    assert reg.out_activation_ == "expm1"
+    predictions = reg.predict(X)
+    assert (predictions > -1).all()
+    log_error = np.mean((np.log1p(np.clip(predictions, 0, None)) - np.log1p(y)) ** 2)
+    assert log_error < 0.05
+    msg = "loss='squared_log_error' trains on log1p(y) and needs y >= 0; got a minimum"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        MLPRegressor(loss="squared_log_error").fit(X, y - 10)
+
+
+@pytest.mark.parametrize("loss", ["absolute_error", "huber", "squared_log_error"])
+def test_new_losses_report_a_decreasing_loss(loss):
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 1, (200, 3))
+    y = X @ [1.0, 2.0, 3.0]
+    reg = MLPRegressor(loss=loss, max_iter=50, random_state=0).fit(X, y)
+    assert reg.loss_curve_[-1] < reg.loss_curve_[0]
