@@ -150,7 +150,23 @@ default='adam'
         gain sqrt(2), 'normal' with standard deviation 0.01) with zero biases.
 
         .. versionadded:: 0.1
-"""
+
+    max_grad_norm : float, default=None
+        Clip the gradient of the loss to this total L2 norm
+        (``torch.nn.utils.clip_grad_norm_``) before each optimizer step; None does
+        not clip. The L2 term of ``alpha`` is added by the optimizer after clipping
+        unless sample weights are given.
+
+        .. versionadded:: 0.1
+
+    gradient_accumulation_steps : int, default=1
+        Accumulate the gradients of this many consecutive batches and update once:
+        the update equals one over the concatenated batches, so the effective batch
+        is ``batch_size * gradient_accumulation_steps`` rows with only ``batch_size``
+        of them in memory at a time.
+
+        .. versionadded:: 0.1
+{extra}"""
 
 SHARED_ATTRIBUTES = """\
 loss_ : float
@@ -308,15 +324,27 @@ REGRESSOR_DOC = """Multi-layer Perceptron regressor on PyTorch.
     """
 
 
+CLASS_WEIGHT = """
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, ``{class_label: weight}``, multiplied into
+        ``sample_weight`` (and carried into the early-stopping hold-out's score).
+        'balanced' uses ``n_samples / (n_classes * np.bincount(y))`` as in
+        :func:`sklearn.utils.class_weight.compute_sample_weight`; ``partial_fit``
+        refuses it.
+
+        .. versionadded:: 0.1
+"""
+
+
 def classifier_doc():
     return CLASSIFIER_DOC.format(
-        parameters=SHARED_PARAMETERS.format(),
+        parameters=SHARED_PARAMETERS.format(extra=CLASS_WEIGHT),
         attributes=SHARED_ATTRIBUTES.format(score="accuracy"),
     )
 
 
 def regressor_doc():
     return REGRESSOR_DOC.format(
-        parameters=SHARED_PARAMETERS.format(),
+        parameters=SHARED_PARAMETERS.format(extra=""),
         attributes=SHARED_ATTRIBUTES.format(score="R²"),
     )

@@ -18,6 +18,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -115,6 +116,8 @@ class _BaseMLP(BaseEstimator):
         "l1": [Interval(Real, 0, None, closed="left")],
         "device": [str],
         "weight_init": [StrOptions(_WEIGHT_INITS)],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "gradient_accumulation_steps": [Interval(Integral, 1, None, closed="left")],
     }
 
     # ------------------------------------------------------------------ fitting
@@ -149,6 +152,7 @@ class _BaseMLP(BaseEstimator):
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+        sample_weight = self._with_class_weight(sample_weight, y)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         n_samples, n_features = X.shape
@@ -219,6 +223,8 @@ class _BaseMLP(BaseEstimator):
             max_fun=int(self.max_fun),
             device=device,
             seed=int(random_state.randint(np.iinfo(np.int32).max)),
+            max_grad_norm=self.max_grad_norm,
+            gradient_accumulation_steps=int(self.gradient_accumulation_steps),
         )
         net, result = _torch.train(
             net,
@@ -401,7 +407,10 @@ class _BaseMLP(BaseEstimator):
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     __doc__ = classifier_doc()
 
-    _parameter_constraints: dict = {**_BaseMLP._parameter_constraints}
+    _parameter_constraints: dict = {
+        **_BaseMLP._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
 
     def __init__(
         self,
@@ -433,6 +442,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         l1=0.0,
         device="cpu",
         weight_init="auto",
+        max_grad_norm=None,
+        gradient_accumulation_steps=1,
+        class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -461,6 +473,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.l1 = l1
         self.device = device
         self.weight_init = weight_init
+        self.max_grad_norm = max_grad_norm
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.class_weight = class_weight
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):
@@ -468,6 +483,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def _training_targets(self, y):
         return y
+
+    def _with_class_weight(self, sample_weight, y):
+        """sample_weight times each sample's class weight (None when both are)."""
+        if self.class_weight is None:
+            return sample_weight
+        labels = self._label_binarizer.inverse_transform(y)
+        weights = compute_sample_weight(self.class_weight, labels)
+        return weights if sample_weight is None else sample_weight * weights
 
     def _loss_kind(self):
         if self.out_activation_ == "softmax":
@@ -568,6 +591,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self : object
             Trained MLP model.
         """
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' needs the whole training set and is not "
+                "supported by partial_fit. Pass a dict of class weights, or use fit."
+            )
         before = self.__dict__.copy()
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
@@ -701,6 +729,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         l1=0.0,
         device="cpu",
         weight_init="auto",
+        max_grad_norm=None,
+        gradient_accumulation_steps=1,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -730,10 +760,15 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.l1 = l1
         self.device = device
         self.weight_init = weight_init
+        self.max_grad_norm = max_grad_norm
+        self.gradient_accumulation_steps = gradient_accumulation_steps
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):
         return r2_score(y, y_pred, sample_weight=sample_weight)
+
+    def _with_class_weight(self, sample_weight, y):
+        return sample_weight
 
     def _loss_kind(self):
         # squared_log_error is the squared error on log1p(y), predicted through expm1

@@ -66,6 +66,8 @@ class TrainingConfig:
     max_fun: int
     device: str
     seed: int
+    max_grad_norm: float | None = None
+    gradient_accumulation_steps: int = 1
 
 
 @dataclasses.dataclass
@@ -325,6 +327,11 @@ class _TrainingData:
         return _dense_tensor(self.X[index], self.device)
 
 
+def _index(order, start, stop):
+    """Positions start:stop of the epoch, as a slice or as indices into ``order``."""
+    return slice(start, stop) if order is None else order[start:stop]
+
+
 def _as_tensor(X, device):
     return X.tocsr() if sp.issparse(X) else _dense_tensor(X, device)
 
@@ -524,28 +531,40 @@ class SknnNet(NeuralNet):
         module, optimizer, criterion = self.module_, self.optimizer_, self.criterion_
         weight_group = optimizer.param_groups[0]
         n, batch_size, l1 = data.n_samples, self.batch_size, config.l1
+        accumulate, clip = config.gradient_accumulation_steps, config.max_grad_norm
+        step_rows = batch_size * accumulate
         order = self._epoch_order(data, generator)
         penalty_start = self._penalty_value()
         parameters, l2_alpha = list(module.parameters()), self.l2_alpha
         total = torch.zeros((), device=data.device)
+        position = 0
         module.train()
         for Xb, yb in data.batches(order, batch_size):
             size = len(yb)
+            first = position % step_rows == 0
+            if first:  # a new optimizer step over the next `step` rows
+                step = min(step_rows, n - position)
+                for parameter in parameters:  # Optimizer.zero_grad, minus its profiler
+                    parameter.grad = None
             loss = criterion.mean(module(Xb), yb)
-            objective = loss + self.penalty(size, alpha=0.0) if l1 else loss
-            if l2_alpha:
-                weight_group["weight_decay"] = l2_alpha / size
-            for parameter in parameters:  # Optimizer.zero_grad, without its profiler
-                parameter.grad = None
+            objective = loss * (size / step) if accumulate > 1 else loss
+            if l1 and first:
+                objective = objective + self.penalty(step, alpha=0.0)
             objective.backward()
-            optimizer.step()
+            position += size
+            if position % step_rows == 0 or position == n:
+                if l2_alpha:
+                    weight_group["weight_decay"] = l2_alpha / step
+                if clip is not None:
+                    torch.nn.utils.clip_grad_norm_(parameters, clip)
+                optimizer.step()
             total.add_(loss.detach(), alpha=size)
         module.eval()
         data_term = (
             total.item() + criterion.constant(data.y)
         ) * criterion.report_scale(data.n_outputs)
-        n_batches = -(-n // batch_size)
-        penalty_term = n_batches * (penalty_start + self._penalty_value()) / 2
+        n_steps = -(-n // step_rows)
+        penalty_term = n_steps * (penalty_start + self._penalty_value()) / 2
         return (data_term + penalty_term) / n
 
     def _penalty_value(self):
@@ -556,25 +575,39 @@ class SknnNet(NeuralNet):
             return float(self.penalty(1.0))
 
     def _train_epoch_exact(self, data, generator):
-        module, optimizer = self.module_, self.optimizer_
+        """Sample-weighted epoch: each step's loss and penalty are divided by the
+        step's summed sample weight, and every step's reported loss is exact."""
+        config = self.sknn_config
+        module, optimizer, criterion = self.module_, self.optimizer_, self.criterion_
         if self.l2_alpha:
             optimizer.param_groups[0]["weight_decay"] = (
                 0.0  # the penalty is in the loss
             )
-        n, batch_size = data.n_samples, self.batch_size
+        n, batch_size, clip = data.n_samples, self.batch_size, config.max_grad_norm
+        step_rows = batch_size * config.gradient_accumulation_steps
         order = self._epoch_order(data, generator)
+        scale = criterion.report_scale(data.n_outputs)
+        parameters = list(module.parameters())
         total = torch.zeros((), device=data.device)
         module.train()
-        for start in range(0, n, batch_size):
-            stop = min(start + batch_size, n)
-            index = slice(start, stop) if order is None else order[start:stop]
-            objective, reported = self.batch_loss(
-                data.rows(index), data.y[index], data.sample_weight[index]
-            )
-            optimizer.zero_grad(set_to_none=True)
-            objective.backward()
+        for start in range(0, n, step_rows):
+            stop = min(start + step_rows, n)
+            denominator = data.sample_weight[_index(order, start, stop)].sum()
+            for parameter in parameters:
+                parameter.grad = None
+            penalty = self.penalty(denominator)
+            reported = penalty.detach() if torch.is_tensor(penalty) else penalty
+            for micro in range(start, stop, batch_size):
+                index = _index(order, micro, min(micro + batch_size, stop))
+                per_sample = criterion(module(data.rows(index)), data.y[index])
+                data_term = (per_sample * data.sample_weight[index]).sum() / denominator
+                objective = data_term + penalty if micro == start else data_term
+                objective.backward()
+                reported = reported + data_term.detach() * scale
+            if clip is not None:
+                torch.nn.utils.clip_grad_norm_(parameters, clip)
             optimizer.step()
-            total += reported.detach() * (stop - start)
+            total += reported * (stop - start)
         module.eval()
         return total.item() / n
 

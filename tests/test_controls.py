@@ -175,3 +175,92 @@ def test_new_losses_report_a_decreasing_loss(loss):
     y = X @ [1.0, 2.0, 3.0]
     reg = MLPRegressor(loss=loss, max_iter=50, random_state=0).fit(X, y)
     assert reg.loss_curve_[-1] < reg.loss_curve_[0]
+
+
+def _step_norm(weighted, max_grad_norm):
+    """Norm of one plain SGD step (lr 1, no momentum, no L2) from the same weights."""
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(64, 4)), rng.normal(size=64) * 10
+    reg = MLPRegressor(
+        solver="sgd", learning_rate_init=1.0, momentum=0.0, alpha=0.0, batch_size=64,
+        max_iter=1, shuffle=False, warm_start=True, random_state=0,
+    )  # fmt: skip
+    sample_weight = rng.uniform(0.5, 2, 64) if weighted else None
+    reg.fit(X, y, sample_weight=sample_weight)
+    before = [a.copy() for a in reg.coefs_ + reg.intercepts_]
+    reg.set_params(max_grad_norm=max_grad_norm).fit(X, y, sample_weight=sample_weight)
+    after = reg.coefs_ + reg.intercepts_
+    return np.sqrt(sum(((a - b) ** 2).sum() for a, b in zip(after, before)))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_max_grad_norm_bounds_the_update(weighted):
+    assert _step_norm(weighted, None) > 0.5
+    assert _step_norm(weighted, 0.05) == pytest.approx(0.05, rel=1e-3)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_gradient_accumulation_equals_one_large_batch(estimator, weighted, iris):
+    X, y = iris
+    if estimator is MLPRegressor:
+        y = X[:, 0] - X[:, 1]
+    sample_weight = (
+        np.random.RandomState(1).uniform(0.5, 2, len(y)) if weighted else None
+    )
+    params = dict(max_iter=5, random_state=0, alpha=1e-3, l1=1e-3)
+    big = estimator(batch_size=40, **params).fit(X, y, sample_weight=sample_weight)
+    accumulated = estimator(batch_size=10, gradient_accumulation_steps=4, **params)
+    accumulated.fit(X, y, sample_weight=sample_weight)
+    for a, b in zip(
+        accumulated.coefs_ + accumulated.intercepts_, big.coefs_ + big.intercepts_
+    ):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    np.testing.assert_allclose(accumulated.loss_curve_, big.loss_curve_, rtol=1e-5)
+    unaccumulated = estimator(batch_size=10, **params).fit(
+        X, y, sample_weight=sample_weight
+    )
+    assert not np.allclose(unaccumulated.coefs_[0], big.coefs_[0], atol=1e-3)
+
+
+def _imbalanced():
+    from sklearn.datasets import make_classification
+
+    return make_classification(
+        n_samples=600, n_features=8, weights=[0.93, 0.07], class_sep=0.6, random_state=0
+    )
+
+
+def test_balanced_class_weight_raises_minority_recall():
+    from sklearn.metrics import recall_score
+
+    X, y = _imbalanced()
+    params = dict(max_iter=100, random_state=0)
+    plain = MLPClassifier(**params).fit(X, y)
+    balanced = MLPClassifier(class_weight="balanced", **params).fit(X, y)
+    recall_plain = recall_score(y, plain.predict(X))
+    recall_balanced = recall_score(y, balanced.predict(X))
+    assert recall_balanced > recall_plain + 0.1
+
+
+def test_class_weight_multiplies_sample_weight_and_reaches_the_holdout():
+    X, y = _imbalanced()
+    params = dict(max_iter=20, random_state=0, early_stopping=True)
+    sample_weight = np.random.RandomState(0).uniform(0.5, 2, len(y))
+    by_class = MLPClassifier(class_weight={0: 1.0, 1: 5.0}, **params)
+    by_class.fit(X, y, sample_weight=sample_weight)
+    by_sample = MLPClassifier(**params)
+    by_sample.fit(X, y, sample_weight=sample_weight * np.where(y == 1, 5.0, 1.0))
+    np.testing.assert_allclose(by_class.predict_proba(X), by_sample.predict_proba(X))
+    assert by_class.validation_scores_ == by_sample.validation_scores_
+    unweighted = MLPClassifier(**params).fit(X, y, sample_weight=sample_weight)
+    assert unweighted.validation_scores_ != by_class.validation_scores_
+
+
+def test_partial_fit_refuses_balanced_class_weight(iris):
+    X, y = iris
+    msg = "class_weight='balanced' needs the whole training set and is not supported"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        MLPClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
+    clf = MLPClassifier(class_weight={0: 2.0}).partial_fit(X, y, classes=[0, 1, 2])
+    assert clf.n_iter_ == 1
