@@ -75,8 +75,13 @@ default='adam'
         ``learning_rate`` is 'adaptive', convergence is considered to be reached and
         training stops.
 
-    verbose : bool, default=False
-        Whether to print progress messages to stdout.
+    verbose : bool or int, default=False
+        True or 1 prints sklearn's progress lines to stdout ("Iteration N, loss =
+        ..."); 2 or more shows a tqdm progress bar over the epochs instead, with the
+        training loss, the validation score and the learning rate.
+
+        .. versionchanged:: 0.1
+           2 shows a progress bar.
 
     warm_start : bool, default=False
         When set to True, reuse the solution of the previous call to fit as

@@ -212,7 +212,7 @@ class _BaseMLP(BaseEstimator):
             max_iter=int(self.max_iter),
             shuffle=bool(self.shuffle),
             tol=float(self.tol),
-            verbose=bool(self.verbose),
+            verbose=int(self.verbose),
             momentum=float(self.momentum),
             nesterovs_momentum=bool(self.nesterovs_momentum),
             early_stopping=bool(X_val is not None),

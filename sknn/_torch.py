@@ -21,6 +21,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch import nn
 from torch.nn import functional as F
+from tqdm.auto import tqdm
 
 HIDDEN_ACTIVATIONS = {
     "identity": nn.Identity,
@@ -55,7 +56,7 @@ class TrainingConfig:
     max_iter: int
     shuffle: bool
     tol: float
-    verbose: bool
+    verbose: int  # 1: sklearn's printed lines; 2 or more: a progress bar
     momentum: float
     nesterovs_momentum: bool
     early_stopping: bool
@@ -378,13 +379,13 @@ class SklearnConvergence(Callback):
         loss = record["train_loss"]
         state.loss_curve.append(loss)
         state.t += dataset_train.n_samples
-        if config.verbose:
+        if config.verbose == 1:
             print("Iteration %d, loss = %.8f" % (len(net.history), loss))
         if config.early_stopping:
             score = self.valid_score(net.forward_numpy(dataset_train.X_val))
             net.history.record("valid_score", score)
             state.validation_scores.append(score)
-            if config.verbose:
+            if config.verbose == 1:
                 print("Validation score: %f" % score)
             if score < state.best_validation_score + config.tol:
                 state.no_improvement_count += 1
@@ -422,16 +423,16 @@ class SklearnConvergence(Callback):
             lr = optimizer.param_groups[0]["lr"]
             if config.solver == "sgd" and config.learning_rate == "adaptive":
                 if lr <= 1e-6:
-                    self._stop(msg, config.verbose)
+                    self._stop(msg, config.verbose == 1)
                 else:
                     lr /= 5.0
                     for group in optimizer.param_groups:
                         group["lr"] = lr
-                    if config.verbose:
+                    if config.verbose == 1:
                         print(msg + " Setting learning rate to %f" % lr)
                     state.no_improvement_count = 0
             else:
-                self._stop(msg, config.verbose)
+                self._stop(msg, config.verbose == 1)
 
     def _stop(self, msg, verbose):
         if verbose:
@@ -441,6 +442,30 @@ class SklearnConvergence(Callback):
     def on_train_end(self, net, **kwargs):
         if self.config.early_stopping and self.best_params_ is not None:
             net.module_.load_state_dict(self.best_params_)
+
+
+class EpochProgressBar(Callback):
+    """A tqdm bar over the epochs of a fit (``verbose=2``), updated once per epoch
+    with the training loss, the validation score and the learning rate."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_train_begin(self, net, **kwargs):
+        self.bar_ = tqdm(total=self.epochs, desc="epochs", unit="epoch", leave=True)
+
+    def on_epoch_end(self, net, **kwargs):
+        record = net.history[-1]
+        postfix = {"loss": f"{record['train_loss']:.4g}"}
+        if "valid_score" in record:
+            postfix["valid_score"] = f"{record['valid_score']:.4f}"
+        if "lr" in record:
+            postfix["lr"] = f"{record['lr']:.3g}"
+        self.bar_.set_postfix(postfix, refresh=False)
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
 
 
 # --------------------------------------------------------------------------- the net
@@ -766,6 +791,9 @@ def train(
 def _train(net, config, state, valid_score, incremental, data):
     convergence = SklearnConvergence(config, state, valid_score, incremental)
     net.callbacks_ = [("convergence", convergence.initialize())]
+    if config.verbose >= 2:
+        epochs = 1 if incremental or config.solver == "lbfgs" else config.max_iter
+        net.callbacks_.append(("progress", EpochProgressBar(epochs)))
     net.history.clear()
     try:
         net.notify("on_train_begin", X=data, y=None)

@@ -264,3 +264,19 @@ def test_partial_fit_refuses_balanced_class_weight(iris):
         MLPClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
     clf = MLPClassifier(class_weight={0: 2.0}).partial_fit(X, y, classes=[0, 1, 2])
     assert clf.n_iter_ == 1
+
+
+def test_verbose_2_shows_a_progress_bar_instead_of_lines(iris, capsys):
+    X, y = iris
+    MLPClassifier(max_iter=4, verbose=2, early_stopping=True, random_state=0).fit(X, y)
+    out, err = capsys.readouterr()
+    assert "Iteration" not in out
+    assert re.search(r"epochs: 100%.* 4/4 .*loss=.*valid_score=.*lr=0\.001", err)
+
+
+def test_verbose_1_keeps_sklearns_lines_without_a_bar(iris, capsys):
+    X, y = iris
+    MLPClassifier(max_iter=2, verbose=1).fit(X, y)
+    out, err = capsys.readouterr()
+    assert "Iteration 2, loss = " in out
+    assert "epochs:" not in err
