@@ -349,6 +349,14 @@ class _BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------------ prediction
 
+    def _with_class_weight(self, sample_weight, y):
+        """The sample weights to train with; the classifier folds in class_weight."""
+        return sample_weight
+
+    def _training_targets(self, y):
+        """The targets the network trains on; MLPRegressor may transform them."""
+        return y
+
     def _check_is_fitted(self):
         """``check_is_fitted(self)``, at the cost of a dict lookup once fitted.
 
@@ -480,9 +488,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):
         return accuracy_score(y, y_pred, sample_weight=sample_weight)
-
-    def _training_targets(self, y):
-        return y
 
     def _with_class_weight(self, sample_weight, y):
         """sample_weight times each sample's class weight (None when both are)."""
@@ -766,9 +771,6 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):
         return r2_score(y, y_pred, sample_weight=sample_weight)
-
-    def _with_class_weight(self, sample_weight, y):
-        return sample_weight
 
     def _loss_kind(self):
         # squared_log_error is the squared error on log1p(y), predicted through expm1
