@@ -39,13 +39,31 @@ default='adam'
         network does not use minibatches. When set to "auto",
         ``batch_size=min(200, n_samples)``.
 
-    learning_rate : {{'constant', 'invscaling', 'adaptive'}}, default='constant'
-        Learning rate schedule for weight updates, used when ``solver='sgd'``:
-        'constant' keeps ``learning_rate_init``; 'invscaling' sets it to
-        ``learning_rate_init / pow(t, power_t)`` after each epoch, with ``t`` the
-        number of samples seen; 'adaptive' divides it by 5 each time
-        ``n_iter_no_change`` consecutive epochs fail to improve the training loss (or
-        the validation score with early stopping) by ``tol``.
+    learning_rate : {{'constant', 'invscaling', 'adaptive', 'step', 'cosine', \
+'cyclic', 'onecycle'}}, default='constant'
+        Learning rate schedule for weight updates. scikit-learn's three apply to
+        ``solver='sgd'`` only, as in scikit-learn (the other solvers keep
+        ``learning_rate_init``): 'constant' keeps ``learning_rate_init``;
+        'invscaling' sets it to ``learning_rate_init / pow(t, power_t)`` after each
+        epoch, with ``t`` the number of samples seen; 'adaptive' divides it by 5 each
+        time ``n_iter_no_change`` consecutive epochs fail to improve the training loss
+        (or the validation score with early stopping) by ``tol``.
+
+        sknn's four apply to every stochastic solver ('sgd', 'adam', 'adamw',
+        'rmsprop', 'adagrad'; 'lbfgs' ignores the schedule) and set the learning rate
+        only, never the momentum: 'step' multiplies it by ``lr_gamma`` every
+        ``lr_step_size`` epochs (``torch.optim.lr_scheduler.StepLR``); 'cosine'
+        anneals it from ``learning_rate_init`` to 0 over ``max_iter`` epochs
+        (``CosineAnnealingLR``); 'cyclic' moves it after every batch along triangles
+        between ``lr_gamma * learning_rate_init`` and ``learning_rate_init``,
+        ``lr_step_size`` epochs up and as many down (``CyclicLR``); 'onecycle' warms
+        it up after every batch to ``learning_rate_init`` over the first 30% of
+        ``max_iter`` epochs, then anneals it (``OneCycleLR``). Cosine and one-cycle
+        end at ``max_iter`` epochs; ``partial_fit`` calls past that keep the final
+        rate.
+
+        .. versionadded:: 0.1
+           'step', 'cosine', 'cyclic' and 'onecycle'.
 
     learning_rate_init : float, default=0.001
         The initial learning rate. Only used when solver='sgd' or 'adam'.
@@ -171,7 +189,28 @@ default='adam'
         of them in memory at a time.
 
         .. versionadded:: 0.1
-{extra}"""
+{extra}
+    batch_norm : bool, default=False
+        Normalize each hidden layer's pre-activations over the batch
+        (``torch.nn.BatchNorm1d`` between each hidden Linear layer and its
+        activation). Prediction uses the running statistics gathered in training.
+        An epoch whose last batch would hold one row drops that row (a single row
+        cannot be normalized); shuffling puts another row last in the next epoch.
+
+        .. versionadded:: 0.1
+
+    lr_step_size : int, default=10
+        For ``learning_rate='step'``, the epochs between decays; for 'cyclic', the
+        epochs of each half cycle.
+
+        .. versionadded:: 0.1
+
+    lr_gamma : float, default=0.1
+        For ``learning_rate='step'``, the factor of each decay; for 'cyclic', the
+        lowest learning rate as a fraction of ``learning_rate_init``.
+
+        .. versionadded:: 0.1
+"""
 
 SHARED_ATTRIBUTES = """\
 loss_ : float
@@ -336,6 +375,17 @@ CLASS_WEIGHT = """
         'balanced' uses ``n_samples / (n_classes * np.bincount(y))`` as in
         :func:`sklearn.utils.class_weight.compute_sample_weight`; ``partial_fit``
         refuses it.
+
+        .. versionadded:: 0.1
+
+    loss : {{'log_loss', 'hinge'}}, default='log_loss'
+        The loss the network minimizes. 'log_loss' is scikit-learn's (softmax
+        cross-entropy for multiclass, logistic for binary and multi-label targets).
+        'hinge' trains a margin classifier: the multi-class hinge of
+        ``torch.nn.MultiMarginLoss`` (one output per class), or ``max(0, 1 - t z)``
+        with ``t`` in {{-1, 1}} for binary and multi-label targets; it has
+        ``decision_function`` and no ``predict_proba``, like
+        :class:`sklearn.linear_model.SGDClassifier` with ``loss='hinge'``.
 
         .. versionadded:: 0.1
 """

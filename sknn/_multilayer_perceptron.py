@@ -1,415 +1,27 @@
 """sknn.MLPClassifier and sknn.MLPRegressor: scikit-learn's MLP contract on PyTorch.
 
-This module speaks numpy only: it validates parameters and data, encodes labels,
-splits off the early-stopping hold-out, initializes the weights and sets the fitted
-attributes. Training and inference go through the torch seam, ``sknn._torch``.
+This module speaks numpy only: the estimators' parameters, label and target encoding,
+and the outputs of predict; the shared fit logic is in ``sknn._base`` and training and
+inference go through the torch seam, ``sknn._torch``.
 """
 
-import copy
-import math
-import warnings
-from numbers import Integral, Real
-
 import numpy as np
-import scipy.optimize
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils import column_or_1d
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-from sknn import _torch
+from sknn._base import _BaseMLP
 from sknn._docstrings import classifier_doc, regressor_doc
 from sknn._sklearn_compat import (
-    Interval,
-    Options,
     StrOptions,
-    _check_optimize_result,
     _check_partial_fit_first_call,
-    _check_sample_weight,
     _fit_context,
 )
-
-_STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
-_ACTIVATIONS = {"identity", "logistic", "tanh", "relu"} | {
-    "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "hardtanh"
-}  # fmt: skip
-_WEIGHT_INITS = {
-    "auto", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
-    "normal",
-}  # fmt: skip
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _initial_weights(fan_in, fan_out, scheme, activation, random_state):
-    """One layer's initial (fan_in, fan_out) weights and biases, drawn from numpy.
-
-    "auto" is sklearn's Glorot-uniform scheme for weights and biases (gain sqrt(2)
-    smaller for the logistic activation). The others follow ``torch.nn.init``'s
-    defaults (xavier with gain 1, kaiming in fan-in mode with gain sqrt(2), "normal"
-    with std 0.01) and start the biases at zero. Drawing from ``random_state`` keeps a
-    fit reproducible on any device.
-    """
-    shape = (fan_in, fan_out)
-    if scheme == "auto":
-        factor = 2.0 if activation == "logistic" else 6.0
-        bound = np.sqrt(factor / (fan_in + fan_out))
-        coef = random_state.uniform(-bound, bound, shape)
-        return coef, random_state.uniform(-bound, bound, fan_out)
-    if scheme == "xavier_uniform":
-        bound = np.sqrt(6.0 / (fan_in + fan_out))
-        coef = random_state.uniform(-bound, bound, shape)
-    elif scheme == "xavier_normal":
-        coef = random_state.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), shape)
-    elif scheme == "kaiming_uniform":
-        bound = np.sqrt(6.0 / fan_in)
-        coef = random_state.uniform(-bound, bound, shape)
-    elif scheme == "kaiming_normal":
-        coef = random_state.normal(0.0, np.sqrt(2.0 / fan_in), shape)
-    else:  # "normal"
-        coef = random_state.normal(0.0, 0.01, shape)
-    return coef, np.zeros(fan_out)
-
-
-class _BaseMLP(BaseEstimator):
-    """Shared fit logic of MLPClassifier and MLPRegressor; not for direct use."""
-
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": [
-            "array-like",
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "activation": [StrOptions(_ACTIVATIONS)],
-        "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [
-            Interval(Integral, 1, None, closed="left"),
-            Options(Real, {np.inf}),
-        ],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
-        "l1": [Interval(Real, 0, None, closed="left")],
-        "device": [str],
-        "weight_init": [StrOptions(_WEIGHT_INITS)],
-        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "gradient_accumulation_steps": [Interval(Integral, 1, None, closed="left")],
-    }
-
-    # ------------------------------------------------------------------ fitting
-
-    def _fit(self, X, y, sample_weight=None, incremental=False):
-        """Fit, or on any error leave the estimator exactly as it was."""
-        before = self.__dict__.copy()
-        try:
-            return self._fit_unguarded(X, y, sample_weight, incremental)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-
-    def _fit_unguarded(self, X, y, sample_weight, incremental):
-        hidden_layer_sizes = self.hidden_layer_sizes
-        if not hasattr(hidden_layer_sizes, "__iter__"):
-            hidden_layer_sizes = [hidden_layer_sizes]
-        hidden_layer_sizes = list(hidden_layer_sizes)
-        if np.any(np.array(hidden_layer_sizes) <= 0):
-            raise ValueError(
-                "hidden_layer_sizes must be > 0, got %s." % hidden_layer_sizes
-            )
-        dropout = self._dropout_per_layer(len(hidden_layer_sizes))
-        device = _torch.resolve_device(self.device)
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
-
-        first_pass = not hasattr(self, "coefs_") or (
-            not self.warm_start and not incremental
-        )
-        X, y = self._validate_input(X, y, incremental, reset=first_pass)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
-        sample_weight = self._with_class_weight(sample_weight, y)
-        if y.ndim == 1:
-            y = y.reshape((-1, 1))
-        n_samples, n_features = X.shape
-        n_outputs = y.shape[1]
-        layer_units = [n_features, *hidden_layer_sizes, n_outputs]
-        random_state = check_random_state(self.random_state)
-
-        if first_pass:
-            self._initialize(y, layer_units, random_state)
-        elif [c.shape[0] for c in self.coefs_] + [n_outputs] != layer_units:
-            raise ValueError(
-                "The network's layer sizes changed since the previous fit: it has "
-                f"{[c.shape[0] for c in self.coefs_] + [self.n_outputs_]} units, the "
-                f"parameters now ask for {layer_units}. Set warm_start=False to start "
-                "afresh."
-            )
-        state = copy.deepcopy(self._convergence)
-        # partial_fit trains a copy of the net, so a failure leaves the model whole
-        net = copy.deepcopy(self._net) if incremental and not first_pass else None
-
-        X_val = y_val = valid_score = None
-        X_train, y_train, sample_weight_train = X, y, sample_weight
-        if self.early_stopping and self.solver in _STOCHASTIC_SOLVERS:
-            (X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val) = (
-                self._validation_split(X, y, sample_weight, random_state)
-            )
-
-            if is_classifier(self):
-                y_val = self._label_binarizer.inverse_transform(y_val)
-
-            def valid_score(raw):
-                return self._score_raw(raw, y_val, sample_weight_val)
-
-        if self.batch_size == "auto":
-            batch_size = min(200, X_train.shape[0])
-        else:
-            if self.batch_size > X_train.shape[0]:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped"
-                )
-            batch_size = int(np.clip(self.batch_size, 1, X_train.shape[0]))
-
-        y_train = self._training_targets(y_train)
-        config = _torch.TrainingConfig(
-            layer_units=tuple(layer_units),
-            activation=self.activation,
-            dropout=dropout,
-            loss=self._loss_kind(),
-            solver=self.solver,
-            alpha=float(self.alpha),
-            l1=float(self.l1),
-            batch_size=batch_size,
-            learning_rate=self.learning_rate,
-            learning_rate_init=float(self.learning_rate_init),
-            power_t=float(self.power_t),
-            max_iter=int(self.max_iter),
-            shuffle=bool(self.shuffle),
-            tol=float(self.tol),
-            verbose=int(self.verbose),
-            momentum=float(self.momentum),
-            nesterovs_momentum=bool(self.nesterovs_momentum),
-            early_stopping=bool(X_val is not None),
-            n_iter_no_change=self.n_iter_no_change,
-            beta_1=float(self.beta_1),
-            beta_2=float(self.beta_2),
-            epsilon=float(self.epsilon),
-            max_fun=int(self.max_fun),
-            device=device,
-            seed=int(random_state.randint(np.iinfo(np.int32).max)),
-            max_grad_norm=self.max_grad_norm,
-            gradient_accumulation_steps=int(self.gradient_accumulation_steps),
-        )
-        net, result = _torch.train(
-            net,
-            config,
-            coefs=self.coefs_,
-            intercepts=self.intercepts_,
-            state=state,
-            X=X_train,
-            y=y_train,
-            sample_weight=sample_weight_train,
-            X_val=X_val,
-            y_val=y_val,
-            valid_score=valid_score,
-            incremental=incremental,
-        )
-        if not all(np.isfinite(w).all() for w in result.coefs + result.intercepts):
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may"
-                " contain large values and need to be preprocessed."
-            )
-        self._set_fitted(net, result)
-        return self
-
-    def _dropout_per_layer(self, n_hidden):
-        if isinstance(self.dropout, Real):
-            return (float(self.dropout),) * n_hidden
-        dropout = tuple(float(p) for p in np.ravel(self.dropout))
-        if len(dropout) != n_hidden or not all(0 <= p < 1 for p in dropout):
-            raise ValueError(
-                f"dropout must be a float in [0, 1) or one such value per hidden layer "
-                f"({n_hidden} here), got {self.dropout!r}."
-            )
-        return dropout
-
-    def _initialize(self, y, layer_units, random_state):
-        """Set the attributes of a first fit and draw the initial weights as sklearn."""
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.n_outputs_ = y.shape[1]
-        self.n_layers_ = len(layer_units)
-        self.out_activation_ = self._output_activation()
-        self.coefs_, self.intercepts_ = [], []
-        for fan_in, fan_out in zip(layer_units, layer_units[1:]):
-            coef, intercept = _initial_weights(
-                fan_in, fan_out, self.weight_init, self.activation, random_state
-            )
-            self.coefs_.append(coef.astype(np.float32))
-            self.intercepts_.append(intercept.astype(np.float32))
-        self._net = None
-        self._convergence = _torch.ConvergenceState()
-        if self.solver in _STOCHASTIC_SOLVERS and self.early_stopping:
-            self._convergence.validation_scores = []
-            self._convergence.best_validation_score = -np.inf
-            self._convergence.best_loss = None
-
-    def _validation_split(self, X, y, sample_weight, random_state):
-        # don't stratify in multilabel classification
-        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
-        if sample_weight is None:
-            X_train, X_val, y_train, y_val = train_test_split(
-                X,
-                y,
-                random_state=random_state,
-                test_size=self.validation_fraction,
-                stratify=stratify,
-            )
-            sample_weight_train = sample_weight_val = None
-        else:
-            (X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val) = (
-                train_test_split(
-                    X,
-                    y,
-                    sample_weight,
-                    random_state=random_state,
-                    test_size=self.validation_fraction,
-                    stratify=stratify,
-                )
-            )
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        return X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val
-
-    def _set_fitted(self, net, result):
-        self._net = net
-        self._convergence = result.state
-        self.coefs_ = result.coefs
-        self.intercepts_ = result.intercepts
-        self.loss_ = result.loss
-        self.n_iter_ = result.n_iter
-        self.history_ = result.history
-        if self.solver == "lbfgs":
-            opt_res = scipy.optimize.OptimizeResult(
-                nit=result.n_iter,
-                status=1 if result.max_iter_reached else 0,
-                message=(
-                    "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
-                    if result.n_iter >= self.max_iter
-                    else "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"
-                ),
-            )
-            self.n_iter_ = _check_optimize_result("lbfgs", opt_res, self.max_iter)
-            return
-        state = result.state
-        self.t_ = state.t
-        self.loss_curve_ = list(state.loss_curve)
-        self.best_loss_ = state.best_loss
-        self.validation_scores_ = (
-            None if state.validation_scores is None else list(state.validation_scores)
-        )
-        self.best_validation_score_ = (
-            None if state.validation_scores is None else state.best_validation_score
-        )
-        if result.max_iter_reached:
-            warnings.warn(
-                "Stochastic Optimizer: Maximum iterations (%d) "
-                "reached and the optimization hasn't converged yet." % self.max_iter,
-                ConvergenceWarning,
-            )
-
-    # ------------------------------------------------------------------ prediction
-
-    def _with_class_weight(self, sample_weight, y):
-        """The sample weights to train with; the classifier folds in class_weight."""
-        return sample_weight
-
-    def _training_targets(self, y):
-        """The targets the network trains on; MLPRegressor may transform them."""
-        return y
-
-    def _check_is_fitted(self):
-        """``check_is_fitted(self)``, at the cost of a dict lookup once fitted.
-
-        sklearn's check rebuilds the estimator's tags on every call (~8 us, a third of
-        a one-row predict); it still raises the NotFittedError when unfitted.
-        """
-        if "coefs_" not in self.__dict__:
-            check_is_fitted(self)
-
-    def _validate_predict_input(self, X):
-        """``validate_data(reset=False)``, skipped where it would return X as it is.
-
-        A 2-D float ndarray with the fitted number of columns, a finite sum and no
-        fitted feature names passes sklearn's checks unchanged; anything else goes
-        through ``validate_data`` and gets sklearn's conversions, warnings and errors.
-        On one row, sklearn's checks cost more than the network's forward pass.
-        """
-        if (
-            type(X) is np.ndarray
-            and X.ndim == 2
-            and X.dtype in _FLOAT_DTYPES
-            and X.shape[0] > 0
-            and X.shape[1] == self.n_features_in_
-            and not hasattr(self, "feature_names_in_")
-            and math.isfinite(np.add.reduce(X, axis=None))
-        ):
-            return X
-        return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
-
-    def _forward(self, X):
-        """Output-layer activations for validated X."""
-        return _torch.predict(self._net, X, self.out_activation_)
-
-    def _score_raw(self, raw, y, sample_weight):
-        """sklearn's validation score from the network's pre-activation outputs."""
-        if not np.isfinite(raw).all():
-            return np.nan
-        return self._score_function(
-            y, self._decode(raw, pre_activation=True), sample_weight=sample_weight
-        )
-
-    def _check_solver(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
-            raise AttributeError(
-                "partial_fit is only available for stochastic"
-                " optimizers. %s is not stochastic." % self.solver
-            )
-        return True
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
@@ -418,6 +30,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     _parameter_constraints: dict = {
         **_BaseMLP._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "loss": [StrOptions({"log_loss", "hinge"})],
     }
 
     def __init__(
@@ -453,6 +66,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         max_grad_norm=None,
         gradient_accumulation_steps=1,
         class_weight=None,
+        loss="log_loss",
+        batch_norm=False,
+        lr_step_size=10,
+        lr_gamma=0.1,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -484,6 +101,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.max_grad_norm = max_grad_norm
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.class_weight = class_weight
+        self.loss = loss
+        self.batch_norm = batch_norm
+        self.lr_step_size = lr_step_size
+        self.lr_gamma = lr_gamma
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):
@@ -498,14 +119,32 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return weights if sample_weight is None else sample_weight * weights
 
     def _loss_kind(self):
-        if self.out_activation_ == "softmax":
-            return "softmax_log_loss"
-        return "logistic_log_loss"
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        if self.loss == "hinge":
+            return "multi_margin" if multiclass else "binary_hinge"
+        return "softmax_log_loss" if multiclass else "logistic_log_loss"
 
     def _output_activation(self):
+        if self.loss == "hinge":
+            return "identity"  # margins: predict thresholds them at 0 or takes argmax
         return (
             "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
         )
+
+    def _check_proba(self):
+        if self.loss != "log_loss":
+            raise AttributeError(
+                "probability estimates are not available for loss=%r" % self.loss
+            )
+        return True
+
+    def _check_margins(self):
+        if self.loss != "hinge":
+            raise AttributeError(
+                "decision_function is only available for loss='hinge'; with "
+                f"loss={self.loss!r} use predict_proba."
+            )
+        return True
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
@@ -619,7 +258,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """Class labels from output activations (or pre-activations)."""
         if self.n_outputs_ == 1:
             activations = activations.ravel()
-        threshold = 0.0 if pre_activation else None
+        margins = pre_activation or self.out_activation_ == "identity"
+        threshold = 0.0 if margins else None
         return self._label_binarizer.inverse_transform(activations, threshold)
 
     def predict(self, X):
@@ -639,6 +279,28 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         X = self._validate_predict_input(X)
         return self._decode(self._forward(X))
 
+    @available_if(lambda est: est._check_margins())
+    def decision_function(self, X):
+        """Margins of the hinge-loss network (``loss='hinge'`` only).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        margins : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The output layer's values: for two classes, positive values predict
+            ``classes_[1]``; otherwise the largest margin's class is predicted.
+            Multi-label targets give one column per label.
+        """
+        self._check_is_fitted()
+        X = self._validate_predict_input(X)
+        margins = self._forward(X)
+        return margins.ravel() if self.n_outputs_ == 1 else margins
+
+    @available_if(lambda est: est._check_proba())
     def predict_proba(self, X):
         """Probability estimates.
 
@@ -661,6 +323,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             return np.vstack([1 - y_prob, y_prob]).T
         return y_prob
 
+    @available_if(lambda est: est._check_proba())
     def predict_log_proba(self, X):
         """Return the log of probability estimates.
 
@@ -736,6 +399,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         weight_init="auto",
         max_grad_norm=None,
         gradient_accumulation_steps=1,
+        batch_norm=False,
+        lr_step_size=10,
+        lr_gamma=0.1,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -767,6 +433,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.weight_init = weight_init
         self.max_grad_norm = max_grad_norm
         self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.batch_norm = batch_norm
+        self.lr_step_size = lr_step_size
+        self.lr_gamma = lr_gamma
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):

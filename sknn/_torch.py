@@ -17,10 +17,15 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
 from torch import nn
 from torch.nn import functional as F
-from tqdm.auto import tqdm
+
+from sknn._torch_callbacks import (
+    EpochProgressBar,
+    SklearnConvergence,
+    lr_scheduler,
+    step_scheduler,
+)
 
 HIDDEN_ACTIVATIONS = {
     "identity": nn.Identity,
@@ -68,6 +73,9 @@ class TrainingConfig:
     seed: int
     max_grad_norm: float | None = None
     gradient_accumulation_steps: int = 1
+    batch_norm: bool = False
+    lr_step_size: int = 10  # epochs per decay ("step") or per half cycle ("cyclic")
+    lr_gamma: float = 0.1  # decay factor ("step"), lowest rate's fraction ("cyclic")
 
 
 @dataclasses.dataclass
@@ -93,6 +101,7 @@ class TrainingResult:
     state: ConvergenceState
     history: list
     max_iter_reached: bool
+    extra_state: dict  # batch-norm weights and running statistics, as numpy
 
 
 # --------------------------------------------------------------------------- threads
@@ -184,14 +193,20 @@ def resolve_device(device):
 
 
 class MLPModule(nn.Sequential):
-    """A multilayer perceptron returning the output layer's pre-activation."""
+    """A multilayer perceptron returning the output layer's pre-activation.
 
-    def __init__(self, layer_units, activation, dropout):
+    Each hidden layer is Linear, then BatchNorm1d (with ``batch_norm``), then the
+    activation, then Dropout (where its rate is above 0).
+    """
+
+    def __init__(self, layer_units, activation, dropout, batch_norm=False):
         layers = []
         n_hidden = len(layer_units) - 2
         for i, (fan_in, fan_out) in enumerate(zip(layer_units, layer_units[1:])):
             layers.append(nn.Linear(fan_in, fan_out))
             if i < n_hidden:
+                if batch_norm:
+                    layers.append(nn.BatchNorm1d(fan_out))
                 layers.append(HIDDEN_ACTIVATIONS[activation]())
                 if dropout[i] > 0:
                     layers.append(nn.Dropout(dropout[i]))
@@ -199,6 +214,15 @@ class MLPModule(nn.Sequential):
 
     def linears(self):
         return [m for m in self if isinstance(m, nn.Linear)]
+
+    def extra_state(self):
+        """The state beyond the linear layers (batch norm), as numpy arrays."""
+        return {
+            f"{name}.{key}": value.detach().cpu().numpy().copy()
+            for name, layer in self.named_children()
+            if isinstance(layer, nn.BatchNorm1d)
+            for key, value in layer.state_dict().items()
+        }
 
     def forward(self, X):
         # each layer's forward directly: sknn registers no hooks on the layers, and
@@ -211,10 +235,14 @@ class MLPModule(nn.Sequential):
 class SklearnLoss(nn.Module):
     """The data term of sklearn's MLP losses, on pre-activation outputs ``z``.
 
-    Each gives the gradient ``activation(z) - y`` sklearn back-propagates. Targets
-    are class indices for "softmax_log_loss", float arrays otherwise. The squared error
-    is summed over outputs for training (as sklearn's gradient is) and divided by the
-    number of outputs for the reported loss (as sklearn's loss is); the Poisson
+    Each log-loss and regression loss gives the gradient ``activation(z) - y``
+    sklearn back-propagates. sknn adds the hinge losses of a margin classifier:
+    "multi_margin" (``torch.nn.MultiMarginLoss``, one output per class) and
+    "binary_hinge" (``max(0, 1 - t z)`` per output with ``t = 2y - 1``). Targets are
+    class indices for "softmax_log_loss" and "multi_margin", float arrays otherwise.
+    The squared error is summed over outputs for training (as sklearn's gradient is)
+    and divided by the number of outputs for the reported loss (as sklearn's loss
+    is); the Poisson
     deviance's constant ``xlogy(y, y) - y`` only enters the reported loss.
     """
 
@@ -226,6 +254,10 @@ class SklearnLoss(nn.Module):
         """Per-sample loss, constant terms included."""
         if self.kind == "softmax_log_loss":
             return F.cross_entropy(z, y, reduction="none")
+        if self.kind == "multi_margin":
+            return F.multi_margin_loss(z, y, reduction="none")
+        if self.kind == "binary_hinge":
+            return F.relu(1 - (2 * y - 1) * z).sum(dim=1)
         if self.kind == "logistic_log_loss":
             return F.binary_cross_entropy_with_logits(z, y, reduction="none").sum(dim=1)
         if self.kind == "poisson":
@@ -240,6 +272,8 @@ class SklearnLoss(nn.Module):
         """The loss averaged over the batch with fused reductions, without constants."""
         if self.kind == "softmax_log_loss":
             return F.cross_entropy(z, y)
+        if self.kind == "multi_margin":
+            return F.multi_margin_loss(z, y)
         # torch's means run over samples and outputs; sklearn sums over outputs
         n_outputs = z.shape[1]
         if self.kind == "squared_error":
@@ -248,6 +282,8 @@ class SklearnLoss(nn.Module):
             return F.l1_loss(z, y) * n_outputs
         if self.kind == "huber":
             return F.huber_loss(z, y) * n_outputs
+        if self.kind == "binary_hinge":
+            return F.relu(1 - (2 * y - 1) * z).mean() * n_outputs
         if self.kind == "logistic_log_loss":
             mean = F.binary_cross_entropy_with_logits(z, y)
         else:
@@ -278,6 +314,9 @@ OUTPUT_ACTIVATIONS = {
 # --------------------------------------------------------------------------- data
 
 
+# losses whose targets are class indices rather than indicator rows
+CLASS_INDEX_LOSSES = ("softmax_log_loss", "multi_margin")
+
 # rows gathered at once by the epoch loop: memory beyond X is one such chunk
 CHUNK_ROWS = 8192
 
@@ -295,7 +334,7 @@ class _TrainingData:
         self.device = device
         self.X = _as_tensor(X, device)
         y = np.asarray(y)
-        if loss == "softmax_log_loss":
+        if loss in CLASS_INDEX_LOSSES:
             self.y = torch.as_tensor(y.argmax(axis=1), device=device)
         else:
             self.y = torch.as_tensor(y.astype(np.float32, copy=False), device=device)
@@ -309,13 +348,20 @@ class _TrainingData:
         self.n_samples = X.shape[0]
         self.n_outputs = y.shape[1]
 
-    def batches(self, order, batch_size):
-        """Yield ``(X_batch, y_batch)`` over the samples taken in ``order``.
+    def rows_per_epoch(self, batch_size, batch_norm):
+        """Rows an epoch trains on: all, but for a last batch of one row under batch
+        norm (which cannot normalize a single row); it is dropped, as a DataLoader's
+        ``drop_last`` would, and the shuffle puts another row last in the next epoch.
+        """
+        n = self.n_samples
+        return n - 1 if batch_norm and n > 1 and n % batch_size == 1 else n
+
+    def batches(self, order, batch_size, n):
+        """Yield ``(X_batch, y_batch)`` over the first ``n`` samples of ``order``.
 
         Rows are gathered a chunk of batches at a time (about CHUNK_ROWS rows) and
         the batches sliced from the chunk, so a small batch costs no gather of its own.
         """
-        n = self.n_samples
         chunk = batch_size * max(1, CHUNK_ROWS // batch_size)
         for chunk_start in range(0, n, chunk):
             index = slice(chunk_start, min(chunk_start + chunk, n))
@@ -355,124 +401,6 @@ def _dense_tensor(X, device):
         # read-only arrays (joblib memmaps) are safe: sknn never writes into X
         warnings.filterwarnings("ignore", message="The given NumPy array is not writ")
         return torch.as_tensor(X, device=device)
-
-
-# --------------------------------------------------------------------------- callbacks
-
-
-class SklearnConvergence(Callback):
-    """sklearn's stopping rule, best-weight tracking and SGD learning-rate schedule.
-
-    After every epoch: record the validation score (early stopping) or the training
-    loss, count epochs without an improvement of ``tol``, keep the best weights, and
-    after more than ``n_iter_no_change`` such epochs either divide the SGD learning
-    rate by 5 (``learning_rate="adaptive"``) or stop.
-    """
-
-    def __init__(self, config, state, valid_score, incremental):
-        self.config = config
-        self.state = state
-        self.valid_score = valid_score
-        self.incremental = incremental
-
-    def initialize(self):
-        self.best_params_ = None
-        self.stopped_ = False
-        return self
-
-    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        config, state = self.config, self.state
-        record = net.history[-1]
-        loss = record["train_loss"]
-        state.loss_curve.append(loss)
-        state.t += dataset_train.n_samples
-        if config.verbose == 1:
-            print("Iteration %d, loss = %.8f" % (len(net.history), loss))
-        if config.early_stopping:
-            score = self.valid_score(net.forward_numpy(dataset_train.X_val))
-            net.history.record("valid_score", score)
-            state.validation_scores.append(score)
-            if config.verbose == 1:
-                print("Validation score: %f" % score)
-            if score < state.best_validation_score + config.tol:
-                state.no_improvement_count += 1
-            else:
-                state.no_improvement_count = 0
-            if score > state.best_validation_score:
-                state.best_validation_score = score
-                self.best_params_ = {
-                    k: v.detach().clone() for k, v in net.module_.state_dict().items()
-                }
-        else:
-            if loss > state.best_loss - config.tol:
-                state.no_improvement_count += 1
-            else:
-                state.no_improvement_count = 0
-            state.best_loss = min(state.best_loss, loss)
-
-        optimizer = net.optimizer_
-        if config.solver == "sgd" and config.learning_rate == "invscaling":
-            for group in optimizer.param_groups:
-                group["lr"] = (
-                    config.learning_rate_init / (state.t + 1) ** config.power_t
-                )
-        if state.no_improvement_count > config.n_iter_no_change:
-            if config.early_stopping:
-                msg = (
-                    "Validation score did not improve more than tol=%f for %d "
-                    "consecutive epochs." % (config.tol, config.n_iter_no_change)
-                )
-            else:
-                msg = (
-                    "Training loss did not improve more than tol=%f for %d "
-                    "consecutive epochs." % (config.tol, config.n_iter_no_change)
-                )
-            lr = optimizer.param_groups[0]["lr"]
-            if config.solver == "sgd" and config.learning_rate == "adaptive":
-                if lr <= 1e-6:
-                    self._stop(msg, config.verbose == 1)
-                else:
-                    lr /= 5.0
-                    for group in optimizer.param_groups:
-                        group["lr"] = lr
-                    if config.verbose == 1:
-                        print(msg + " Setting learning rate to %f" % lr)
-                    state.no_improvement_count = 0
-            else:
-                self._stop(msg, config.verbose == 1)
-
-    def _stop(self, msg, verbose):
-        if verbose:
-            print(msg + " Stopping.")
-        self.stopped_ = True
-
-    def on_train_end(self, net, **kwargs):
-        if self.config.early_stopping and self.best_params_ is not None:
-            net.module_.load_state_dict(self.best_params_)
-
-
-class EpochProgressBar(Callback):
-    """A tqdm bar over the epochs of a fit (``verbose=2``), updated once per epoch
-    with the training loss, the validation score and the learning rate."""
-
-    def __init__(self, epochs):
-        self.epochs = epochs
-
-    def on_train_begin(self, net, **kwargs):
-        self.bar_ = tqdm(total=self.epochs, desc="epochs", unit="epoch", leave=True)
-
-    def on_epoch_end(self, net, **kwargs):
-        record = net.history[-1]
-        postfix = {"loss": f"{record['train_loss']:.4g}"}
-        if "valid_score" in record:
-            postfix["valid_score"] = f"{record['valid_score']:.4f}"
-        if "lr" in record:
-            postfix["lr"] = f"{record['lr']:.3g}"
-        self.bar_.set_postfix(postfix, refresh=False)
-        self.bar_.update(1)
-
-    def on_train_end(self, net, **kwargs):
-        self.bar_.close()
 
 
 # --------------------------------------------------------------------------- the net
@@ -547,6 +475,8 @@ class SknnNet(NeuralNet):
                 loss = self._train_epoch_exact(data, generator)
             self.history.record("train_loss", loss)
             self.history.record("lr", self.optimizer_.param_groups[0]["lr"])
+            if self.lr_scheduler_ is not None and not self.lr_per_batch_:
+                step_scheduler(self.lr_scheduler_)
             self.notify("on_epoch_end", dataset_train=data, dataset_valid=None)
             self.history.record("dur", time.perf_counter() - tic)
             if convergence.stopped_:
@@ -562,8 +492,10 @@ class SknnNet(NeuralNet):
         config = self.sknn_config
         module, optimizer, criterion = self.module_, self.optimizer_, self.criterion_
         weight_group = optimizer.param_groups[0]
-        n, batch_size, l1 = data.n_samples, self.batch_size, config.l1
+        batch_size, l1 = self.batch_size, config.l1
+        n = data.rows_per_epoch(batch_size, config.batch_norm)
         accumulate, clip = config.gradient_accumulation_steps, config.max_grad_norm
+        scheduler = self.lr_scheduler_ if self.lr_per_batch_ else None
         step_rows = batch_size * accumulate
         order = self._epoch_order(data, generator)
         penalty_start = self._penalty_value()
@@ -571,7 +503,7 @@ class SknnNet(NeuralNet):
         total = torch.zeros((), device=data.device)
         position = 0
         module.train()
-        for Xb, yb in data.batches(order, batch_size):
+        for Xb, yb in data.batches(order, batch_size, n):
             size = len(yb)
             first = position % step_rows == 0
             if first:  # a new optimizer step over the next `step` rows
@@ -590,11 +522,14 @@ class SknnNet(NeuralNet):
                 if clip is not None:
                     torch.nn.utils.clip_grad_norm_(parameters, clip)
                 optimizer.step()
+                if scheduler is not None:
+                    step_scheduler(scheduler)
             total.add_(loss.detach(), alpha=size)
         module.eval()
-        data_term = (
-            total.item() + criterion.constant(data.y)
-        ) * criterion.report_scale(data.n_outputs)
+        y = data.y if n == data.n_samples else data.y[_index(order, 0, n)]
+        data_term = (total.item() + criterion.constant(y)) * criterion.report_scale(
+            data.n_outputs
+        )
         n_steps = -(-n // step_rows)
         penalty_term = n_steps * (penalty_start + self._penalty_value()) / 2
         return (data_term + penalty_term) / n
@@ -615,8 +550,10 @@ class SknnNet(NeuralNet):
             optimizer.param_groups[0]["weight_decay"] = (
                 0.0  # the penalty is in the loss
             )
-        n, batch_size, clip = data.n_samples, self.batch_size, config.max_grad_norm
+        batch_size, clip = self.batch_size, config.max_grad_norm
+        n = data.rows_per_epoch(batch_size, config.batch_norm)
         step_rows = batch_size * config.gradient_accumulation_steps
+        scheduler = self.lr_scheduler_ if self.lr_per_batch_ else None
         order = self._epoch_order(data, generator)
         scale = criterion.report_scale(data.n_outputs)
         parameters = list(module.parameters())
@@ -639,9 +576,45 @@ class SknnNet(NeuralNet):
             if clip is not None:
                 torch.nn.utils.clip_grad_norm_(parameters, clip)
             optimizer.step()
+            if scheduler is not None:
+                step_scheduler(scheduler)
             total += reported * (stop - start)
         module.eval()
         return total.item() / n
+
+    def lr_range_test(self, data, learning_rates, should_stop):
+        """One optimizer step per rate of ``learning_rates`` on successive batches
+        (reshuffled each epoch); return the training objective of each batch,
+        stopping early when it is not finite or ``should_stop(losses)`` says so."""
+        config = self.sknn_config
+        module, optimizer = self.module_, self.optimizer_
+        generator = torch.Generator(device="cpu").manual_seed(config.seed)
+        n = data.rows_per_epoch(self.batch_size, config.batch_norm)
+        losses = []
+        module.train()
+        while True:
+            order = self._epoch_order(data, generator)
+            for start in range(0, n, self.batch_size):
+                index = _index(order, start, min(start + self.batch_size, n))
+                for group in optimizer.param_groups:
+                    group["lr"] = learning_rates[len(losses)]
+                optimizer.zero_grad(set_to_none=True)
+                sample_weight = data.sample_weight
+                objective, _ = self.batch_loss(
+                    data.rows(index),
+                    data.y[index],
+                    None if sample_weight is None else sample_weight[index],
+                )
+                objective.backward()
+                optimizer.step()
+                losses.append(objective.item())
+                if (
+                    len(losses) == len(learning_rates)
+                    or not np.isfinite(losses[-1])
+                    or should_stop(losses)
+                ):
+                    module.eval()
+                    return losses
 
     def _fit_lbfgs(self, data):
         X = data.rows(slice(None))
@@ -728,13 +701,18 @@ def _optimizer_kwargs(config, device):
     }
 
 
-def _build_net(config, coefs, intercepts):
+# --------------------------------------------------------------------------- building
+
+
+def _build_net(config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
+    """A new initialized net with the given weights, batch-norm state and schedule."""
     optimizer, optimizer_kwargs = _optimizer_kwargs(config, config.device)
     net = SknnNet(
         module=MLPModule,
         module__layer_units=config.layer_units,
         module__activation=config.activation,
         module__dropout=config.dropout,
+        module__batch_norm=config.batch_norm,
         criterion=SklearnLoss,
         criterion__kind=config.loss,
         optimizer=optimizer,
@@ -752,6 +730,12 @@ def _build_net(config, coefs, intercepts):
         for linear, coef, intercept in zip(net.module_.linears(), coefs, intercepts):
             linear.weight.copy_(torch.as_tensor(coef.T, dtype=torch.float32))
             linear.bias.copy_(torch.as_tensor(intercept, dtype=torch.float32))
+    if extra_state:
+        tensors = {key: torch.as_tensor(value) for key, value in extra_state.items()}
+        net.module_.load_state_dict(tensors, strict=False)
+    net.lr_scheduler_, net.lr_per_batch_ = lr_scheduler(
+        config, net.optimizer_, steps_per_epoch
+    )
     return net
 
 
@@ -761,6 +745,7 @@ def train(
     *,
     coefs,
     intercepts,
+    extra_state=None,
     state: ConvergenceState,
     X,
     y,
@@ -772,9 +757,10 @@ def train(
 ) -> tuple[Any, TrainingResult]:
     """Train for one call to fit or partial_fit; return the net and the result.
 
-    With ``net=None`` a new net starts from ``coefs``/``intercepts`` with a new
-    optimizer and trains up to ``max_iter`` epochs (fit, warm_start). Otherwise ``net``
-    is trained in place, optimizer state included (partial_fit: ``incremental=True``,
+    With ``net=None`` a new net starts from ``coefs``/``intercepts`` (and the batch-norm
+    ``extra_state`` of a previous fit) with a new optimizer and schedule, and trains
+    up to ``max_iter`` epochs (fit, warm_start). Otherwise ``net`` is trained in
+    place, optimizer and schedule state included (partial_fit: ``incremental=True``,
     one epoch). Module initialization, dropout masks and shuffling draw from RNGs
     seeded by ``config.seed``; the caller's global torch RNG is left as it was.
     """
@@ -788,11 +774,38 @@ def train(
     ):
         torch.manual_seed(config.seed)
         if net is None:
-            net = _build_net(config, coefs, intercepts)
+            rows = data.rows_per_epoch(config.batch_size, config.batch_norm)
+            steps = -(-rows // (config.batch_size * config.gradient_accumulation_steps))
+            net = _build_net(config, coefs, intercepts, extra_state, steps)
         else:
             net.sknn_config = config
             net.batch_size = config.batch_size
+            if net.lr_scheduler_ is not None:
+                # a copied net (partial_fit) has its own optimizer: step that one
+                net.lr_scheduler_.optimizer = net.optimizer_
         return net, _train(net, config, state, valid_score, incremental, data)
+
+
+def lr_range_test(
+    config, *, coefs, intercepts, X, y, sample_weight, learning_rates, should_stop
+):
+    """The training objective after each step of the LR range test, as a list.
+
+    A throw-away net starts from ``coefs``/``intercepts`` with the configured solver
+    and takes one step per rate of ``learning_rates``; see
+    :meth:`SknnNet.lr_range_test`. Seeded by ``config.seed`` like :func:`train`.
+    """
+    data = _TrainingData(X, y, sample_weight, None, None, config.device, config.loss)
+    devices = [torch.device(config.device)] if config.device.startswith("cuda") else []
+    macs = config.batch_size * macs_per_row(config.layer_units)
+    config = dataclasses.replace(config, learning_rate="constant")
+    with (
+        torch.random.fork_rng(devices=devices),
+        TorchThreads(macs, TRAIN_SINGLE_THREAD_MACS),
+    ):
+        torch.manual_seed(config.seed)
+        net = _build_net(config, coefs, intercepts)
+        return net.lr_range_test(data, learning_rates, should_stop)
 
 
 def _train(net, config, state, valid_score, incremental, data):
@@ -831,6 +844,7 @@ def _train(net, config, state, valid_score, incremental, data):
         state=state,
         history=history,
         max_iter_reached=max_iter_reached,
+        extra_state=net.module_.extra_state(),
     )
 
 

@@ -18,8 +18,19 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
+_MARGINS = (
+    "decision_function returns the hinge network's raw float32 margins, which CPU "
+    "sgemm/sgemv round 2-3 ulps differently for a subset's batch size than for the "
+    "whole (1e-5 relative at worst), above this check's rtol=atol=1e-7; "
+    "predict_proba of the log-loss instances passes it"
+)
+
+
 def _expected_failed_checks(estimator):
-    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+    expected = dict(EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {}))
+    if getattr(estimator, "loss", None) == "hinge":
+        expected["check_methods_subset_invariance"] = _MARGINS
+    return expected
 
 
 ESTIMATORS = [
@@ -40,6 +51,14 @@ ESTIMATORS = [
     MLPClassifier(activation="silu", dropout=0.1, l1=1e-4, max_grad_norm=1.0),
     MLPRegressor(
         loss="huber", activation="elu", solver="rmsprop", weight_init="xavier_normal"
+    ),
+    MLPClassifier(loss="hinge", batch_norm=True, learning_rate="onecycle"),
+    MLPRegressor(batch_norm=True, solver="sgd", learning_rate="cosine", max_iter=100),
+    MLPClassifier(
+        solver="adagrad",
+        learning_rate="cyclic",
+        lr_step_size=2,
+        learning_rate_init=0.01,
     ),
 ]
 

@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 from torch.nn import functional as F
 
 from sknn import MLPClassifier, MLPRegressor, _torch
-from sknn._multilayer_perceptron import _initial_weights
+from sknn._base import _initial_weights
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -280,3 +280,148 @@ def test_verbose_1_keeps_sklearns_lines_without_a_bar(iris, capsys):
     out, err = capsys.readouterr()
     assert "Iteration 2, loss = " in out
     assert "epochs:" not in err
+
+
+# ---------------------------------------------------------------- batch norm
+
+
+def test_batch_norm_sits_between_each_hidden_linear_and_its_activation():
+    module = _torch.MLPModule((4, 8, 6, 2), "relu", (0.5, 0.0), batch_norm=True)
+    kinds = [type(m).__name__ for m in module]
+    assert kinds == [
+        "Linear", "BatchNorm1d", "ReLU", "Dropout",
+        "Linear", "BatchNorm1d", "ReLU", "Linear",
+    ]  # fmt: skip
+
+
+def test_batch_norm_predicts_each_row_on_its_own(iris):
+    """Prediction uses the running statistics (eval mode), not the batch's."""
+    X, y = iris
+    params = dict(batch_size=30, max_iter=30, random_state=0)
+    clf = MLPClassifier(batch_norm=True, **params).fit(X, y)
+    alone = np.vstack([clf.predict_proba(X[i : i + 1]) for i in range(0, 150, 7)])
+    np.testing.assert_allclose(alone, clf.predict_proba(X)[::7], rtol=1e-5)
+    plain = MLPClassifier(**params).fit(X, y)
+    assert plain.loss_curve_ != clf.loss_curve_
+    assert clf.score(X, y) > 0.9
+
+
+def test_batch_norm_statistics_survive_warm_start(iris):
+    X, y = iris
+    clf = MLPClassifier(batch_norm=True, max_iter=40, random_state=0).fit(X, y)
+    before = clf.predict_proba(X)
+    # one more epoch at a negligible rate: the weights stay, the running
+    # statistics go on from the fitted ones instead of restarting at 0 and 1
+    clf.set_params(warm_start=True, max_iter=1, learning_rate_init=1e-9).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X), before, atol=0.02)
+
+
+def test_batch_norm_drops_a_last_batch_of_one_row(iris):
+    X, y = iris
+    clf = MLPClassifier(batch_norm=True, batch_size=149, max_iter=3, random_state=0)
+    clf.fit(X, y)  # 150 rows: batches of 149 and 1
+    assert clf.n_iter_ == 3 and np.isfinite(clf.loss_)
+    msg = "batch_norm=True needs at least 2 samples per batch, got 1 sample(s)"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        MLPClassifier(batch_norm=True, batch_size=1).fit(X, y)
+
+
+# ---------------------------------------------------------------- hinge loss
+
+
+def test_hinge_classifier_has_margins_and_no_probabilities():
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = MLPClassifier(loss="hinge", max_iter=50, random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.97
+    margins = clf.decision_function(X)
+    assert margins.shape == (len(y),)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[(margins > 0) * 1])
+    # the hinge pushes training margins out to 1 and no further: most samples end
+    # up with t * z >= 1, where the log-loss keeps growing its margins
+    t = 2 * y - 1
+    assert np.mean(t * margins >= 0.99) > 0.9
+    assert not hasattr(clf, "predict_proba")
+    with pytest.raises(AttributeError) as error:
+        clf.predict_proba(X)
+    cause = "probability estimates are not available for loss='hinge'"
+    assert str(error.value.__cause__) == cause
+    assert not hasattr(MLPClassifier().fit(X[:50], y[:50]), "decision_function")
+
+
+def test_hinge_multiclass_and_multilabel(iris):
+    X, y = iris
+    clf = MLPClassifier(loss="hinge", max_iter=100, random_state=0).fit(X, y)
+    margins = clf.decision_function(X)
+    assert margins.shape == (150, 3)
+    np.testing.assert_array_equal(clf.predict(X), margins.argmax(axis=1))
+    assert clf.score(X, y) > 0.9
+    Y = np.column_stack([y == 0, y == 2]).astype(int)
+    multilabel = MLPClassifier(loss="hinge", max_iter=100, random_state=0).fit(X, Y)
+    assert multilabel.decision_function(X).shape == (150, 2)
+    np.testing.assert_array_equal(
+        multilabel.predict(X), (multilabel.decision_function(X) > 0) * 1
+    )
+
+
+# ---------------------------------------------------------------- schedules
+
+STOCHASTIC = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
+
+
+def _lrs(iris, **params):
+    X, y = iris
+    params = dict(max_iter=12, n_iter_no_change=np.inf, random_state=0, **params)
+    clf = MLPClassifier(learning_rate_init=0.01, **params).fit(X, y)
+    return np.array([record["lr"] for record in clf.history_])
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_step_and_cosine_schedules_follow_their_formula(solver, iris):
+    epochs = np.arange(12)
+    step = _lrs(iris, solver=solver, learning_rate="step", lr_step_size=4, lr_gamma=0.5)
+    np.testing.assert_allclose(step, 0.01 * 0.5 ** (epochs // 4), rtol=1e-6)
+    cosine = _lrs(iris, solver=solver, learning_rate="cosine")
+    expected = 0.01 * (1 + np.cos(np.pi * epochs / 12)) / 2
+    np.testing.assert_allclose(cosine, expected, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("solver", STOCHASTIC)
+def test_cyclic_and_onecycle_schedules_move_per_batch(solver, iris):
+    # iris with batch_size=50: 3 steps an epoch
+    cyclic = _lrs(
+        iris, solver=solver, batch_size=50, learning_rate="cyclic", lr_step_size=2
+    )
+    assert cyclic.min() >= 0.001 - 1e-9 and cyclic.max() <= 0.01 + 1e-9
+    np.testing.assert_allclose(cyclic[:8], cyclic[4:], rtol=1e-6)  # period 4 epochs
+    assert len(set(np.round(cyclic, 9))) > 2
+    onecycle = _lrs(iris, solver=solver, batch_size=50, learning_rate="onecycle")
+    peak = int(np.argmax(onecycle))
+    assert onecycle[peak] == pytest.approx(0.01, rel=0.05)
+    assert 2 <= peak <= 5  # warm-up over ~30% of 12 epochs
+    assert onecycle[0] < 0.01 / 3 and onecycle[-1] < 1e-5
+
+
+@pytest.mark.parametrize("learning_rate", ["invscaling", "adaptive"])
+def test_sklearns_schedules_stay_sgd_only(learning_rate, iris):
+    lrs = _lrs(iris, solver="adam", learning_rate=learning_rate)
+    np.testing.assert_array_equal(lrs, 0.01)
+    assert _lrs(iris, solver="sgd", learning_rate="invscaling")[-1] < 0.01
+
+
+def test_partial_fit_carries_the_schedule_on(iris):
+    X, y = iris
+    clf = MLPClassifier(learning_rate="step", lr_step_size=2, lr_gamma=0.1)
+    lrs = []
+    for _ in range(6):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+        lrs.append(clf.history_[-1]["lr"])
+    np.testing.assert_allclose(lrs, [1e-3, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5], rtol=1e-6)
+
+
+def test_lbfgs_ignores_the_schedule(iris):
+    X, y = iris
+    clf = MLPClassifier(solver="lbfgs", learning_rate="onecycle", max_iter=50)
+    assert clf.set_params(random_state=0).fit(X, y).score(X, y) > 0.9

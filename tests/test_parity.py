@@ -31,6 +31,9 @@ SKNN_PARAMETERS = {
     "weight_init": "auto",
     "max_grad_norm": None,
     "gradient_accumulation_steps": 1,
+    "batch_norm": False,
+    "lr_step_size": 10,
+    "lr_gamma": 0.1,
 }
 
 
@@ -45,7 +48,7 @@ def test_signature_extends_sklearn(ours, theirs):
     extra = mine[len(sklearns) :]
     expected = dict(SKNN_PARAMETERS)
     if ours is sknn.MLPClassifier:
-        expected["class_weight"] = None
+        expected.update(class_weight=None, loss="log_loss")
     assert {p.name: p.default for p in extra} == expected
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra)
 

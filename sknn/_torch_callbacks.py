@@ -1,0 +1,184 @@
+"""What hooks into the torch seam's epoch loop: sklearn's convergence rule, the
+learning-rate schedules and the progress bar.
+
+Part of the torch seam (with ``sknn._torch``). The callbacks follow skorch's habits,
+with constructor arguments stored as given and state in trailing-underscore attributes
+set in ``initialize`` or ``on_train_begin``.
+"""
+
+import torch
+from skorch.callbacks import Callback
+from tqdm.auto import tqdm
+
+
+class SklearnConvergence(Callback):
+    """sklearn's stopping rule, best-weight tracking and SGD learning-rate schedule.
+
+    After every epoch: record the validation score (early stopping) or the training
+    loss, count epochs without an improvement of ``tol``, keep the best weights, and
+    after more than ``n_iter_no_change`` such epochs either divide the SGD learning
+    rate by 5 (``learning_rate="adaptive"``) or stop.
+    """
+
+    def __init__(self, config, state, valid_score, incremental):
+        self.config = config
+        self.state = state
+        self.valid_score = valid_score
+        self.incremental = incremental
+
+    def initialize(self):
+        self.best_params_ = None
+        self.stopped_ = False
+        return self
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        config, state = self.config, self.state
+        record = net.history[-1]
+        loss = record["train_loss"]
+        state.loss_curve.append(loss)
+        state.t += dataset_train.n_samples
+        if config.verbose == 1:
+            print("Iteration %d, loss = %.8f" % (len(net.history), loss))
+        if config.early_stopping:
+            score = self.valid_score(net.forward_numpy(dataset_train.X_val))
+            net.history.record("valid_score", score)
+            state.validation_scores.append(score)
+            if config.verbose == 1:
+                print("Validation score: %f" % score)
+            if score < state.best_validation_score + config.tol:
+                state.no_improvement_count += 1
+            else:
+                state.no_improvement_count = 0
+            if score > state.best_validation_score:
+                state.best_validation_score = score
+                self.best_params_ = {
+                    k: v.detach().clone() for k, v in net.module_.state_dict().items()
+                }
+        else:
+            if loss > state.best_loss - config.tol:
+                state.no_improvement_count += 1
+            else:
+                state.no_improvement_count = 0
+            state.best_loss = min(state.best_loss, loss)
+
+        optimizer = net.optimizer_
+        if config.solver == "sgd" and config.learning_rate == "invscaling":
+            for group in optimizer.param_groups:
+                group["lr"] = (
+                    config.learning_rate_init / (state.t + 1) ** config.power_t
+                )
+        if state.no_improvement_count > config.n_iter_no_change:
+            if config.early_stopping:
+                msg = (
+                    "Validation score did not improve more than tol=%f for %d "
+                    "consecutive epochs." % (config.tol, config.n_iter_no_change)
+                )
+            else:
+                msg = (
+                    "Training loss did not improve more than tol=%f for %d "
+                    "consecutive epochs." % (config.tol, config.n_iter_no_change)
+                )
+            lr = optimizer.param_groups[0]["lr"]
+            if config.solver == "sgd" and config.learning_rate == "adaptive":
+                if lr <= 1e-6:
+                    self._stop(msg, config.verbose == 1)
+                else:
+                    lr /= 5.0
+                    for group in optimizer.param_groups:
+                        group["lr"] = lr
+                    if config.verbose == 1:
+                        print(msg + " Setting learning rate to %f" % lr)
+                    state.no_improvement_count = 0
+            else:
+                self._stop(msg, config.verbose == 1)
+
+    def _stop(self, msg, verbose):
+        if verbose:
+            print(msg + " Stopping.")
+        self.stopped_ = True
+
+    def on_train_end(self, net, **kwargs):
+        if self.config.early_stopping and self.best_params_ is not None:
+            net.module_.load_state_dict(self.best_params_)
+
+
+class EpochProgressBar(Callback):
+    """A tqdm bar over the epochs of a fit (``verbose=2``), updated once per epoch
+    with the training loss, the validation score and the learning rate."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_train_begin(self, net, **kwargs):
+        self.bar_ = tqdm(total=self.epochs, desc="epochs", unit="epoch", leave=True)
+
+    def on_epoch_end(self, net, **kwargs):
+        record = net.history[-1]
+        postfix = {"loss": f"{record['train_loss']:.4g}"}
+        if "valid_score" in record:
+            postfix["valid_score"] = f"{record['valid_score']:.4f}"
+        if "lr" in record:
+            postfix["lr"] = f"{record['lr']:.3g}"
+        self.bar_.set_postfix(postfix, refresh=False)
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+
+
+# sknn's schedules, for every stochastic solver; sklearn's own three ("constant",
+# "invscaling", "adaptive") are sklearn's, applied to "sgd" only by SklearnConvergence
+EPOCH_SCHEDULES = ("step", "cosine")
+BATCH_SCHEDULES = ("cyclic", "onecycle")
+
+
+def lr_scheduler(config, optimizer, steps_per_epoch):
+    """The torch scheduler of ``config.learning_rate`` and whether it steps per batch
+    (else per epoch); ``(None, False)`` for sklearn's schedules.
+
+    "step" multiplies the rate by ``lr_gamma`` every ``lr_step_size`` epochs; "cosine"
+    anneals it from ``learning_rate_init`` to 0 over ``max_iter`` epochs; "cyclic"
+    runs triangles between ``lr_gamma * learning_rate_init`` and ``learning_rate_init``,
+    ``lr_step_size`` epochs up and as many down; "onecycle" warms up to
+    ``learning_rate_init`` over the first 30% of ``max_iter`` epochs, then anneals.
+    Schedules set the learning rate only; momentum and betas stay as set.
+    """
+    schedules = torch.optim.lr_scheduler
+    name, lr = config.learning_rate, config.learning_rate_init
+    if config.solver == "lbfgs" or name not in EPOCH_SCHEDULES + BATCH_SCHEDULES:
+        return None, False
+    if name == "step":
+        return schedules.StepLR(optimizer, config.lr_step_size, config.lr_gamma), False
+    if name == "cosine":
+        return schedules.CosineAnnealingLR(optimizer, T_max=config.max_iter), False
+    if name == "cyclic":
+        scheduler = schedules.CyclicLR(
+            optimizer,
+            base_lr=lr * config.lr_gamma,
+            max_lr=lr,
+            step_size_up=config.lr_step_size * steps_per_epoch,
+            cycle_momentum=False,
+        )
+        return scheduler, True
+    scheduler = schedules.OneCycleLR(
+        optimizer,
+        max_lr=lr,
+        total_steps=config.max_iter * steps_per_epoch,
+        cycle_momentum=False,
+    )
+    return scheduler, True
+
+
+def step_scheduler(scheduler):
+    """Step ``scheduler`` unless its schedule has ended: cosine annealing reaches 0 at
+    ``max_iter`` epochs and one-cycle its lowest rate at its last step; partial_fit
+    may go on past them at that final rate."""
+    schedules = torch.optim.lr_scheduler
+    if isinstance(scheduler, schedules.OneCycleLR):
+        end = scheduler.total_steps - 1
+    elif isinstance(scheduler, schedules.CosineAnnealingLR):
+        end = scheduler.T_max
+    else:
+        end = None
+    if end is None or scheduler.last_epoch < end:
+        scheduler.step()
