@@ -1,8 +1,10 @@
 """sknn: scikit-learn's MLP estimators on PyTorch, trained through skorch."""
 
+from sknn._checkpoints import resume
 from sknn._displays import LRFinderDisplay
 from sknn._lr_finder import LRFinderResult
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
+from sknn._persistence import ModelFileError, load, save
 
 __version__ = "0.1.0"
 
@@ -11,5 +13,9 @@ __all__ = [
     "LRFinderResult",
     "MLPClassifier",
     "MLPRegressor",
+    "ModelFileError",
     "__version__",
+    "load",
+    "resume",
+    "save",
 ]

@@ -6,7 +6,9 @@ fitted attributes from what comes back.
 """
 
 import copy
+import dataclasses
 import math
+import os
 import warnings
 from numbers import Integral, Real
 
@@ -18,7 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknn import _lr_finder, _torch
+from sknn import _checkpoints, _lr_finder, _torch
 from sknn._sklearn_compat import (
     Interval,
     Options,
@@ -117,22 +119,30 @@ class _BaseMLP(BaseEstimator):
         "batch_norm": ["boolean"],
         "lr_step_size": [Interval(Integral, 1, None, closed="left")],
         "lr_gamma": [Interval(Real, 0, 1, closed="right")],
+        "checkpoint_dir": [str, os.PathLike, None],
     }
 
     # ------------------------------------------------------------------ fitting
 
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, resume=None):
         """Fit, or on any error leave the estimator exactly as it was."""
         before = self.__dict__.copy()
         try:
-            return self._fit_unguarded(X, y, sample_weight, incremental)
+            return self._fit_unguarded(X, y, sample_weight, incremental, resume)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
 
-    def _fit_unguarded(self, X, y, sample_weight, incremental):
+    def _fit_unguarded(self, X, y, sample_weight, incremental, resume):
         net, config, data = self._prepare_training(X, y, sample_weight, incremental)
+        if resume is not None:  # a checkpoint's weights and bookkeeping, not a restart
+            self.coefs_, self.intercepts_ = resume["coefs"], resume["intercepts"]
+            self._extra_state = resume["extra_state"]
+            self._convergence = resume["state"]
+        checkpoint = None
+        if self.checkpoint_dir is not None:
+            checkpoint = _checkpoints.writer(self, incremental or resume is not None)
         net, result = _torch.train(
             net,
             config,
@@ -141,6 +151,8 @@ class _BaseMLP(BaseEstimator):
             extra_state=self._extra_state,
             state=copy.deepcopy(self._convergence),
             incremental=incremental,
+            checkpoint=checkpoint,
+            resume=resume,
             **data,
         )
         if not all(np.isfinite(w).all() for w in result.coefs + result.intercepts):
@@ -192,20 +204,25 @@ class _BaseMLP(BaseEstimator):
                 "afresh."
             )
         # partial_fit trains a copy of the net, so a failure leaves the model whole
-        net = copy.deepcopy(self._net) if incremental and not first_pass else None
+        net = None
+        if incremental and not first_pass:
+            net = copy.deepcopy(self._fitted_net())
 
-        X_val = y_val = valid_score = None
+        X_val = y_val = sample_weight_val = valid_score = None
         X_train, y_train, sample_weight_train = X, y, sample_weight
         if self.early_stopping and self.solver in _STOCHASTIC_SOLVERS:
             (X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val) = (
                 self._validation_split(X, y, sample_weight, random_state)
             )
 
-            if is_classifier(self):
-                y_val = self._label_binarizer.inverse_transform(y_val)
+            labels_val = (
+                self._label_binarizer.inverse_transform(y_val)
+                if is_classifier(self)
+                else y_val
+            )
 
             def valid_score(raw):
-                return self._score_raw(raw, y_val, sample_weight_val)
+                return self._score_raw(raw, labels_val, sample_weight_val)
 
         if self.batch_size == "auto":
             batch_size = min(200, X_train.shape[0])
@@ -262,7 +279,8 @@ class _BaseMLP(BaseEstimator):
             y=y_train,
             sample_weight=sample_weight_train,
             X_val=X_val,
-            y_val=y_val,
+            y_val=None if y_val is None else self._training_targets(y_val),
+            sample_weight_val=sample_weight_val,
             valid_score=valid_score,
         )
         return net, config, data
@@ -392,6 +410,7 @@ class _BaseMLP(BaseEstimator):
 
     def _set_fitted(self, net, result):
         self._net = net
+        self.__dict__.pop("_net_state", None)  # what an unpickled model carried
         self._extra_state = result.extra_state
         self._convergence = result.state
         self.coefs_ = result.coefs
@@ -438,6 +457,73 @@ class _BaseMLP(BaseEstimator):
         """The targets the network trains on; MLPRegressor may transform them."""
         return y
 
+    # ------------------------------------------------------------------ state
+
+    def __getstate__(self):
+        """Plain values and numpy arrays only: no tensors, modules or skorch nets, so
+        a model trained on any device unpickles (and loads with skops) anywhere."""
+        state = dict(super().__getstate__())  # object's may be __dict__ itself
+        net = state.pop("_net", None)
+        if net is not None:
+            state["_net_state"] = _torch.export_state(net)
+        if "_convergence" in state:
+            state["_convergence"] = dataclasses.asdict(state["_convergence"])
+        if isinstance(state.get("checkpoint_dir"), os.PathLike):
+            state["checkpoint_dir"] = os.fspath(state["checkpoint_dir"])  # for skops
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if "_convergence" in state:
+            state["_convergence"] = _torch.ConvergenceState(**state["_convergence"])
+        super().__setstate__(state)
+
+    def _set_checkpoint(self, snapshot):
+        """Become the model at the end of a snapshot's epoch, able to go on."""
+        state = snapshot["state"]
+        result = _torch.TrainingResult(
+            coefs=snapshot["coefs"],
+            intercepts=snapshot["intercepts"],
+            loss=state.loss_curve[-1],
+            n_iter=len(snapshot["history"]),
+            state=state,
+            history=snapshot["history"],
+            max_iter_reached=False,
+            extra_state=snapshot["extra_state"],
+        )
+        self._set_fitted(None, result)
+        self._net_state = snapshot["net_state"]
+        self._checkpoint_training = {
+            key: snapshot[key] for key in ("generator", "rng", "best_params")
+        }
+
+    def _resume(self, X, y, sample_weight):
+        """Go on with the fit this checkpoint was taken from (see sknn.resume)."""
+        self._validate_params()
+        resume = dict(
+            self.__dict__.pop("_checkpoint_training"),
+            coefs=self.coefs_,
+            intercepts=self.intercepts_,
+            extra_state=self._extra_state,
+            state=self._convergence,
+            net_state=self.__dict__.pop("_net_state"),
+            history=self.history_,
+        )
+        return self._fit(X, y, sample_weight, incremental=False, resume=resume)
+
+    def _fitted_net(self):
+        """The skorch net, rebuilt on first use after unpickling."""
+        net = self.__dict__.get("_net")
+        if net is None and "_net_state" in self.__dict__:
+            net = _torch.restore_net(
+                self.__dict__.pop("_net_state"),
+                self.coefs_,
+                self.intercepts_,
+                self._extra_state,
+            )
+            self._net = net
+        return net
+
     def _check_is_fitted(self):
         """``check_is_fitted(self)``, at the cost of a dict lookup once fitted.
 
@@ -469,7 +555,7 @@ class _BaseMLP(BaseEstimator):
 
     def _forward(self, X):
         """Output-layer activations for validated X."""
-        return _torch.predict(self._net, X, self.out_activation_)
+        return _torch.predict(self._fitted_net(), X, self.out_activation_)
 
     def _score_raw(self, raw, y, sample_weight):
         """sklearn's validation score from the network's pre-activation outputs."""

@@ -196,6 +196,8 @@ default='adam'
         activation). Prediction uses the running statistics gathered in training.
         An epoch whose last batch would hold one row drops that row (a single row
         cannot be normalized); shuffling puts another row last in the next epoch.
+        The batch statistics are unweighted: with ``sample_weight``, weighting a
+        row is then not the same as repeating it.
 
         .. versionadded:: 0.1
 
@@ -265,8 +267,9 @@ loss_ : float
 
     history_ : list of dict
         One dict per epoch of the last call to fit or partial_fit, with the keys
-        'epoch', 'train_loss', 'dur' (seconds), 'lr' for the stochastic solvers and
-        'valid_score' with early stopping.
+        'epoch', 'train_loss', 'dur' (seconds), 'lr' for the stochastic solvers, and
+        with early stopping 'valid_loss' (the hold-out's loss without the penalty
+        terms) and 'valid_score'.
 
         .. versionadded:: 0.1
 """

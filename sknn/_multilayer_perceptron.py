@@ -70,6 +70,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         batch_norm=False,
         lr_step_size=10,
         lr_gamma=0.1,
+        checkpoint_dir=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -105,6 +106,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.batch_norm = batch_norm
         self.lr_step_size = lr_step_size
         self.lr_gamma = lr_gamma
+        self.checkpoint_dir = checkpoint_dir
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):
@@ -402,6 +404,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         batch_norm=False,
         lr_step_size=10,
         lr_gamma=0.1,
+        checkpoint_dir=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -436,6 +439,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.batch_norm = batch_norm
         self.lr_step_size = lr_step_size
         self.lr_gamma = lr_gamma
+        self.checkpoint_dir = checkpoint_dir
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):

@@ -6,8 +6,10 @@ of plain numbers and numpy arrays, and an opaque skorch net to keep for later ca
 (``partial_fit``, ``warm_start``, prediction).
 """
 
+import copy
 import dataclasses
 import functools
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from sknn._torch_callbacks import (
+    CheckpointWriter,
     EpochProgressBar,
     SklearnConvergence,
     lr_scheduler,
@@ -330,21 +333,16 @@ class _TrainingData:
     dense whole. Targets are class indices for the softmax loss, float32 otherwise.
     """
 
-    def __init__(self, X, y, sample_weight, X_val, y_val, device, loss):
+    def __init__(
+        self, X, y, sample_weight, device, loss, X_val=None, y_val=None, weight_val=None
+    ):
         self.device = device
         self.X = _as_tensor(X, device)
-        y = np.asarray(y)
-        if loss in CLASS_INDEX_LOSSES:
-            self.y = torch.as_tensor(y.argmax(axis=1), device=device)
-        else:
-            self.y = torch.as_tensor(y.astype(np.float32, copy=False), device=device)
-        self.sample_weight = (
-            None
-            if sample_weight is None
-            else torch.as_tensor(np.asarray(sample_weight, np.float32), device=device)
-        )
+        self.y = _targets(y, device, loss)
+        self.sample_weight = _weights(sample_weight, device)
         self.X_val = None if X_val is None else _as_tensor(X_val, device)
-        self.y_val = y_val
+        self.y_val = None if y_val is None else _targets(y_val, device, loss)
+        self.sample_weight_val = _weights(weight_val, device)
         self.n_samples = X.shape[0]
         self.n_outputs = y.shape[1]
 
@@ -381,6 +379,19 @@ class _TrainingData:
         return _dense_tensor(self.X[index], self.device)
 
 
+def _targets(y, device, loss):
+    y = np.asarray(y)
+    if loss in CLASS_INDEX_LOSSES:
+        return torch.as_tensor(y.argmax(axis=1), device=device)
+    return torch.as_tensor(y.astype(np.float32, copy=False), device=device)
+
+
+def _weights(sample_weight, device):
+    if sample_weight is None:
+        return None
+    return torch.as_tensor(np.asarray(sample_weight, np.float32), device=device)
+
+
 def _index(order, start, stop):
     """Positions start:stop of the epoch, as a slice or as indices into ``order``."""
     return slice(start, stop) if order is None else order[start:stop]
@@ -390,10 +401,10 @@ def _as_tensor(X, device):
     return X.tocsr() if sp.issparse(X) else _dense_tensor(X, device)
 
 
-def _dense_tensor(X, device):
+def _dense_tensor(X, device, dtype=np.float32):
     if sp.issparse(X):
         X = X.toarray()
-    X = np.ascontiguousarray(X, dtype=np.float32)
+    X = np.ascontiguousarray(X, dtype=dtype)
     if X.flags.writeable:
         tensor = torch.from_numpy(X)
         return tensor if device == "cpu" else tensor.to(device)
@@ -464,7 +475,7 @@ class SknnNet(NeuralNet):
         if self.sknn_config.solver == "lbfgs":
             self._fit_lbfgs(data)
             return self
-        generator = torch.Generator(device="cpu").manual_seed(self.sknn_config.seed)
+        generator = self.generator_
         convergence = dict(self.callbacks_)["convergence"]
         for _ in range(self.max_epochs if epochs is None else epochs):
             self.notify("on_epoch_begin", dataset_train=data, dataset_valid=None)
@@ -473,6 +484,8 @@ class SknnNet(NeuralNet):
                 loss = self._train_epoch_fast(data, generator)
             else:
                 loss = self._train_epoch_exact(data, generator)
+            if not math.isfinite(loss):
+                raise_diverged(loss, len(convergence.state.loss_curve) + 1, self)
             self.history.record("train_loss", loss)
             self.history.record("lr", self.optimizer_.param_groups[0]["lr"])
             if self.lr_scheduler_ is not None and not self.lr_per_batch_:
@@ -582,6 +595,35 @@ class SknnNet(NeuralNet):
         module.eval()
         return total.item() / n
 
+    def history_records(self, first_epoch=1):
+        """The epochs of this call's history as plain dicts, numbered on from
+        ``first_epoch`` (a resumed fit goes on counting)."""
+        return [
+            {
+                key: first_epoch + i if key == "epoch" else value
+                for key, value in record.items()
+                if key != "batches"
+            }
+            for i, record in enumerate(self.history)
+        ]
+
+    def training_snapshot(self, convergence, earlier):
+        """Everything needed to go on training from the end of this epoch, as
+        plain values and numpy arrays (see :func:`train`'s ``resume``)."""
+        coefs, intercepts = _export_weights(self)
+        best = convergence.best_params_
+        return {
+            "coefs": coefs,
+            "intercepts": intercepts,
+            "extra_state": self.module_.extra_state(),
+            "net_state": export_state(self),
+            "state": copy.deepcopy(convergence.state),
+            "history": earlier + self.history_records(first_epoch=len(earlier) + 1),
+            "generator": self.generator_.get_state().numpy(),
+            "rng": torch.get_rng_state().numpy(),
+            "best_params": None if best is None else _to_numpy(best),
+        }
+
     def lr_range_test(self, data, learning_rates, should_stop):
         """One optimizer step per rate of ``learning_rates`` on successive batches
         (reshuffled each epoch); return the training objective of each batch,
@@ -620,9 +662,16 @@ class SknnNet(NeuralNet):
         X = data.rows(slice(None))
         self.module_.train()
 
+        evaluations = []
+
         def closure():
             self.optimizer_.zero_grad(set_to_none=True)
             objective, _ = self.batch_loss(X, data.y, data.sample_weight)
+            if not evaluations and not math.isfinite(objective.item()):
+                # non-finite at the start: nothing to search; later, the line
+                # search backs off from non-finite trial points itself
+                raise_diverged(objective.item(), None, self)
+            evaluations.append(None)
             objective.backward()
             return objective
 
@@ -632,19 +681,63 @@ class SknnNet(NeuralNet):
         self.module_.eval()
         with torch.no_grad():
             _, reported = self.batch_loss(X, data.y, data.sample_weight)
+        if not math.isfinite(reported.item()):
+            raise_diverged(reported.item(), None, self)
         self.history.record("train_loss", reported.item())
         self.history.record("dur", time.perf_counter() - tic)
 
-    def forward_numpy(self, X, batch_size=65536):
+    def forward_numpy(self, X):
         """Pre-activation outputs of the eval-mode module, as a float32 numpy array."""
         with torch.inference_mode():
-            if isinstance(X, torch.Tensor):
-                return self.module_(X).cpu().numpy()
-            parts = [
-                self.module_(_dense_tensor(X[i : i + batch_size], self.device))
-                for i in range(0, X.shape[0], batch_size)
-            ]
-            return torch.cat(parts).cpu().numpy()
+            return self._forward_tensor(X).cpu().numpy()
+
+    def _forward_tensor(self, X, batch_size=65536, dtype=np.float32):
+        module = self.module_ if dtype == np.float32 else self.float64_module()
+        if isinstance(X, torch.Tensor):
+            return module(X)
+        parts = [
+            module(_dense_tensor(X[i : i + batch_size], self.device, dtype))
+            for i in range(0, X.shape[0], batch_size)
+        ]
+        return torch.cat(parts)
+
+    def float64_module(self):
+        """A float64 copy of the eval-mode module for float64 input on the CPU, made
+        on first use after training."""
+        # kept in a dict: skorch allows module attributes only in initialize()
+        cache = self.__dict__.setdefault("float64_cache_", {})
+        if "module" not in cache:
+            cache["module"] = copy.deepcopy(self.module_).double().eval()
+        return cache["module"]
+
+    def validate(self, data):
+        """The hold-out's pre-activation outputs (numpy) and its loss (the data term
+        sklearn reports, sample-weighted, without the penalty)."""
+        with torch.inference_mode():
+            z = self._forward_tensor(data.X_val)
+            per_sample = self.criterion_(z, data.y_val)
+            weight = data.sample_weight_val
+            if weight is None:
+                loss = per_sample.mean()
+            else:
+                loss = (per_sample * weight).sum() / weight.sum()
+            scale = self.criterion_.report_scale(z.shape[1])
+            return z.cpu().numpy(), loss.item() * scale
+
+
+def raise_diverged(loss, epoch, net):
+    """Stop a fit whose loss is no longer finite, saying where and what to change."""
+    if epoch is None:
+        where, rate = "in the lbfgs solver", ""
+    else:
+        lr = net.optimizer_.param_groups[0]["lr"]
+        where, rate = f"at epoch {epoch}", f" (it is {lr:g} now)"
+    raise ValueError(
+        f"Training diverged: the loss became {loss} {where}, and the solver produced "
+        f"non-finite parameter weights. Use a smaller learning_rate_init{rate}, scale "
+        "the inputs (e.g. with StandardScaler), or clip the gradients with "
+        "max_grad_norm."
+    )
 
 
 # the optimizer's first parameter group holds the weights (not the biases): its
@@ -736,6 +829,7 @@ def _build_net(config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
     net.lr_scheduler_, net.lr_per_batch_ = lr_scheduler(
         config, net.optimizer_, steps_per_epoch
     )
+    net.module_.eval()  # the epoch loop switches to train mode and back
     return net
 
 
@@ -752,8 +846,11 @@ def train(
     sample_weight=None,
     X_val=None,
     y_val=None,
+    sample_weight_val=None,
     valid_score: Callable | None = None,
     incremental=False,
+    checkpoint: Callable | None = None,
+    resume: dict | None = None,
 ) -> tuple[Any, TrainingResult]:
     """Train for one call to fit or partial_fit; return the net and the result.
 
@@ -763,8 +860,14 @@ def train(
     place, optimizer and schedule state included (partial_fit: ``incremental=True``,
     one epoch). Module initialization, dropout masks and shuffling draw from RNGs
     seeded by ``config.seed``; the caller's global torch RNG is left as it was.
+
+    ``checkpoint(snapshot, is_best)`` is called after every epoch with
+    :meth:`SknnNet.training_snapshot`'s record; ``resume``, such a record, continues
+    the fit it was taken from: weights, optimizer, schedule, RNGs and history.
     """
-    data = _TrainingData(X, y, sample_weight, X_val, y_val, config.device, config.loss)
+    data = _TrainingData(
+        X, y, sample_weight, config.device, config.loss, X_val, y_val, sample_weight_val
+    )
     devices = [torch.device(config.device)] if config.device.startswith("cuda") else []
     rows_per_step = X.shape[0] if config.solver == "lbfgs" else config.batch_size
     macs = rows_per_step * macs_per_row(config.layer_units)
@@ -777,13 +880,22 @@ def train(
             rows = data.rows_per_epoch(config.batch_size, config.batch_norm)
             steps = -(-rows // (config.batch_size * config.gradient_accumulation_steps))
             net = _build_net(config, coefs, intercepts, extra_state, steps)
+            if resume is not None:
+                _load_training_state(net, resume["net_state"])
         else:
             net.sknn_config = config
             net.batch_size = config.batch_size
             if net.lr_scheduler_ is not None:
                 # a copied net (partial_fit) has its own optimizer: step that one
                 net.lr_scheduler_.optimizer = net.optimizer_
-        return net, _train(net, config, state, valid_score, incremental, data)
+        net.generator_ = torch.Generator(device="cpu").manual_seed(config.seed)
+        if resume is not None:
+            net.generator_.set_state(torch.from_numpy(resume["generator"]))
+            torch.set_rng_state(torch.from_numpy(resume["rng"]))
+        result = _train(
+            net, config, state, valid_score, incremental, data, checkpoint, resume
+        )
+        return net, result
 
 
 def lr_range_test(
@@ -795,7 +907,7 @@ def lr_range_test(
     and takes one step per rate of ``learning_rates``; see
     :meth:`SknnNet.lr_range_test`. Seeded by ``config.seed`` like :func:`train`.
     """
-    data = _TrainingData(X, y, sample_weight, None, None, config.device, config.loss)
+    data = _TrainingData(X, y, sample_weight, config.device, config.loss)
     devices = [torch.device(config.device)] if config.device.startswith("cuda") else []
     macs = config.batch_size * macs_per_row(config.layer_units)
     config = dataclasses.replace(config, learning_rate="constant")
@@ -808,21 +920,28 @@ def lr_range_test(
         return net.lr_range_test(data, learning_rates, should_stop)
 
 
-def _train(net, config, state, valid_score, incremental, data):
+def _train(net, config, state, valid_score, incremental, data, checkpoint, resume):
+    net.__dict__.pop("float64_cache_", None)  # the weights change: a new copy
+    earlier = [] if resume is None else list(resume["history"])
+    epochs = 1 if incremental else config.max_iter - len(earlier)
     convergence = SklearnConvergence(config, state, valid_score, incremental)
     net.callbacks_ = [("convergence", convergence.initialize())]
+    if resume is not None and resume["best_params"] is not None:
+        convergence.best_params_ = _to_tensors(resume["best_params"])
+    if checkpoint is not None and config.solver != "lbfgs":
+        net.callbacks_.append(("checkpoint", CheckpointWriter(checkpoint, earlier)))
     if config.verbose >= 2:
-        epochs = 1 if incremental or config.solver == "lbfgs" else config.max_iter
-        net.callbacks_.append(("progress", EpochProgressBar(epochs)))
+        bar_epochs = 1 if config.solver == "lbfgs" else epochs
+        net.callbacks_.append(("progress", EpochProgressBar(bar_epochs)))
     net.history.clear()
     try:
         net.notify("on_train_begin", X=data, y=None)
-        net.fit_loop(data, epochs=1 if incremental else config.max_iter)
+        net.fit_loop(data, epochs=epochs)
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.")
     net.notify("on_train_end", X=data, y=None)
 
-    history = [dict(epoch_record) for epoch_record in net.history]
+    history = earlier + net.history_records(first_epoch=len(earlier) + 1)
     coefs, intercepts = _export_weights(net)
     if config.solver == "lbfgs":
         lbfgs_state = net.optimizer_.state[net.optimizer_._params[0]]
@@ -848,6 +967,65 @@ def _train(net, config, state, valid_score, incremental, data):
     )
 
 
+# --------------------------------------------------------------------------- state
+
+
+def export_state(net):
+    """What a fitted net holds beyond its weights, as plain values and numpy arrays:
+    the config, and the optimizer's and schedule's state (for partial_fit and
+    warm starts after unpickling). The weights are the estimator's coefs_,
+    intercepts_ and batch-norm extra state."""
+    scheduler = net.lr_scheduler_
+    return {
+        "config": dataclasses.asdict(net.sknn_config),
+        "optimizer": _to_numpy(net.optimizer_.state_dict()),
+        "scheduler": None if scheduler is None else scheduler.state_dict(),
+    }
+
+
+def restore_net(state, coefs, intercepts, extra_state):
+    """Rebuild a net from :func:`export_state`'s record and the weights, on the
+    recorded device when this machine has it, else on the CPU."""
+    config = TrainingConfig(**state["config"])
+    try:
+        device = resolve_device(config.device)
+    except ValueError:  # e.g. trained on CUDA, loaded on a CPU-only machine
+        device = "cpu"
+    config = dataclasses.replace(config, device=device)
+    net = _build_net(config, coefs, intercepts, extra_state)
+    _load_training_state(net, state)
+    return net
+
+
+def _load_training_state(net, state):
+    """Load the optimizer's and the schedule's state of an export_state record."""
+    optimizer_state = _to_tensors(state["optimizer"])
+    if optimizer_state["state"]:
+        net.optimizer_.load_state_dict(optimizer_state)
+    if net.lr_scheduler_ is not None and state["scheduler"] is not None:
+        net.lr_scheduler_.load_state_dict(state["scheduler"])
+
+
+def _to_numpy(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    if isinstance(value, dict):
+        return {key: _to_numpy(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_to_numpy(item) for item in value)
+    return value
+
+
+def _to_tensors(value):
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value.copy())
+    if isinstance(value, dict):
+        return {key: _to_tensors(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_to_tensors(item) for item in value)
+    return value
+
+
 def _export_weights(net):
     """The network's weights and biases as sklearn's (fan_in, fan_out) numpy arrays."""
     coefs, intercepts = [], []
@@ -860,14 +1038,21 @@ def _export_weights(net):
 def predict(net, X, out_activation):
     """Output-layer activations of the fitted network for X, as numpy.
 
-    The dtype follows X as in sklearn (float32 for float32 X, float64 otherwise).
+    The network computes in X's precision on the CPU, as sklearn's MLP does: float32
+    for float32 X, float64 otherwise (through a float64 copy of the module). So a
+    row's prediction does not depend on the batch it comes in: float32 matrix
+    products round a row differently with the batch's size and memory alignment.
+    On other devices the network computes in float32.
     """
     macs = X.shape[0] * macs_per_row(net.module__layer_units)
+    dtype = np.float32 if X.dtype == np.float32 or net.device != "cpu" else np.float64
     with TorchThreads(macs, PREDICT_SINGLE_THREAD_MACS), torch.inference_mode():
-        if type(X) is np.ndarray:
+        if type(X) is np.ndarray and dtype == np.float32:
             z = net.module_(_dense_tensor(X, net.device))
+        elif type(X) is np.ndarray:
+            z = net.float64_module()(_dense_tensor(X, net.device, dtype))
         else:
-            z = torch.as_tensor(net.forward_numpy(X))
+            z = net._forward_tensor(X, dtype=dtype)
         out = OUTPUT_ACTIVATIONS[out_activation](z)
         out = out.numpy() if net.device == "cpu" else out.cpu().numpy()
-    return out if X.dtype == np.float32 else out.astype(np.float64)
+    return out if X.dtype == np.float32 else out.astype(np.float64, copy=False)

@@ -29,6 +29,7 @@ class SklearnConvergence(Callback):
     def initialize(self):
         self.best_params_ = None
         self.stopped_ = False
+        self.improved_ = False  # the epoch set a new best score (or loss)
         return self
 
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
@@ -40,7 +41,9 @@ class SklearnConvergence(Callback):
         if config.verbose == 1:
             print("Iteration %d, loss = %.8f" % (len(net.history), loss))
         if config.early_stopping:
-            score = self.valid_score(net.forward_numpy(dataset_train.X_val))
+            raw, valid_loss = net.validate(dataset_train)
+            score = self.valid_score(raw)
+            net.history.record("valid_loss", valid_loss)
             net.history.record("valid_score", score)
             state.validation_scores.append(score)
             if config.verbose == 1:
@@ -49,7 +52,8 @@ class SklearnConvergence(Callback):
                 state.no_improvement_count += 1
             else:
                 state.no_improvement_count = 0
-            if score > state.best_validation_score:
+            self.improved_ = score > state.best_validation_score
+            if self.improved_:
                 state.best_validation_score = score
                 self.best_params_ = {
                     k: v.detach().clone() for k, v in net.module_.state_dict().items()
@@ -59,6 +63,7 @@ class SklearnConvergence(Callback):
                 state.no_improvement_count += 1
             else:
                 state.no_improvement_count = 0
+            self.improved_ = loss < state.best_loss
             state.best_loss = min(state.best_loss, loss)
 
         optimizer = net.optimizer_
@@ -100,6 +105,22 @@ class SklearnConvergence(Callback):
     def on_train_end(self, net, **kwargs):
         if self.config.early_stopping and self.best_params_ is not None:
             net.module_.load_state_dict(self.best_params_)
+
+
+class CheckpointWriter(Callback):
+    """After every epoch, hand ``write(snapshot, is_best)`` the net's training
+    snapshot; ``is_best`` when the epoch has the best validation score (with early
+    stopping) or training loss so far. The epoch's history record is complete by
+    then but for its duration."""
+
+    def __init__(self, write, earlier):
+        self.write = write
+        self.earlier = earlier
+
+    def on_epoch_end(self, net, **kwargs):
+        convergence = dict(net.callbacks_)["convergence"]
+        snapshot = net.training_snapshot(convergence, self.earlier)
+        self.write(snapshot, convergence.improved_)
 
 
 class EpochProgressBar(Callback):

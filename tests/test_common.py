@@ -1,47 +1,46 @@
 """scikit-learn's own estimator checks, run over both sknn estimators."""
 
+import re
+
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknn import MLPClassifier, MLPRegressor
 
-_FLOAT32 = (
-    "the network computes in float32: weighted and repeated-sample fits agree to "
-    "about 1e-6 relative (test_sample_weight_equals_repetition pins 1e-5), above "
-    "this check's float64 tolerance of rtol=1e-7"
+# sklearn compares fits on weighted and on repeated samples at rtol=1e-7.
+SAMPLE_WEIGHT_CHECKS = (
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_sample_weight_equivalence_on_sparse_data",
 )
-EXPECTED_FAILED_CHECKS = {
-    name: {
-        "check_sample_weight_equivalence_on_dense_data": _FLOAT32,
-        "check_sample_weight_equivalence_on_sparse_data": _FLOAT32,
-    }
-    for name in ("MLPClassifier", "MLPRegressor")
+# Where weighting a row cannot equal repeating it, by design (strict xfail):
+_STRUCTURAL = {
+    "dropout": "dropout draws one mask per row: a repeated row gets several masks, a "
+    "weighted row one",
+    "batch_norm": "batch norm normalizes with unweighted batch statistics, which "
+    "repeating a row changes and weighting it does not",
 }
-
-
-_MARGINS = (
-    "decision_function returns the hinge network's raw float32 margins, which CPU "
-    "sgemm/sgemv round 2-3 ulps differently for a subset's batch size than for the "
-    "whole (1e-5 relative at worst), above this check's rtol=atol=1e-7; "
-    "predict_proba of the log-loss instances passes it"
-)
+# Elsewhere sknn trains in float32: the two fits sum the same gradients in another
+# order and agree to ~1e-7 relative (more with RMSprop/Adagrad, which divide small
+# gradients by their running size), on either side of the tolerance depending on the
+# instance and on how the arrays sit in memory. Those run, and a miss is reported as
+# xfail; test_sample_weight_equals_repetition pins the equivalence at rtol 1e-4.
 
 
 def _expected_failed_checks(estimator):
-    expected = dict(EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {}))
-    if getattr(estimator, "loss", None) == "hinge":
-        expected["check_methods_subset_invariance"] = _MARGINS
-    return expected
+    params = estimator.get_params()
+    for name, reason in _STRUCTURAL.items():
+        if params.get(name):
+            return dict.fromkeys(SAMPLE_WEIGHT_CHECKS, reason)
+    return {}
 
 
 ESTIMATORS = [
     MLPClassifier(max_iter=100),
     MLPRegressor(max_iter=100),
-    # sknn's own controls, non-default. The network computes in float32, and CPU
-    # sgemm rounds a row differently depending on the batch's size and order, so
-    # the invariance checks (rtol=1e-7) sit one ulp from failing: activation="gelu"
-    # with this solver failed check_methods_subset_invariance, and silu with
-    # solver="adagrad" once failed check_methods_sample_order_invariance. Open
-    # problem, recorded on the issue.
+    # sknn's own controls, non-default. Training computes in float32; predictions
+    # of float64 input are computed in float64, so the subset and sample-order
+    # invariance checks (rtol=1e-7) hold: float32 products rounded a row 1-3 ulps
+    # differently with the batch's size and memory layout, and made them flaky.
     MLPClassifier(
         activation="leaky_relu",
         solver="adamw",
@@ -65,4 +64,16 @@ ESTIMATORS = [
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
+    if check.func.__name__ not in SAMPLE_WEIGHT_CHECKS or _expected_failed_checks(
+        estimator
+    ):
+        check(estimator)
+        return
+    try:
+        check(estimator)
+    except AssertionError as error:
+        worst = re.search(r"Max relative difference.*: (\S+)", str(error))
+        pytest.xfail(
+            "float32 training: weighted and repeated fits differ by "
+            f"{worst.group(1) if worst else 'round-off'} relative, above rtol=1e-7"
+        )

@@ -363,6 +363,19 @@ def test_history_has_one_record_per_epoch(iris):
     assert [h["epoch"] for h in clf.history_] == [1, 2, 3, 4]
     assert [h["train_loss"] for h in clf.history_] == clf.loss_curve_
     assert all(h["dur"] > 0 and h["lr"] == 0.001 for h in clf.history_)
+    assert set(clf.history_[0]) == {"epoch", "train_loss", "lr", "dur"}
+
+
+def test_history_tracks_the_holdout_loss_with_early_stopping(iris):
+    X, y = iris
+    clf = MLPClassifier(early_stopping=True, learning_rate_init=0.01, random_state=0)
+    clf.fit(X, y)
+    keys = {"epoch", "train_loss", "lr", "dur", "valid_loss", "valid_score"}
+    assert all(set(record) == keys for record in clf.history_)
+    valid_losses = [record["valid_loss"] for record in clf.history_]
+    # a log-loss on 15 held-out iris rows: it starts near log(3) and falls
+    assert 0.7 < valid_losses[0] < 1.6
+    assert min(valid_losses) < 0.5 * valid_losses[0]
 
 
 @BOTH
@@ -407,14 +420,30 @@ def test_pipeline_gridsearch_and_cross_validation(iris):
     assert scores.mean() > 0.8
 
 
-def test_nan_loss_stops_with_an_error_not_nan_predictions():
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_nan_loss_stops_with_an_error_not_nan_predictions(solver):
     X = np.array([[1e30], [-1e30], [1e30], [-1e30]])
-    clf = MLPRegressor(max_iter=5, learning_rate_init=1.0)
+    clf = MLPRegressor(max_iter=5, learning_rate_init=1.0, solver=solver)
+    where = "in the lbfgs solver" if solver == "lbfgs" else "at epoch 1"
+    msg = (
+        rf"Training diverged: the loss became (nan|inf) {where}, and the solver "
+        r"produced non-finite parameter weights. Use a smaller learning_rate_init"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        with pytest.raises(ValueError, match="Solver produced non-finite parameter"):
+        with pytest.raises(ValueError, match=msg):
             clf.fit(X, [1.0, 2.0, 3.0, 4.0])
     assert not hasattr(clf, "coefs_")
+
+
+def test_divergence_names_the_epoch_and_keeps_the_fitted_model(iris):
+    X, y = iris
+    reg = MLPRegressor(max_iter=5, random_state=0).fit(X, y)
+    before = reg.predict(X)
+    # squared errors of 1e30-scale targets overflow float32 in the next epoch
+    with pytest.raises(ValueError, match=r"loss became inf at epoch 6\b"):
+        reg.partial_fit(X, y * 1e30)
+    np.testing.assert_array_equal(reg.predict(X), before)
 
 
 def test_max_iter_reached_warns(iris):
@@ -435,3 +464,22 @@ def test_predict_accepts_memmaps_and_follows_the_input_float_dtype(
     np.testing.assert_allclose(_outputs(est, mapped), _outputs(est, np.asarray(mapped)))
     assert _outputs(est, np.asarray(X, np.float32)).dtype == np.float32
     assert _outputs(est, np.asarray(X, np.float64)).dtype == np.float64
+
+
+@BOTH
+def test_a_rows_prediction_does_not_depend_on_its_batch(estimator_class):
+    """float64 input is computed in float64, as sklearn does: a row predicted alone,
+    in a permuted batch or in a subset gets the same output to float64 round-off.
+    (float32 matrix products round a row differently with the batch's size and
+    layout, by ~1e-7 relative: more than sklearn's invariance checks allow.)"""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 5))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)  # binary: one output, the hardest case
+    est = estimator_class(activation="silu", max_iter=30, random_state=0).fit(X, y)
+    full = _outputs(est, X)
+    order = rng.permutation(60)
+    same = dict(rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(_outputs(est, X[order]), full[order], **same)
+    np.testing.assert_allclose(_outputs(est, X[:7]), full[:7], **same)
+    alone = np.concatenate([_outputs(est, X[i : i + 1]) for i in range(60)])
+    np.testing.assert_allclose(alone, full, **same)

@@ -34,6 +34,7 @@ SKNN_PARAMETERS = {
     "batch_norm": False,
     "lr_step_size": 10,
     "lr_gamma": 0.1,
+    "checkpoint_dir": None,
 }
 
 

@@ -1,0 +1,103 @@
+"""Checkpoints of a fit in progress, and resuming an interrupted fit from one.
+
+With ``checkpoint_dir`` set, every ``fit`` writes into a new sub-directory of it (so
+parallel fits of cross-validation or a grid search never share files), named after
+the estimator and the time, and ``partial_fit`` calls go on writing into their
+first call's. After every epoch, ``last.sknn`` holds the model at the end of that
+epoch and ``best.sknn`` the best so far (by validation score with early stopping,
+else by training loss). Both are :func:`sknn.save` files, written atomically: a
+process killed at any moment leaves the previous file whole. Each holds, beyond a
+usable fitted estimator, what continuing needs: the optimizer's and the schedule's
+state and the shuffling and dropout RNG states. :func:`resume` continues a fit from
+``last.sknn``.
+"""
+
+import copy
+import tempfile
+import time
+from pathlib import Path
+
+from sknn import _persistence
+
+LAST, BEST = "last.sknn", "best.sknn"
+
+
+def writer(estimator, continue_run):
+    """Set ``estimator.checkpoint_path_`` and return the seam's ``checkpoint``
+    callable, which saves each epoch's snapshot. ``continue_run`` (partial_fit, a
+    resumed fit) keeps writing into the estimator's existing sub-directory."""
+    directory = getattr(estimator, "checkpoint_path_", None)
+    if not continue_run or directory is None or not Path(directory).is_dir():
+        root = Path(estimator.checkpoint_dir)
+        root.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        prefix = f"{type(estimator).__name__}-{stamp}-"
+        directory = tempfile.mkdtemp(prefix=prefix, dir=root)
+    estimator.checkpoint_path_ = str(directory)
+    template = copy.copy(estimator)
+
+    def write(snapshot, is_best):
+        model = copy.copy(template)
+        model._set_checkpoint(snapshot)
+        _persistence.save(model, Path(directory) / LAST)
+        if is_best:
+            _persistence.save(model, Path(directory) / BEST)
+
+    return write
+
+
+def resume(checkpoint, X, y, sample_weight=None):
+    """Continue an interrupted fit from its last checkpoint, to the end.
+
+    The fit goes on from the end of the last epoch that was written, with its
+    optimizer and schedule state, RNG states, stopping-rule bookkeeping and history,
+    for the epochs left of ``max_iter``; with the same data, a fit interrupted after
+    3 epochs and resumed equals an uninterrupted one (on the CPU). It writes on into
+    the same checkpoint directory.
+
+    Parameters
+    ----------
+    checkpoint : str or path-like
+        A fit's checkpoint directory (its ``checkpoint_path_``), or a checkpoint file
+        in it.
+
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The training input the fit was started with.
+
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        The training targets the fit was started with.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        The sample weights the fit was started with.
+
+    Returns
+    -------
+    estimator : MLPClassifier or MLPRegressor
+        The fitted estimator.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn.datasets import load_iris
+    >>> import sknn
+    >>> X, y = load_iris(return_X_y=True)
+    >>> directory = tempfile.mkdtemp()
+    >>> clf = sknn.MLPClassifier(max_iter=5, checkpoint_dir=directory, random_state=0)
+    >>> clf = clf.fit(X, y)  # doctest: +SKIP
+    >>> clf = sknn.resume(clf.checkpoint_path_, X, y)  # doctest: +SKIP
+    """
+    path = Path(checkpoint)
+    file = path / LAST if path.is_dir() else path
+    if not file.exists():
+        raise FileNotFoundError(
+            f"{file}: no checkpoint there. Pass the checkpoint_path_ of a fit that "
+            f"ran with checkpoint_dir set, or the {LAST} file in it."
+        )
+    estimator = _persistence.load(file)
+    training = getattr(estimator, "_checkpoint_training", None)
+    if training is None:
+        raise _persistence.ModelFileError(
+            f"{file}: a saved model, not a checkpoint of a fit in progress; there "
+            "is nothing to resume. Fit it, or call partial_fit to train it on."
+        )
+    return estimator._resume(X, y, sample_weight)

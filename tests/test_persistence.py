@@ -1,0 +1,452 @@
+"""Device-free pickles; sknn.save / sknn.load: secure, atomic, refusing bad files."""
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import re
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_digits, load_iris
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import sknn
+from sknn import MLPClassifier, MLPRegressor, ModelFileError
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return load_iris(return_X_y=True)
+
+
+def _pickled_modules(data):
+    """The modules whose classes or functions unpickling ``data`` imports."""
+    modules = set()
+
+    class Recorder(pickle.Unpickler):
+        def find_class(self, module, name):
+            modules.add(module)
+            return super().find_class(module, name)
+
+    Recorder(io.BytesIO(data)).load()
+    return modules
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"solver": "sgd", "learning_rate": "onecycle", "batch_norm": True},
+        {"solver": "lbfgs"},
+    ],
+    ids=["adam", "sgd-onecycle-batchnorm", "lbfgs"],
+)
+def test_pickle_holds_plain_values_and_numpy_only(params, iris):
+    X, y = iris
+    clf = MLPClassifier(max_iter=5, random_state=0, **params).fit(X, y)
+    data = pickle.dumps(clf)
+    roots = {module.split(".")[0] for module in _pickled_modules(data)}
+    assert roots <= {"sknn", "sklearn", "numpy", "builtins", "copyreg", "_codecs"}
+    loaded = pickle.loads(data)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    if params.get("solver") != "lbfgs":
+        # optimizer and schedule state came along: training goes on identically
+        clf.partial_fit(X, y)
+        loaded.partial_fit(X, y)
+        for a, b in zip(loaded.coefs_, clf.coefs_):
+            np.testing.assert_array_equal(a, b)
+        assert loaded.history_[-1]["lr"] == clf.history_[-1]["lr"]
+
+
+def test_model_tagged_for_cuda_unpickles_and_predicts_on_cpu(iris):
+    """Simulates a CUDA-trained model on a CPU-only machine: the recorded device is
+    one this machine lacks, and the model still loads and predicts."""
+    X, y = iris
+    clf = MLPClassifier(max_iter=20, random_state=0).fit(X, y)
+    state = clf.__getstate__()
+    state["_net_state"]["config"]["device"] = "cuda:3"
+    tagged = MLPClassifier.__new__(MLPClassifier)
+    tagged.__setstate__(state)
+    loaded = pickle.loads(pickle.dumps(tagged))
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X))
+    loaded.partial_fit(X, y)  # and trains on, on the CPU
+    assert loaded._fitted_net().device == "cpu"
+
+
+@pytest.mark.skipif(
+    not __import__("torch").cuda.is_available(), reason="needs a CUDA device"
+)
+def test_cuda_trained_model_loads_in_a_cpu_only_process(tmp_path, iris):
+    X, y = iris
+    clf = MLPClassifier(max_iter=20, random_state=0, device="cuda").fit(X, y)
+    path = sknn.save(clf, tmp_path / "cuda.sknn")
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "expected.npy", clf.predict_proba(X))
+    _run_fresh(tmp_path, path, env={"CUDA_VISIBLE_DEVICES": ""}, atol=1e-5)
+
+
+def _run_fresh(tmp_path, path, env=None, atol=0.0):
+    """Load ``path`` in a new Python process and compare its predictions."""
+    script = f"""
+import numpy as np, sknn
+model = sknn.load({str(path)!r})
+X = np.load({str(tmp_path / "X.npy")!r})
+expected = np.load({str(tmp_path / "expected.npy")!r})
+method = "predict_proba" if hasattr(model, "predict_proba") else "predict"
+np.testing.assert_allclose(getattr(model, method)(X), expected, rtol=0, atol={atol})
+print("same predictions")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "same predictions" in result.stdout
+
+
+def test_save_and_load_a_pipeline_in_a_fresh_process(tmp_path, iris):
+    X, y = iris
+    pipeline = make_pipeline(
+        StandardScaler(), MLPClassifier(batch_norm=True, max_iter=50, random_state=0)
+    ).fit(X, y)
+    path = sknn.save(pipeline, tmp_path / "iris.sknn")
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "expected.npy", pipeline.predict_proba(X))
+    _run_fresh(tmp_path, path)
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ["manifest.json", "model.skops"]
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["object"] == "sklearn.pipeline.Pipeline"
+    libraries = {"sknn", "scikit-learn", "torch", "numpy", "skops"}
+    assert set(manifest["versions"]) == libraries
+
+
+def test_save_and_load_a_searched_regressor(tmp_path):
+    X, y = load_diabetes(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X), y / 100
+    search = GridSearchCV(
+        MLPRegressor(max_iter=30, random_state=0), {"alpha": [1e-4, 1e-2]}, cv=2
+    ).fit(X, y)
+    loaded = sknn.load(sknn.save(search.best_estimator_, tmp_path / "best.sknn"))
+    np.testing.assert_array_equal(loaded.predict(X), search.predict(X))
+    assert loaded.get_params() == search.best_estimator_.get_params()
+    assert loaded.loss_curve_ == search.best_estimator_.loss_curve_
+
+
+def test_load_refuses_what_is_not_an_sknn_model(tmp_path, iris):
+    X, y = iris
+    clf = MLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    good = sknn.save(clf, tmp_path / "good.sknn")
+
+    with pytest.raises(FileNotFoundError):
+        sknn.load(tmp_path / "missing.sknn")
+
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b\n1,2\n")
+    with pytest.raises(ModelFileError, match=re.escape(f"{csv}: not an sknn model")):
+        sknn.load(csv)
+
+    truncated = tmp_path / "truncated.sknn"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(ModelFileError, match=re.escape(f"{truncated}: ")):
+        sknn.load(truncated)
+
+    other_zip = tmp_path / "other.sknn"
+    with zipfile.ZipFile(other_zip, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(ModelFileError, match="a zip archive without manifest.json"):
+        sknn.load(other_zip)
+
+
+def _rewrite(path, manifest=None, payload=None, keep_hash=False):
+    """Rewrite an sknn file's members; recompute the payload hash unless asked."""
+    with zipfile.ZipFile(path) as archive:
+        old_manifest = json.loads(archive.read("manifest.json"))
+        old_payload = archive.read("model.skops")
+    manifest = manifest or old_manifest
+    payload = old_payload if payload is None else payload
+    if not keep_hash:
+        manifest["payload_sha256"] = hashlib.sha256(payload).hexdigest()
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("manifest.json", json.dumps(manifest))
+        archive.writestr("model.skops", payload)
+
+
+def test_load_refuses_a_tampered_file(tmp_path, iris):
+    X, y = iris
+    path = sknn.save(MLPClassifier(max_iter=5).fit(X, y), tmp_path / "m.sknn")
+    with zipfile.ZipFile(path) as archive:
+        payload = bytearray(archive.read("model.skops"))
+    payload[len(payload) // 2] ^= 0xFF
+    _rewrite(path, payload=bytes(payload), keep_hash=True)
+    msg = f"{path}: the model's contents do not match the checksum in its manifest"
+    with pytest.raises(ModelFileError, match=re.escape(msg)):
+        sknn.load(path)
+
+
+class MarkerOnLoad:
+    """Creates a marker file whenever an instance is rebuilt from saved state."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __setstate__(self, state):
+        open(state["marker"], "w").close()
+        self.__dict__.update(state)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_load_never_runs_code_from_a_crafted_file(tmp_path, iris):
+    """Files carrying a pickle payload, or an untrusted type, that would create a
+    marker file when loaded: sknn.load refuses each, and the marker never appears."""
+    import skops.io
+
+    X, y = iris
+    marker = tmp_path / "marker"
+    pickled = pickle.dumps(MarkerOnLoad(str(marker)))
+    raw = tmp_path / "raw.sknn"
+    raw.write_bytes(pickled)
+    with pytest.raises(ModelFileError, match="not an sknn model file"):
+        sknn.load(raw)
+
+    inside = sknn.save(MLPClassifier(max_iter=5).fit(X, y), tmp_path / "inside.sknn")
+    _rewrite(inside, payload=pickled)  # a valid hash, pickled contents
+    with pytest.raises(ModelFileError, match="not a valid skops payload"):
+        sknn.load(inside)
+
+    untrusted = sknn.save(MLPClassifier(max_iter=5).fit(X, y), tmp_path / "u.sknn")
+    evil = MarkerOnLoad.__new__(MarkerOnLoad)
+    evil.__dict__["marker"] = str(marker)
+    _rewrite(untrusted, payload=skops.io.dumps({"model": evil}))
+    msg = "refusing to load types that neither skops trusts by default nor sknn"
+    with pytest.raises(ModelFileError, match=re.escape(msg)) as error:
+        sknn.load(untrusted)
+    assert "MarkerOnLoad" in str(error.value)
+    assert not marker.exists()
+
+
+def test_load_warns_when_library_versions_differ(tmp_path, iris):
+    X, y = iris
+    clf = MLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    path = sknn.save(clf, tmp_path / "old.sknn")
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    manifest["versions"]["sknn"] = "0.0.1"
+    _rewrite(path, manifest=manifest)
+    with pytest.warns(UserWarning, match=re.escape("(sknn 0.0.1 -> ")):
+        loaded = sknn.load(path)
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+
+
+def test_a_failed_save_leaves_the_previous_file_whole(tmp_path, iris, monkeypatch):
+    X, y = iris
+    first = MLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    path = sknn.save(first, tmp_path / "model.sknn")
+    before = path.read_bytes()
+
+    def disk_full(self, name, data, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", disk_full)
+    second = MLPClassifier(max_iter=5, random_state=1).fit(X, y)
+    with pytest.raises(OSError, match="No space left on device"):
+        sknn.save(second, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.sknn"]  # no temp
+    np.testing.assert_array_equal(sknn.load(path).predict(X), first.predict(X))
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+def _interrupt_after(monkeypatch, epochs):
+    """Raise KeyboardInterrupt (a Ctrl-C) right after epoch ``epochs``'s checkpoint."""
+    from sknn import _checkpoints
+
+    real, written = _checkpoints._persistence.save, []
+
+    def save(obj, path):
+        real(obj, path)
+        if path.name == "last.sknn":
+            written.append(path)
+            if len(written) == epochs:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(_checkpoints._persistence, "save", save)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"dropout": 0.2},
+        {"solver": "sgd", "learning_rate": "onecycle", "early_stopping": True},
+    ],
+    ids=["adam-dropout", "sgd-onecycle-early-stopping"],
+)
+def test_three_plus_three_resumed_epochs_equal_six(params, tmp_path, iris, monkeypatch):
+    X, y = iris
+    params = dict(max_iter=6, batch_size=32, random_state=0, **params)
+    uninterrupted = MLPClassifier(**params).fit(X, y)
+    _interrupt_after(monkeypatch, 3)
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        interrupted = MLPClassifier(checkpoint_dir=tmp_path, **params).fit(X, y)
+    monkeypatch.undo()
+    assert interrupted.n_iter_ == 3
+    resumed = sknn.resume(interrupted.checkpoint_path_, X, y)
+    assert resumed.n_iter_ == 6
+    assert [record["epoch"] for record in resumed.history_] == [1, 2, 3, 4, 5, 6]
+    assert resumed.loss_curve_ == uninterrupted.loss_curve_
+    for a, b in zip(resumed.coefs_, uninterrupted.coefs_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(
+        resumed.predict_proba(X), uninterrupted.predict_proba(X)
+    )
+
+
+def test_checkpoints_hold_the_last_and_the_best_model(tmp_path, iris):
+    X, y = iris
+    params = dict(max_iter=40, random_state=0, learning_rate_init=0.01)
+    clf = MLPClassifier(checkpoint_dir=tmp_path / "runs", **params).fit(X, y)
+    run = tmp_path / "runs" / os.path.basename(clf.checkpoint_path_)
+    assert run.is_dir() and run.name.startswith("MLPClassifier-")
+    assert sorted(p.name for p in run.iterdir()) == ["best.sknn", "last.sknn"]
+    last = sknn.load(run / "last.sknn")
+    np.testing.assert_array_equal(last.predict_proba(X), clf.predict_proba(X))
+    assert last.n_iter_ == clf.n_iter_
+    # with early stopping the fitted model is the best epoch's: best.sknn holds it
+    stopping = MLPClassifier(checkpoint_dir=tmp_path, early_stopping=True, **params)
+    stopping.fit(X, y)
+    best = sknn.load(os.path.join(stopping.checkpoint_path_, "best.sknn"))
+    np.testing.assert_array_equal(best.predict_proba(X), stopping.predict_proba(X))
+    assert best.best_validation_score_ == stopping.best_validation_score_
+    # every fit gets a directory of its own; partial_fit calls keep theirs
+    assert MLPClassifier(checkpoint_dir=tmp_path, **params).fit(
+        X, y
+    ).checkpoint_path_ != (stopping.checkpoint_path_)
+    online = MLPClassifier(checkpoint_dir=tmp_path, random_state=0)
+    first = online.partial_fit(X, y, classes=[0, 1, 2]).checkpoint_path_
+    assert online.partial_fit(X, y).checkpoint_path_ == first
+    assert len(sknn.load(os.path.join(first, "last.sknn")).loss_curve_) == 2
+
+
+def test_parallel_cross_validation_fits_never_share_checkpoints(tmp_path, iris):
+    from sklearn.model_selection import cross_validate
+
+    X, y = iris
+    clf = MLPClassifier(max_iter=10, random_state=0, checkpoint_dir=tmp_path)
+    folds = cross_validate(clf, X, y, cv=3, n_jobs=2, return_estimator=True)
+    paths = [estimator.checkpoint_path_ for estimator in folds["estimator"]]
+    assert len(set(paths)) == 3
+    assert sorted(os.listdir(tmp_path)) == sorted(os.path.basename(p) for p in paths)
+    for estimator, path in zip(folds["estimator"], paths):
+        last = sknn.load(os.path.join(path, "last.sknn"))
+        np.testing.assert_array_equal(last.predict(X), estimator.predict(X))
+
+
+def test_a_failed_checkpoint_write_raises_and_keeps_the_previous(
+    tmp_path, iris, monkeypatch
+):
+    from sknn import _persistence
+
+    X, y = iris
+    real, calls = _persistence._write_archive, []
+
+    def write_archive(file, manifest, payload):
+        calls.append(file)
+        if len(calls) == 3:  # epoch 1 writes last and best, epoch 2 last: disk full
+            file.write(payload[:1000])
+            raise OSError(28, "No space left on device")
+        return real(file, manifest, payload)
+
+    monkeypatch.setattr(_persistence, "_write_archive", write_archive)
+    clf = MLPClassifier(max_iter=10, random_state=0, checkpoint_dir=tmp_path)
+    with pytest.raises(OSError, match="No space left on device"):
+        clf.fit(X, y)
+    monkeypatch.undo()
+    assert not hasattr(clf, "coefs_")  # the failed fit left the estimator unfitted
+    (run,) = tmp_path.iterdir()
+    names = sorted(p.name for p in run.iterdir())
+    assert names == ["best.sknn", "last.sknn"]  # and no temporary file
+    assert sknn.load(run / "last.sknn").n_iter_ == 1
+
+
+def test_resume_refuses_a_crafted_checkpoint_and_a_finished_model(tmp_path, iris):
+    X, y = iris
+    marker = tmp_path / "marker"
+    clf = MLPClassifier(max_iter=3, random_state=0, checkpoint_dir=tmp_path / "c")
+    clf.fit(X, y)
+    last = os.path.join(clf.checkpoint_path_, "last.sknn")
+    _rewrite(last, payload=pickle.dumps(MarkerOnLoad(str(marker))))
+    with pytest.raises(ModelFileError, match="not a valid skops payload"):
+        sknn.resume(clf.checkpoint_path_, X, y)
+    assert not marker.exists()
+    saved = sknn.save(clf, tmp_path / "model.sknn")
+    with pytest.raises(ModelFileError, match="there is nothing to resume"):
+        sknn.resume(saved, X, y)
+    with pytest.raises(FileNotFoundError, match="no checkpoint there"):
+        sknn.resume(tmp_path / "nowhere", X, y)
+
+
+KILLED_TRAINING = """
+import sys
+import numpy as np
+from sklearn.datasets import load_digits
+from sknn import MLPClassifier
+X, y = load_digits(return_X_y=True)
+MLPClassifier((64,), max_iter=100000, n_iter_no_change=np.inf, batch_size=64,
+              random_state=0, checkpoint_dir=sys.argv[1]).fit(X / 16, y)
+"""
+
+
+def test_checkpoints_survive_a_training_process_killed_at_random(tmp_path):
+    """20 training processes killed (SIGKILL) at random moments while they write a
+    checkpoint every epoch: every checkpoint left behind loads and predicts."""
+    import random
+    import signal
+    import time
+
+    X = load_digits_scaled()
+    rng = random.Random(0)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    survivors = []
+    for batch in range(5):
+        runs = []
+        for i in range(4):
+            directory = tmp_path / f"kill-{batch}-{i}"
+            process = subprocess.Popen(
+                [sys.executable, "-c", KILLED_TRAINING, str(directory)], env=env
+            )
+            runs.append((process, directory))
+        for process, directory in runs:
+            deadline = time.monotonic() + 60
+            while not list(directory.glob("*/last.sknn")):
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0, 0.3))
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            survivors += list(directory.glob("*/*.sknn"))
+    assert len(survivors) >= 20
+    for path in survivors:
+        model = sknn.load(path)
+        assert model.predict(X).shape == (len(X),)
+        assert model.score(X, load_digits(return_X_y=True)[1]) > 0.5
+
+
+def load_digits_scaled():
+    return load_digits(return_X_y=True)[0] / 16
