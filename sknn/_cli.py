@@ -339,10 +339,10 @@ def _fit(model, X, y, what):
 
 
 def _evaluate(model, X, y, task, cv, test_size, quiet):
-    """Cross-validate on the training rows and score the held-out rows.
+    """Score the held-out test rows and cross-validate on the others.
 
-    Returns the printed report lines and the (y_true, y_pred) of the held-out rows,
-    else of the cross-validation's out-of-fold predictions, else None.
+    Returns the report's lines, then which rows were predicted ("held-out" if any,
+    else "cv" if any, else None) and their (y_true, y_pred).
     """
     splits = []  # (label, train rows, test rows)
     train = np.arange(len(y))
@@ -421,9 +421,13 @@ def _train_report_save(model, X, y, task, args, source, settings):
     )
     for line in lines:
         print(line)
+    rows = {
+        "held-out": "the held-out test rows",
+        "cv": "the cross-validation folds' held-out rows",
+    }.get(label)
     if task == "classify" and label is not None:
         y_true, y_pred = held_out
-        print(f"classification report ({label} predictions):")
+        print(f"classification report on {rows}:")
         print(classification_report(y_true, y_pred, zero_division=0))
     print(f"training the final model on all {len(y)} rows")
     _verbosity(model, settings, args.quiet)
@@ -432,11 +436,7 @@ def _train_report_save(model, X, y, task, args, source, settings):
     _save_model(model, args.out, metadata)
     print(f"wrote the model to {args.out} (see it with: sknn info {args.out})")
     if args.plot:
-        caption = {
-            "held-out": "held-out test rows",
-            "cv": "cross-validation's held-out folds",
-        }.get(label)
-        _plot(args.plot, _fitted_mlp(model), task, held_out, caption)
+        _plot(args.plot, _fitted_mlp(model), task, held_out, rows)
 
 
 # --------------------------------------------------------------------------- plots
@@ -511,7 +511,9 @@ def _demo(args):
         f"scikit-learn's {len(y)} handwritten 8x8 digits ({X.shape[1]} pixel "
         "columns, 10 classes)"
     )
-    _train_report_save(model, X, y, "classify", args, "the digits", settings={})
+    _train_report_save(
+        model, X, y, "classify", args, "scikit-learn's digits", settings={}
+    )
 
 
 def _fit_command(args):
@@ -563,6 +565,7 @@ def _predict_command(args):
 
 
 def _search_command(args):
+    _check_output_paths(args.out)
     frame = _read_csv(args.data)
     X, y = _split_target(frame, args.target, args.data)
     task = _resolve_task(args.task, y, args.target)
@@ -578,8 +581,8 @@ def _search_command(args):
         cv=args.cv,
         n_jobs=args.n_jobs,
         error_score="raise",  # a fit that fails stops the search with its reason
+        refit=bool(args.out),  # the best candidate is trained on all rows to be saved
     )
-    _check_output_paths(args.out)
     n_candidates = math.prod(len(values) for values in grid.values())
     if not args.quiet:
         print(
@@ -607,7 +610,10 @@ def _search_command(args):
             "target": args.target,
             "task": task,
             "data": str(args.data),
-            "scores": [f"{args.cv}-fold CV {score_name} {search.best_score_:.4f}"],
+            "scores": [
+                f"{args.cv}-fold cross-validation ({len(y)} rows): {score_name} "
+                f"{search.best_score_:.3f}, the best of {n_candidates} candidate(s)"
+            ],
         }
         _save_model(search.best_estimator_, args.out, metadata)
         print(f"wrote the best model to {args.out} (see it with: sknn info {args.out})")
@@ -712,7 +718,7 @@ Train MLPClassifier(early_stopping=True, random_state=0) after a StandardScaler 
 scikit-learn's bundled 8x8 handwritten digits (1797 images, 10 classes). Prints the
 5-fold cross-validated accuracy on a stratified 75%, the accuracy on the other 25%
 and a classification report; then trains on all digits and writes the model and
-its learning curve. About ten seconds on two CPU cores.""",
+its learning curve. It takes 10 to 30 seconds on two CPU cores.""",
     "fit": """\
 Train sknn's MLPClassifier or MLPRegressor on a CSV file and save the pipeline.
 Numeric columns are imputed with their median and standardized; the others are
