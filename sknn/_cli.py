@@ -402,7 +402,6 @@ def _verbosity(model, settings, quiet):
     """The final fit shows the estimator's progress bar unless told otherwise."""
     if "verbose" not in settings:
         model.set_params(**{_mlp_prefix(model) + "verbose": 0 if quiet else 2})
-    return model
 
 
 def _check_output_paths(*paths):
@@ -542,16 +541,21 @@ def _predict_command(args):
             f"'{args.data}' lacks the column(s) {', '.join(map(repr, missing))} that "
             f"the model in '{args.model}' was trained on"
         )
+    if args.proba and not hasattr(model, "predict_proba"):
+        raise CommandError(
+            f"--proba needs a classifier, but '{args.model}' holds a regressor; "
+            "leave out --proba"
+        )
     X = frame[features]  # the target column and any other extra column are ignored
-    column = metadata.get("target") or "prediction"
-    predictions = pd.DataFrame({column: model.predict(X)})
+    try:
+        predicted = model.predict(X)
+        probabilities = model.predict_proba(X) if args.proba else None
+    except ValueError as exc:  # e.g. text in a column that held numbers in training
+        raise CommandError(
+            f"cannot predict the rows of '{args.data}': {_one_line(exc)}"
+        ) from None
+    predictions = pd.DataFrame({metadata.get("target") or "prediction": predicted})
     if args.proba:
-        if not hasattr(model, "predict_proba"):
-            raise CommandError(
-                f"--proba needs a classifier, but '{args.model}' holds a regressor; "
-                "leave out --proba"
-            )
-        probabilities = model.predict_proba(X)
         for i, label in enumerate(model.classes_):
             predictions[f"proba_{label}"] = probabilities[:, i]
     if args.out:
@@ -718,7 +722,7 @@ Train MLPClassifier(early_stopping=True, random_state=0) after a StandardScaler 
 scikit-learn's bundled 8x8 handwritten digits (1797 images, 10 classes). Prints the
 5-fold cross-validated accuracy on a stratified 75%, the accuracy on the other 25%
 and a classification report; then trains on all digits and writes the model and
-its learning curve. It takes 10 to 30 seconds on two CPU cores.""",
+its learning curve, in about ten seconds on two CPU cores.""",
     "fit": """\
 Train sknn's MLPClassifier or MLPRegressor on a CSV file and save the pipeline.
 Numeric columns are imputed with their median and standardized; the others are
