@@ -940,6 +940,9 @@ def _train(net, config, state, valid_score, incremental, data, checkpoint, resum
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.")
     net.notify("on_train_end", X=data, y=None)
+    # the callbacks hold this fit's validation closure and the progress bar's stream;
+    # the next fit installs its own, and without them the fitted net pickles
+    net.callbacks_ = []
 
     history = earlier + net.history_records(first_epoch=len(earlier) + 1)
     coefs, intercepts = _export_weights(net)

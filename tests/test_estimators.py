@@ -398,6 +398,20 @@ def test_pickle_joblib_and_clone(estimator_class, iris, regression):
     assert cloned.get_params() == fitted.get_params()
 
 
+@BOTH
+def test_pickle_after_early_stopping_with_progress_bar(
+    estimator_class, iris, regression
+):
+    X, y = _data(estimator_class, iris, regression)
+    fitted = estimator_class(
+        early_stopping=True, verbose=2, max_iter=5, random_state=0
+    ).fit(X, y)
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(_outputs(restored, X), _outputs(fitted, X))
+    restored.fit(X, y)  # and it trains again, with callbacks of its own
+    assert restored.n_iter_ == fitted.n_iter_
+
+
 def test_unpickled_model_keeps_training_with_partial_fit(iris):
     X, y = iris
     clf = MLPClassifier(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
