@@ -44,7 +44,7 @@ grid = np.linspace(-0.5, 1.5, 201)
 xx, yy = np.meshgrid(grid, grid)
 proba = net.predict_proba(np.c_[xx.ravel(), yy.ravel()])[:, 1].reshape(xx.shape)
 
-fig, ax = plt.subplots(figsize=(5, 4.5))
+fig, ax = plt.subplots(figsize=(5, 4.5), layout="constrained")
 contour = ax.contourf(xx, yy, proba, levels=20, cmap="RdBu_r", alpha=0.8)
 ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", edgecolors="k", s=20)
 fig.colorbar(contour, ax=ax, label="P(class 1)")
