@@ -46,7 +46,7 @@ import pandas as pd
 results = pd.DataFrame(search.cv_results_).sort_values("rank_test_score")
 columns = [f"param_{name}" for name in grid] + ["mean_test_score", "mean_fit_time"]
 table = results[columns].rename(columns=lambda c: c.split("__")[-1])
-print(table.round(3).to_string(index=False, float_format="{:g}".format))
+print(table.to_string(index=False, float_format="{:.3g}".format))
 
 # %%
 # GridSearchCV refits the best candidate on all the training data.
