@@ -61,8 +61,10 @@ for name, estimator in [
     )
 
 # %%
-# Side by side. Times depend on the machine and its load; docs/performance.rst has
-# careful measurements over a grid of network and batch sizes.
+# Side by side. Times depend on the machine and its load: on cores shared with other
+# busy processes, torch's OpenMP threads slow down badly, and ``OMP_NUM_THREADS=1``
+# keeps sknn fast. The performance page of the docs has careful measurements over a
+# grid of network and batch sizes.
 import matplotlib.pyplot as plt
 
 names = list(results)
