@@ -1,5 +1,7 @@
 """Sessions: `nox` runs lint and tests; docs, examples and bench are opt-in."""
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["lint", "tests"]
@@ -30,6 +32,24 @@ def tests(session):
     # two xdist workers on two cores get one OpenMP thread each, as joblib's process
     # workers do: two spinning two-thread pools on two cores run ~8x slower
     session.run("pytest", "-n", "2", *session.posargs, env={"OMP_NUM_THREADS": "1"})
+
+
+@nox.session
+def docs(session):
+    """Build the HTML docs offline with -W."""
+    install(session, "docs")
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html"
+    )
+
+
+@nox.session
+def examples(session):
+    """Run every example."""
+    install(session, "plot")
+    for path in sorted(Path("examples").glob("plot_*.py")):
+        # Agg: plt.show() must not open a window and wait, display or not
+        session.run("python", str(path), env={"MPLBACKEND": "Agg"})
 
 
 @nox.session

@@ -18,11 +18,11 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, strati
 
 # %%
 # Swap the import: the rest of the code is scikit-learn as usual.
-from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from sknn import MLPClassifier  # noqa: E402
+from sknn import MLPClassifier
 
 for name, estimator in [
     ("sknn", MLPClassifier(random_state=0)),

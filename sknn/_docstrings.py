@@ -247,10 +247,10 @@ loss_ : float
         The ith element is the float32 bias vector of layer i + 1.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
+        Names of features seen during ``fit``. Defined only when `X` has feature
         names that are all strings.
 
     n_iter_ : int
