@@ -13,7 +13,6 @@ import difflib
 import importlib.metadata
 import math
 import os
-import pickle
 import sys
 import warnings
 from pathlib import Path
@@ -68,11 +67,8 @@ def _one_line(text):
 
 # ------------------------------------------------------------------------ model files
 #
-# sknn.save / sknn.load (the secure format) will replace the pickle lines below. Until
-# then a model file is a header line followed by a pickle of the model and its metadata;
-# the header tells a model from any other file before anything is unpickled.
+# A model file is sknn.save's secure format: loading it never unpickles nor runs code.
 
-_MODEL_HEADER = b"sknn-cli-model 1\n"
 _NOT_A_MODEL = (
     "'{}' is not an sknn model file; pass a model written by `sknn fit --out`, "
     "`sknn search --out` or `sknn demo`"
@@ -91,31 +87,25 @@ def _versions():
 
 def _save_model(obj, path, metadata):
     """Write ``obj`` with ``metadata`` and the library versions to ``path``."""
-    bundle = {**metadata, "versions": _versions(), "model": obj}
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "wb") as file:  # a failed write never leaves a half model
-        file.write(_MODEL_HEADER)
-        pickle.dump(bundle, file, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(partial, path)
+    sknn.save({**metadata, "versions": _versions(), "model": obj}, path)
 
 
 def _load_model(path):
     """The model and its metadata from ``path``; CommandError if it is not a model."""
     try:
-        with open(path, "rb") as file:
-            if file.read(len(_MODEL_HEADER)) != _MODEL_HEADER:
-                raise CommandError(_NOT_A_MODEL.format(path))
-            bundle = pickle.load(file)  # trusted files only, as with any pickle
+        bundle = sknn.load(path)
     except FileNotFoundError:
         raise CommandError(f"no such model file: '{path}'; check the path") from None
     except IsADirectoryError:
         raise CommandError(_NOT_A_MODEL.format(path) + " (it is a directory)") from None
-    except (pickle.UnpicklingError, EOFError, ImportError, AttributeError) as exc:
+    except sknn.ModelFileError as error:
+        reason = _one_line(error).removeprefix(f"{path}: ")
+        raise CommandError(f"{_NOT_A_MODEL.format(path)} ({reason})") from None
+    if not isinstance(bundle, dict) or "model" not in bundle:
         raise CommandError(
-            f"model file '{path}' is damaged or was written by an incompatible sknn "
-            f"({_one_line(exc)}); train it again with `sknn fit`"
-        ) from None
+            _NOT_A_MODEL.format(path) + " (a model saved without the "
+            "command line's metadata: use it from Python)"
+        )
     return bundle.pop("model"), bundle
 
 
@@ -712,11 +702,11 @@ Train scikit-learn-compatible PyTorch neural networks (sknn's MLPClassifier and
 MLPRegressor) on a CSV file, without writing code.
 
 start with:   sknn demo
-then:         sknn fit data.csv --target label --out model.pkl
-              sknn predict model.pkl new.csv --out predictions.csv
+then:         sknn fit data.csv --target label --out model.sknn
+              sknn predict model.sknn new.csv --out predictions.csv
 help on one:  sknn fit --help
 
-Model files are pickles: load only files you trust.""",
+Model files are sknn.save files: loading one never runs code from it.""",
     "demo": """\
 Train MLPClassifier(early_stopping=True, random_state=0) after a StandardScaler on
 scikit-learn's bundled 8x8 handwritten digits (1797 images, 10 classes). Prints the
@@ -733,7 +723,7 @@ the saved model is then trained on all rows.
 
 example:
   sknn fit data.csv --target species --cv 5 --set hidden_layer_sizes=64,32 \\
-      --set dropout=0.1 --out model.pkl --plot fit.png""",
+      --set dropout=0.1 --out model.sknn --plot fit.png""",
     "predict": """\
 Predict every row of DATA.csv with a model written by sknn fit, search or demo, as
 CSV: one row per input row, the prediction in a column named after the target, and
@@ -741,7 +731,7 @@ with --proba one probability column per class. DATA.csv needs the columns the mo
 was trained on; its target column and any other extra column are ignored.
 
 example:
-  sknn predict model.pkl new.csv --proba --out predictions.csv""",
+  sknn predict model.sknn new.csv --proba --out predictions.csv""",
     "search": """\
 Cross-validate every combination of the --grid values (scikit-learn's GridSearchCV
 over the same pipeline as sknn fit), print the candidates ranked by mean accuracy
@@ -750,7 +740,7 @@ fixes other parameters.
 
 example:
   sknn search data.csv --target species --grid 'hidden_layer_sizes=(32,),(64,32)' \\
-      --grid alpha=1e-4,1e-2 --cv 3 --out best.pkl""",
+      --grid alpha=1e-4,1e-2 --cv 3 --out best.sknn""",
     "info": """\
 Describe a model file: its pipeline and network, the parameters set away from their
 defaults, the classes, the feature columns, the training history (iterations, final
@@ -758,7 +748,7 @@ loss, best validation score), the scores measured when it was trained, and the
 library versions it was saved with.
 
 example:
-  sknn info model.pkl""",
+  sknn info model.sknn""",
 }
 
 
@@ -812,7 +802,7 @@ def _build_parser():
     demo = command("demo", _demo, "train on bundled digits and show the scores")
     demo.add_argument(
         "--out",
-        default="sknn-demo-model.pkl",
+        default="sknn-demo-model.sknn",
         metavar="MODEL",
         help="where to write the model (default: %(default)s)",
     )

@@ -66,26 +66,28 @@ default='adam'
            'step', 'cosine', 'cyclic' and 'onecycle'.
 
     learning_rate_init : float, default=0.001
-        The initial learning rate. Only used when solver='sgd' or 'adam'.
+        The initial learning rate (the peak rate of the 'cyclic' and 'onecycle'
+        schedules). Used by the stochastic solvers: every solver but 'lbfgs'.
 
     power_t : float, default=0.5
         The exponent for the inverse scaling learning rate. Only used when
         solver='sgd'.
 
     max_iter : int, default=200
-        Maximum number of iterations: epochs for the stochastic solvers ('sgd',
-        'adam'), optimizer iterations for 'lbfgs'.
+        Maximum number of iterations: epochs for the stochastic solvers (every solver
+        but 'lbfgs'), optimizer iterations for 'lbfgs'.
 
     shuffle : bool, default=True
-        Whether to shuffle samples in each iteration. Only used when solver='sgd' or
-        'adam'.
+        Whether to shuffle samples in each iteration. Used by the stochastic solvers
+        (every solver but 'lbfgs').
 
     random_state : int, RandomState instance, default=None
         Determines the weight and bias initialization, the train-validation split if
         early stopping is used, the batch order and the dropout masks. Pass an int for
         reproducible results across multiple function calls: on CPU, the same
-        ``random_state`` gives the same fit. The global torch and numpy random states
-        of the caller are not used by training.
+        ``random_state`` gives the same fit. With ``random_state=None`` the numpy
+        global random state draws the seed, as in scikit-learn; the caller's global
+        torch random state is never used nor changed.
 
     tol : float, default=1e-4
         Tolerance for the optimization. When the loss or score is not improving by at
@@ -107,8 +109,8 @@ default='adam'
         solution.
 
     momentum : float, default=0.9
-        Momentum for gradient descent update. Should be between 0 and 1. Only used
-        when solver='sgd'.
+        Momentum for gradient descent update. Should be between 0 and 1. Used when
+        solver='sgd' or 'rmsprop'.
 
     nesterovs_momentum : bool, default=True
         Whether to use Nesterov's momentum. Only used when solver='sgd' and
@@ -120,8 +122,8 @@ default='adam'
         aside (stratified for single-output classification, drawn with
         ``random_state``) and training stops when the validation score does not
         improve by at least ``tol`` for ``n_iter_no_change`` consecutive epochs; the
-        weights of the best epoch are restored. Only effective when solver='sgd' or
-        'adam'.
+        weights of the best epoch are restored. Only effective with the stochastic
+        solvers (every solver but 'lbfgs').
 
     validation_fraction : float, default=0.1
         The proportion of training data to set aside as validation set for early
@@ -129,18 +131,19 @@ default='adam'
 
     beta_1 : float, default=0.9
         Exponential decay rate for estimates of first moment vector in adam, should be
-        in [0, 1). Only used when solver='adam'.
+        in [0, 1). Used when solver='adam' or 'adamw'.
 
     beta_2 : float, default=0.999
         Exponential decay rate for estimates of second moment vector in adam, should
-        be in [0, 1). Only used when solver='adam'.
+        be in [0, 1). Used when solver='adam' or 'adamw'.
 
     epsilon : float, default=1e-8
-        Value for numerical stability in adam. Only used when solver='adam'.
+        Value for numerical stability in the denominator of 'adam', 'adamw',
+        'rmsprop' and 'adagrad'.
 
     n_iter_no_change : int, default=10
-        Maximum number of epochs to not meet ``tol`` improvement. Only effective when
-        solver='sgd' or 'adam'.
+        Maximum number of epochs to not meet ``tol`` improvement. Only effective with
+        the stochastic solvers (every solver but 'lbfgs').
 
     max_fun : int, default=15000
         Only used when solver='lbfgs'. Maximum number of loss function calls.

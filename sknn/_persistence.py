@@ -25,10 +25,13 @@ FORMAT = "sknn-model"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 PAYLOAD = "model.skops"
-# the types skops may build beyond its defaults: sknn's estimators, nothing else
+# the types skops may build beyond its defaults: sknn's estimators, and numpy dtypes,
+# which skops rebuilds from their names (scikit-learn's SimpleImputer keeps one; skops
+# plans to trust them by default, skops-dev/skops#224), nothing else
 SKNN_TYPES = (
     "sknn._multilayer_perceptron.MLPClassifier",
     "sknn._multilayer_perceptron.MLPRegressor",
+    "numpy.dtype",
 )
 VERSIONED = ("sknn", "scikit-learn", "torch", "numpy", "skops")
 
@@ -108,11 +111,22 @@ def write_atomically(path, write):
             write(file)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temporary, _file_mode(path))  # mkstemp's are owner-only
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     _fsync_directory(path.parent)
+
+
+def _file_mode(path):
+    """The permissions ``path`` has, or a new file would get under the umask."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_directory(directory):

@@ -88,7 +88,7 @@ def test_fit_predict_info_classify(tmp_path, data_dir):
     fit = run_sknn(
         "fit", data, "--target", "species", "--cv", 2, "--test-size", 0.25,
         "--set", "hidden_layer_sizes=(8,)", "--set", "max_iter=30",
-        "--out", "model.pkl", "--plot", "fit.png", "--quiet",
+        "--out", "model.sknn", "--plot", "fit.png", "--quiet",
         cwd=tmp_path,
     )  # fmt: skip
     assert_ok(fit)
@@ -96,14 +96,14 @@ def test_fit_predict_info_classify(tmp_path, data_dir):
     assert "2-fold cross-validation" in fit.stdout
     assert "held-out test" in fit.stdout
     assert "accuracy" in fit.stdout and "f1-macro" in fit.stdout
-    assert (tmp_path / "model.pkl").is_file()
+    assert (tmp_path / "model.sknn").is_file()
     if HAS_MATPLOTLIB:
         assert (tmp_path / "fit.png").read_bytes().startswith(b"\x89PNG")
     else:
         assert "sknn[plot]" in fit.stderr
 
     predict = run_sknn(
-        "predict", "model.pkl", data, "--proba", "--out", "pred.csv", cwd=tmp_path
+        "predict", "model.sknn", data, "--proba", "--out", "pred.csv", cwd=tmp_path
     )
     assert_ok(predict)
     predictions = pd.read_csv(tmp_path / "pred.csv")
@@ -115,13 +115,13 @@ def test_fit_predict_info_classify(tmp_path, data_dir):
     # new rows without the target column, predicted on standard output
     new_rows = pd.read_csv(data).drop(columns="species").head(7)
     new_rows.to_csv(tmp_path / "new.csv", index=False)
-    predict = run_sknn("predict", "model.pkl", "new.csv", cwd=tmp_path)
+    predict = run_sknn("predict", "model.sknn", "new.csv", cwd=tmp_path)
     assert_ok(predict)
     lines = predict.stdout.splitlines()
     assert lines[0] == "species" and len(lines) == 1 + 7
     assert set(lines[1:]) <= set(SPECIES)
 
-    info = run_sknn("info", "model.pkl", cwd=tmp_path)
+    info = run_sknn("info", "model.sknn", cwd=tmp_path)
     assert_ok(info)
     assert "classes     3: setosa, versicolor, virginica" in info.stdout
     assert "features    5: a, b, c, d, color" in info.stdout
@@ -133,7 +133,7 @@ def test_fit_predict_info_classify(tmp_path, data_dir):
 def test_fit_infers_regression_and_predicts_in_target_units(tmp_path, data_dir):
     data = data_dir / "regress.csv"
     fit = run_sknn(
-        "fit", data, "--target", "price", "--set", "max_iter=100", "--out", "m.pkl",
+        "fit", data, "--target", "price", "--set", "max_iter=100", "--out", "m.sknn",
         "-q",
         cwd=tmp_path,
     )  # fmt: skip
@@ -141,7 +141,7 @@ def test_fit_infers_regression_and_predicts_in_target_units(tmp_path, data_dir):
     assert "task: regress 'price'" in fit.stdout
     assert "R²" in fit.stdout and "MAE" in fit.stdout
 
-    predict = run_sknn("predict", "m.pkl", data, cwd=tmp_path)
+    predict = run_sknn("predict", "m.sknn", data, cwd=tmp_path)
     assert_ok(predict)
     predictions = pd.read_csv(io.StringIO(predict.stdout))["price"]
     prices = pd.read_csv(data)["price"]
@@ -153,7 +153,7 @@ def test_search_prints_a_ranked_table_and_saves_the_best(tmp_path, data_dir):
     search = run_sknn(
         "search", data_dir / "classify.csv", "--target", "species",
         "--grid", "hidden_layer_sizes=(4,),(8, 4)", "--grid", "alpha=1e-4,0.1",
-        "--set", "max_iter=10", "--cv", 2, "--out", "best.pkl", "-q",
+        "--set", "max_iter=10", "--cv", 2, "--out", "best.sknn", "-q",
         cwd=tmp_path,
     )  # fmt: skip
     assert_ok(search)
@@ -167,7 +167,7 @@ def test_search_prints_a_ranked_table_and_saves_the_best(tmp_path, data_dir):
     assert all("hidden_layer_sizes=" in row and "alpha=" in row for row in rows)
     assert {row.split("hidden_layer_sizes=")[1] for row in rows} == {"(4,)", "(8, 4)"}
 
-    info = run_sknn("info", "best.pkl", cwd=tmp_path)
+    info = run_sknn("info", "best.sknn", cwd=tmp_path)
     assert_ok(info)
     best = rows[0].split(", ", 1)[1]  # "alpha=..., hidden_layer_sizes=(...)"
     assert best.startswith("hidden_layer_sizes=") and best in info.stdout
@@ -183,7 +183,7 @@ def test_demo_runs_and_skips_the_plot_without_matplotlib(tmp_path):
     assert "5-fold cross-validation" in demo.stdout
     assert "held-out test (450 rows" in demo.stdout
     assert "macro avg" in demo.stdout  # the classification report
-    assert (tmp_path / "sknn-demo-model.pkl").is_file()
+    assert (tmp_path / "sknn-demo-model.sknn").is_file()
     assert not (tmp_path / "sknn-demo-learning-curve.png").exists()
     assert "plot skipped" in demo.stderr and "pip install 'sknn[plot]'" in demo.stderr
 
@@ -191,19 +191,19 @@ def test_demo_runs_and_skips_the_plot_without_matplotlib(tmp_path):
 # Each bad input: the command (DATA stands for classify.csv) and words its error names.
 BAD_INPUTS = {
     "missing-data-file": (
-        "fit missing.csv --target species --out m.pkl",
+        "fit missing.csv --target species --out m.sknn",
         ["'missing.csv'"],
     ),
     "missing-target-column": (
-        "fit DATA --target specie --out m.pkl",
+        "fit DATA --target specie --out m.sknn",
         ["'specie'", "did you mean 'species'?"],
     ),
     "unknown-parameter": (
-        "fit DATA --target species --set alpah=1 --out m.pkl",
+        "fit DATA --target species --set alpah=1 --out m.sknn",
         ["'alpah'", "did you mean 'alpha'?"],
     ),
     "bad-parameter-value": (
-        "fit DATA --target species --set alpha=-1 --out m.pkl",
+        "fit DATA --target species --set alpha=-1 --out m.sknn",
         ["'alpha'", "Got -1", "--set"],
     ),
     "bad-grid-value": (
@@ -219,8 +219,8 @@ BAD_INPUTS = {
         ["'random.bin' is not an sknn model file"],
     ),
     "missing-model-file": (
-        "info missing.pkl",
-        ["'missing.pkl'"],
+        "info missing.sknn",
+        ["'missing.sknn'"],
     ),
 }
 
@@ -241,4 +241,4 @@ def test_bad_input_is_one_error_line(tmp_path, data_dir, capsys, monkeypatch, na
     captured = capsys.readouterr()
     result = subprocess.CompletedProcess(command, status, captured.out, captured.err)
     assert_one_error_line(result, *words)
-    assert not (tmp_path / "m.pkl").exists()
+    assert not (tmp_path / "m.sknn").exists()

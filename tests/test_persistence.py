@@ -450,3 +450,16 @@ def test_checkpoints_survive_a_training_process_killed_at_random(tmp_path):
 
 def load_digits_scaled():
     return load_digits(return_X_y=True)[0] / 16
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path, iris):
+    X, y = iris
+    umask = os.umask(0o022)
+    try:
+        path = sknn.save(MLPClassifier(max_iter=2).fit(X, y), tmp_path / "m.sknn")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644  # not mkstemp's owner-only 0o600
+    path.chmod(0o640)
+    sknn.save(MLPClassifier(max_iter=2).fit(X, y), path)
+    assert path.stat().st_mode & 0o777 == 0o640  # an overwrite keeps the file's mode
