@@ -195,7 +195,7 @@ class _BaseMLP(BaseEstimator):
         random_state = check_random_state(self.random_state)
 
         if first_pass:
-            self._initialize(y, layer_units, random_state)
+            self._initialize(y, layer_units, random_state, sample_weight)
         elif [c.shape[0] for c in self.coefs_] + [n_outputs] != layer_units:
             raise ValueError(
                 "The network's layer sizes changed since the previous fit: it has "
@@ -356,7 +356,7 @@ class _BaseMLP(BaseEstimator):
             )
         return dropout
 
-    def _initialize(self, y, layer_units, random_state):
+    def _initialize(self, y, layer_units, random_state, sample_weight=None):
         """Set the attributes of a first fit and draw the initial weights as sklearn."""
         self.n_iter_ = 0
         self.t_ = 0

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
+from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_digits
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import (
@@ -174,23 +174,13 @@ def _resolve_task(task, y, target):
     return task
 
 
+MLP = "model__"  # the prefix of the estimator's parameters in the Pipeline
+
+
 def _pipeline(X, estimator):
     """Impute and scale the numeric columns, impute and one-hot encode the others,
-    then the estimator; a regressor learns the standardized target."""
-    if isinstance(estimator, MLPRegressor):
-        estimator = TransformedTargetRegressor(estimator, transformer=StandardScaler())
+    then the estimator (MLPRegressor standardizes the target itself)."""
     return Pipeline([("preprocess", _preprocessor(X)), ("model", estimator)])
-
-
-def _mlp_prefix(model):
-    """The prefix of the MLP's parameters in ``model``, a Pipeline made here."""
-    if isinstance(model[-1], TransformedTargetRegressor):
-        return "model__regressor__"
-    return "model__"
-
-
-def _fitted_mlp(model):
-    return getattr(model[-1], "regressor_", model[-1])
 
 
 def _preprocessor(X):
@@ -357,7 +347,7 @@ def _evaluate(model, X, y, task, cv, test_size, quiet):
 
     scores = {"held-out": [], "cv": []}
     predictions = {"held-out": ([], []), "cv": ([], [])}
-    model = clone(model).set_params(**{_mlp_prefix(model) + "verbose": 0})
+    model = clone(model).set_params(**{MLP + "verbose": 0})
     for label, fit_rows, score_rows in tqdm(
         splits, desc="evaluating", unit="fit", disable=quiet or not splits
     ):
@@ -391,7 +381,7 @@ def _evaluate(model, X, y, task, cv, test_size, quiet):
 def _verbosity(model, settings, quiet):
     """The final fit shows the estimator's progress bar unless told otherwise."""
     if "verbose" not in settings:
-        model.set_params(**{_mlp_prefix(model) + "verbose": 0 if quiet else 2})
+        model.set_params(**{MLP + "verbose": 0 if quiet else 2})
 
 
 def _check_output_paths(*paths):
@@ -425,7 +415,7 @@ def _train_report_save(model, X, y, task, args, source, settings):
     _save_model(model, args.out, metadata)
     print(f"wrote the model to {args.out} (see it with: sknn info {args.out})")
     if args.plot:
-        _plot(args.plot, _fitted_mlp(model), task, held_out, rows)
+        _plot(args.plot, model[-1], task, held_out, rows)
 
 
 # --------------------------------------------------------------------------- plots
@@ -570,7 +560,7 @@ def _search_command(args):
     scoring, score_name = _SEARCH_SCORING[task]
     search = GridSearchCV(
         model,
-        {_mlp_prefix(model) + name: values for name, values in grid.items()},
+        {MLP + name: values for name, values in grid.items()},
         scoring=scoring,
         cv=args.cv,
         n_jobs=args.n_jobs,
@@ -591,8 +581,7 @@ def _search_command(args):
     print(f"rank  {'mean ' + score_name:>{width}}  {'std':>6}  parameters")
     for _, row in results.iterrows():
         params = {
-            name.removeprefix(_mlp_prefix(model)): value
-            for name, value in row["params"].items()
+            name.removeprefix(MLP): value for name, value in row["params"].items()
         }
         mean, std = row["mean_test_score"], row["std_test_score"]
         print(
@@ -617,7 +606,7 @@ def _search_command(args):
 
 def _info_command(args):
     model, metadata = _load_model(args.model)
-    estimator = _fitted_mlp(model)
+    estimator = model[-1]
     default = type(estimator)().get_params()
     changed = {
         name: value

@@ -350,6 +350,32 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return tags
 
 
+def _target_scaling(y, loss, sample_weight):
+    """The center and scale the regressor's identity-output losses train on.
+
+    The network learns ``(y - center) / scale``, and predict maps its outputs back,
+    so that targets of any scale train with the default learning rate and ``tol``.
+    The squared error uses the mean and standard deviation; the absolute error and
+    the Huber loss the median and the interquartile range (divided by 1.349, the
+    standard deviation's value for normal data), so that outlying targets do not set
+    the scale. The Poisson and squared log losses keep their own links. Statistics
+    are weighted by ``sample_weight``, so weighting a row is repeating it.
+    """
+    if loss not in ("squared_error", "absolute_error", "huber"):
+        return None, None
+    mean = np.average(y, axis=0, weights=sample_weight)
+    std = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
+    if loss == "squared_error":
+        center, scale = mean, std
+    else:
+        low, center, high = np.percentile(
+            y, [25, 50, 75], axis=0, weights=sample_weight, method="inverted_cdf"
+        )
+        scale = (high - low) / 1.349
+        scale = np.where(scale > 0, scale, std)
+    return center, np.where(scale > 0, scale, 1.0)
+
+
 class MLPRegressor(RegressorMixin, _BaseMLP):
     __doc__ = regressor_doc()
 
@@ -454,8 +480,18 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             self.loss, "identity"
         )
 
+    def _initialize(self, y, layer_units, random_state, sample_weight=None):
+        super()._initialize(y, layer_units, random_state, sample_weight)
+        self._target_center, self._target_scale = _target_scaling(
+            y, self.loss, sample_weight
+        )
+
     def _training_targets(self, y):
-        return np.log1p(y) if self.loss == "squared_log_error" else y
+        if self.loss == "squared_log_error":
+            return np.log1p(y)
+        if getattr(self, "_target_scale", None) is not None:
+            return (y - self._target_center) / self._target_scale
+        return y
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
@@ -487,6 +523,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             activations = np.exp(activations)
         elif pre_activation and self.out_activation_ == "expm1":
             activations = np.expm1(activations)
+        elif getattr(self, "_target_scale", None) is not None:
+            dtype = activations.dtype
+            activations = activations * self._target_scale.astype(dtype)
+            activations += self._target_center.astype(dtype)
         if activations.shape[1] == 1:
             return activations.ravel()
         return activations

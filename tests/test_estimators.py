@@ -497,3 +497,21 @@ def test_a_rows_prediction_does_not_depend_on_its_batch(estimator_class):
     np.testing.assert_allclose(_outputs(est, X[:7]), full[:7], **same)
     alone = np.concatenate([_outputs(est, X[i : i + 1]) for i in range(60)])
     np.testing.assert_allclose(alone, full, **same)
+
+
+def test_regression_targets_of_any_scale_train_with_the_defaults():
+    """The regressor learns standardized targets and maps predictions back: an
+    affine change of y changes the predictions the same way, and does not stop the
+    default settings from fitting (scikit-learn's MLP reaches R² < 0 on y * 1e4 +
+    1e6 here, in 200 epochs)."""
+    from sklearn.datasets import make_regression
+
+    X, y = make_regression(300, 10, noise=5, random_state=0)
+    base = MLPRegressor(random_state=0).fit(X, y)
+    assert base.score(X, y) > 0.95
+    for a, b in [(1e4, 1e6), (1e-3, -5.0)]:
+        scaled = MLPRegressor(random_state=0).fit(X, a * y + b)
+        assert scaled.n_iter_ == base.n_iter_
+        np.testing.assert_allclose(
+            scaled.predict(X), a * base.predict(X) + b, rtol=1e-6, atol=1e-6 * abs(a)
+        )

@@ -58,30 +58,34 @@ def inference(rounds):
 
     print("\npredict_proba, 2 hidden layers of 256, median time per call")
     print(
-        "| rows | bare forward | bare, 1 thread | sknn | sklearn | sknn / bare | "
+        "| rows | X | bare forward | bare, 1 thread | sknn | sklearn | sknn / bare | "
         "sknn / bare 1-thread | sknn / sklearn |"
     )
-    print("|---|---|---|---|---|---|---|---|")
-    for n_rows, repeat in [(1, 300), (1000, 60)]:
-        rows = X[:n_rows]
-        results = {"bare": [], "bare1": [], "sknn": [], "sklearn": []}
-        for _ in range(rounds):
-            calls = {
-                "bare": bare,
-                "bare1": bare_one_thread,
-                "sknn": ours.predict_proba,
-                "sklearn": theirs.predict_proba,  # last: its BLAS threads spin after
-            }
-            for name, call in calls.items():
-                results[name].append(_median_time(lambda c=call, r=rows: c(r), repeat))
-            time.sleep(0.2)
-        med = {k: statistics.median(v) for k, v in results.items()}
-        print(
-            f"| {n_rows} | {med['bare'] * 1e6:.0f} us | {med['bare1'] * 1e6:.0f} us | "
-            f"{med['sknn'] * 1e6:.0f} us | {med['sklearn'] * 1e6:.0f} us | "
-            f"{med['sknn'] / med['bare']:.2f} | {med['sknn'] / med['bare1']:.2f} | "
-            f"{med['sknn'] / med['sklearn']:.2f} |"
-        )
+    print("|---|---|---|---|---|---|---|---|---|")
+    # the bare forward is float32 throughout; sknn computes float64 X in float64
+    for dtype in (np.float32, np.float64):
+        for n_rows, repeat in [(1, 300), (1000, 60)]:
+            rows, rows32 = X[:n_rows].astype(dtype), X[:n_rows]
+            results = {"bare": [], "bare1": [], "sknn": [], "sklearn": []}
+            for _ in range(rounds):
+                calls = {
+                    "bare": (bare, rows32),
+                    "bare1": (bare_one_thread, rows32),
+                    "sknn": (ours.predict_proba, rows),
+                    "sklearn": (theirs.predict_proba, rows),  # last: BLAS spins after
+                }
+                for name, (call, data) in calls.items():
+                    time_one = lambda c=call, d=data: c(d)  # noqa: E731
+                    results[name].append(_median_time(time_one, repeat))
+                time.sleep(0.2)
+            med = {k: statistics.median(v) for k, v in results.items()}
+            print(
+                f"| {n_rows} | {np.dtype(dtype).name} | {med['bare'] * 1e6:.0f} us | "
+                f"{med['bare1'] * 1e6:.0f} us | {med['sknn'] * 1e6:.0f} us | "
+                f"{med['sklearn'] * 1e6:.0f} us | {med['sknn'] / med['bare']:.2f} | "
+                f"{med['sknn'] / med['bare1']:.2f} | "
+                f"{med['sknn'] / med['sklearn']:.2f} |"
+            )
 
 
 def pipeline(rounds):
