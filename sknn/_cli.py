@@ -9,14 +9,17 @@ and errors go to stderr. A mistake in the input ends the command with one line,
 
 import argparse
 import ast
+import contextlib
 import difflib
 import importlib.metadata
+import logging
 import math
 import os
 import sys
 import warnings
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
@@ -266,8 +269,10 @@ def _estimator(task, settings, grid=None):
     """The task's estimator with ``settings`` applied; every name and value checked.
 
     ``settings`` maps names to values, ``grid`` names to lists of candidate values.
+    The command line seeds the estimator (random_state=0) so that a run repeats,
+    here or on a cluster; ``--set random_state=...`` changes it.
     """
-    estimator = _ESTIMATORS[task]()
+    estimator = _ESTIMATORS[task](random_state=0)
     valid = estimator.get_params()
     for name in [*settings, *(grid or {})]:
         if name not in valid:
@@ -548,6 +553,52 @@ def _predict_command(args):
         predictions.to_csv(sys.stdout, index=False, float_format="%.7g")
 
 
+@contextlib.contextmanager
+def _dask_backend(scheduler, X, y, quiet):
+    """Run joblib's parallel work (the search's fits) on a Dask cluster: the one at
+    ``scheduler``, or a LocalCluster on this machine for 'local'. X and y go to every
+    worker once, before the fits (scatter), not with each fit."""
+    if scheduler is None:
+        yield
+        return
+    try:
+        import distributed
+    except ImportError:
+        raise CommandError(
+            "--scheduler needs Dask, an optional dependency: pip install 'sknn[dask]'"
+        ) from None
+    with contextlib.ExitStack() as stack:
+        if scheduler == "local":
+            cluster = stack.enter_context(
+                distributed.LocalCluster(
+                    threads_per_worker=1,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+            )
+            address = cluster.scheduler_address
+        else:
+            address = scheduler
+        try:
+            client = stack.enter_context(distributed.Client(address, timeout="10s"))
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise CommandError(
+                f"cannot reach the Dask scheduler at '{scheduler}' ({_one_line(exc)}); "
+                "pass its address (tcp://HOST:8786) or 'local'"
+            ) from None
+        if not quiet:
+            workers = len(client.scheduler_info()["workers"])
+            print(
+                f"on the Dask cluster at {address} ({workers} workers)", file=sys.stderr
+            )
+        stack.enter_context(
+            joblib.parallel_config(
+                backend="dask", scatter=[X, y], wait_for_workers_timeout=60
+            )
+        )
+        yield
+
+
 def _search_command(args):
     _check_output_paths(args.out)
     frame = _read_csv(args.data)
@@ -563,7 +614,7 @@ def _search_command(args):
         {MLP + name: values for name, values in grid.items()},
         scoring=scoring,
         cv=args.cv,
-        n_jobs=args.n_jobs,
+        n_jobs=-1 if args.scheduler else args.n_jobs,  # a cluster: all its workers
         error_score="raise",  # a fit that fails stops the search with its reason
         refit=bool(args.out),  # the best candidate is trained on all rows to be saved
     )
@@ -575,7 +626,8 @@ def _search_command(args):
             f"'{args.data}' ({task} '{args.target}') ...",
             file=sys.stderr,
         )
-    _fit(search, X, y, f"'{args.data}'")
+    with _dask_backend(args.scheduler, X, y, args.quiet):
+        _fit(search, X, y, f"'{args.data}'")
     results = pd.DataFrame(search.cv_results_).sort_values("rank_test_score")
     width = len(score_name) + 5
     print(f"rank  {'mean ' + score_name:>{width}}  {'std':>6}  parameters")
@@ -849,7 +901,14 @@ def _build_parser():
         type=_positive_int,
         default=1,
         metavar="N",
-        help="fits to run in parallel (default: 1)",
+        help="fits to run in parallel on this machine (default: 1)",
+    )
+    search.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the fits on a Dask cluster instead: its scheduler's address "
+        "(tcp://HOST:8786), or 'local' to start one with a worker per core on this "
+        "machine; needs the dask extra (pip install 'sknn[dask]')",
     )
 
     info = command("info", _info_command, "describe a saved model")

@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import functools
 import math
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -125,25 +126,44 @@ def macs_per_row(layer_units):
 
 class TorchThreads:
     """Run torch single-threaded for work under ``single_thread_below`` multiply-adds,
-    and leave the caller's thread count as it was.
+    within a Dask worker on the task's share of the worker's threads, and leave the
+    caller's thread count as it was.
 
     A class rather than a contextlib generator: it is entered on every predict, and
     costs a fraction of a microsecond this way.
     """
 
-    __slots__ = ("caller", "switch")
+    __slots__ = ("caller", "target")
 
     def __init__(self, macs, single_thread_below):
         self.caller = torch.get_num_threads()
-        self.switch = macs < single_thread_below and self.caller != 1
+        if macs < single_thread_below:
+            self.target = 1
+        else:
+            self.target = min(self.caller, dask_worker_share(self.caller))
 
     def __enter__(self):
-        if self.switch:
-            torch.set_num_threads(1)
+        if self.target != self.caller:
+            torch.set_num_threads(self.target)
 
     def __exit__(self, *exc_info):
-        if self.switch:
+        if self.target != self.caller:
             torch.set_num_threads(self.caller)
+
+
+def dask_worker_share(threads):
+    """Inside a task on a Dask worker, ``threads`` divided among the worker's task
+    slots (its ``nthreads``), at least 1: tasks that run side by side in a worker
+    process share torch's thread pool. Outside one, ``threads``. Dask is looked up,
+    never imported: a process that runs a Dask worker has already imported it."""
+    distributed = sys.modules.get("distributed")
+    if distributed is None:
+        return threads
+    try:
+        worker = distributed.get_worker()
+    except ValueError:  # not in a worker task
+        return threads
+    return max(1, threads // max(1, worker.state.nthreads))
 
 
 # --------------------------------------------------------------------------- devices
