@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
 from torch import nn
@@ -30,6 +29,7 @@ from sknn._torch_callbacks import (
     lr_scheduler,
     step_scheduler,
 )
+from sknn._torch_data import TrainingData, dense_tensor, epoch_index
 
 HIDDEN_ACTIVATIONS = {
     "identity": nn.Identity,
@@ -334,106 +334,6 @@ OUTPUT_ACTIVATIONS = {
 }
 
 
-# --------------------------------------------------------------------------- data
-
-
-# losses whose targets are class indices rather than indicator rows
-CLASS_INDEX_LOSSES = ("softmax_log_loss", "multi_margin")
-
-# rows gathered at once by the epoch loop: memory beyond X is one such chunk
-CHUNK_ROWS = 8192
-
-
-class _TrainingData:
-    """Training (and validation) arrays, resident on the device.
-
-    Dense X becomes one float32 tensor (shared with the caller's array when that is
-    already C-contiguous float32 on the CPU); sparse X stays a scipy matrix on the
-    host and each batch is densified on its own, so a wide sparse matrix never becomes
-    dense whole. Targets are class indices for the softmax loss, float32 otherwise.
-    """
-
-    def __init__(
-        self, X, y, sample_weight, device, loss, X_val=None, y_val=None, weight_val=None
-    ):
-        self.device = device
-        self.X = _as_tensor(X, device)
-        self.y = _targets(y, device, loss)
-        self.sample_weight = _weights(sample_weight, device)
-        self.X_val = None if X_val is None else _as_tensor(X_val, device)
-        self.y_val = None if y_val is None else _targets(y_val, device, loss)
-        self.sample_weight_val = _weights(weight_val, device)
-        self.n_samples = X.shape[0]
-        self.n_outputs = y.shape[1]
-
-    def rows_per_epoch(self, batch_size, batch_norm):
-        """Rows an epoch trains on: all, but for a last batch of one row under batch
-        norm (which cannot normalize a single row); it is dropped, as a DataLoader's
-        ``drop_last`` would, and the shuffle puts another row last in the next epoch.
-        """
-        n = self.n_samples
-        return n - 1 if batch_norm and n > 1 and n % batch_size == 1 else n
-
-    def batches(self, order, batch_size, n):
-        """Yield ``(X_batch, y_batch)`` over the first ``n`` samples of ``order``.
-
-        Rows are gathered a chunk of batches at a time (about CHUNK_ROWS rows) and
-        the batches sliced from the chunk, so a small batch costs no gather of its own.
-        """
-        chunk = batch_size * max(1, CHUNK_ROWS // batch_size)
-        for chunk_start in range(0, n, chunk):
-            index = slice(chunk_start, min(chunk_start + chunk, n))
-            if order is not None:
-                index = order[index]
-            X, y = self.rows(index), self.y[index]
-            for offset in range(0, len(y), batch_size):
-                stop = offset + batch_size
-                yield X[offset:stop], y[offset:stop]
-
-    def rows(self, index):
-        """X rows at ``index`` (a slice or an index tensor) as a dense tensor."""
-        if isinstance(self.X, torch.Tensor):
-            return self.X[index]
-        if isinstance(index, torch.Tensor):
-            index = index.cpu().numpy()
-        return _dense_tensor(self.X[index], self.device)
-
-
-def _targets(y, device, loss):
-    y = np.asarray(y)
-    if loss in CLASS_INDEX_LOSSES:
-        return torch.as_tensor(y.argmax(axis=1), device=device)
-    return torch.as_tensor(y.astype(np.float32, copy=False), device=device)
-
-
-def _weights(sample_weight, device):
-    if sample_weight is None:
-        return None
-    return torch.as_tensor(np.asarray(sample_weight, np.float32), device=device)
-
-
-def _index(order, start, stop):
-    """Positions start:stop of the epoch, as a slice or as indices into ``order``."""
-    return slice(start, stop) if order is None else order[start:stop]
-
-
-def _as_tensor(X, device):
-    return X.tocsr() if sp.issparse(X) else _dense_tensor(X, device)
-
-
-def _dense_tensor(X, device, dtype=np.float32):
-    if sp.issparse(X):
-        X = X.toarray()
-    X = np.ascontiguousarray(X, dtype=dtype)
-    if X.flags.writeable:
-        tensor = torch.from_numpy(X)
-        return tensor if device == "cpu" else tensor.to(device)
-    with warnings.catch_warnings():
-        # read-only arrays (joblib memmaps) are safe: sknn never writes into X
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writ")
-        return torch.as_tensor(X, device=device)
-
-
 # --------------------------------------------------------------------------- the net
 
 
@@ -559,7 +459,7 @@ class SknnNet(NeuralNet):
                     step_scheduler(scheduler)
             total.add_(loss.detach(), alpha=size)
         module.eval()
-        y = data.y if n == data.n_samples else data.y[_index(order, 0, n)]
+        y = data.y if n == data.n_samples else data.y[epoch_index(order, 0, n)]
         data_term = (total.item() + criterion.constant(y)) * criterion.report_scale(
             data.n_outputs
         )
@@ -594,13 +494,13 @@ class SknnNet(NeuralNet):
         module.train()
         for start in range(0, n, step_rows):
             stop = min(start + step_rows, n)
-            denominator = data.sample_weight[_index(order, start, stop)].sum()
+            denominator = data.sample_weight[epoch_index(order, start, stop)].sum()
             for parameter in parameters:
                 parameter.grad = None
             penalty = self.penalty(denominator)  # a tensor: denominator is one
             reported = penalty.detach()
             for micro in range(start, stop, batch_size):
-                index = _index(order, micro, min(micro + batch_size, stop))
+                index = epoch_index(order, micro, min(micro + batch_size, stop))
                 per_sample = criterion(module(data.rows(index)), data.y[index])
                 data_term = (per_sample * data.sample_weight[index]).sum() / denominator
                 objective = data_term + penalty if micro == start else data_term
@@ -657,7 +557,7 @@ class SknnNet(NeuralNet):
         while True:
             order = self._epoch_order(data, generator)
             for start in range(0, n, self.batch_size):
-                index = _index(order, start, min(start + self.batch_size, n))
+                index = epoch_index(order, start, min(start + self.batch_size, n))
                 for group in optimizer.param_groups:
                     group["lr"] = learning_rates[len(losses)]
                 optimizer.zero_grad(set_to_none=True)
@@ -716,7 +616,7 @@ class SknnNet(NeuralNet):
         if isinstance(X, torch.Tensor):
             return module(X)
         parts = [
-            module(_dense_tensor(X[i : i + batch_size], self.device, dtype))
+            module(dense_tensor(X[i : i + batch_size], self.device, dtype))
             for i in range(0, X.shape[0], batch_size)
         ]
         return torch.cat(parts)
@@ -885,7 +785,7 @@ def train(
     :meth:`SknnNet.training_snapshot`'s record; ``resume``, such a record, continues
     the fit it was taken from: weights, optimizer, schedule, RNGs and history.
     """
-    data = _TrainingData(
+    data = TrainingData(
         X, y, sample_weight, config.device, config.loss, X_val, y_val, sample_weight_val
     )
     devices = [torch.device(config.device)] if config.device.startswith("cuda") else []
@@ -927,7 +827,7 @@ def lr_range_test(
     and takes one step per rate of ``learning_rates``; see
     :meth:`SknnNet.lr_range_test`. Seeded by ``config.seed`` like :func:`train`.
     """
-    data = _TrainingData(X, y, sample_weight, config.device, config.loss)
+    data = TrainingData(X, y, sample_weight, config.device, config.loss)
     devices = [torch.device(config.device)] if config.device.startswith("cuda") else []
     macs = config.batch_size * macs_per_row(config.layer_units)
     config = dataclasses.replace(config, learning_rate="constant")
@@ -1071,9 +971,9 @@ def predict(net, X, out_activation):
     dtype = np.float32 if X.dtype == np.float32 or net.device != "cpu" else np.float64
     with TorchThreads(macs, PREDICT_SINGLE_THREAD_MACS), torch.inference_mode():
         if type(X) is np.ndarray and dtype == np.float32:
-            z = net.module_(_dense_tensor(X, net.device))
+            z = net.module_(dense_tensor(X, net.device))
         elif type(X) is np.ndarray:
-            z = net.float64_module()(_dense_tensor(X, net.device, dtype))
+            z = net.float64_module()(dense_tensor(X, net.device, dtype))
         else:
             z = net._forward_tensor(X, dtype=dtype)
         out = OUTPUT_ACTIVATIONS[out_activation](z)
