@@ -494,14 +494,18 @@ class _BaseMLP(BaseEstimator):
         self._set_fitted(None, result)
         self._net_state = snapshot["net_state"]
         self._checkpoint_training = {
-            key: snapshot[key] for key in ("generator", "rng", "best_params")
+            key: snapshot[key]
+            for key in ("generator", "rng", "best_params", "finished")
         }
 
     def _resume(self, X, y, sample_weight):
         """Go on with the fit this checkpoint was taken from (see sknn.resume)."""
         self._validate_params()
+        training = self.__dict__.pop("_checkpoint_training")
+        if training["finished"] or self.n_iter_ >= self.max_iter:
+            return self  # the fit had ended: nothing left to train
         resume = dict(
-            self.__dict__.pop("_checkpoint_training"),
+            training,
             coefs=self.coefs_,
             intercepts=self.intercepts_,
             extra_state=self._extra_state,

@@ -542,6 +542,7 @@ class SknnNet(NeuralNet):
             "generator": self.generator_.get_state().numpy(),
             "rng": torch.get_rng_state().numpy(),
             "best_params": None if best is None else _to_numpy(best),
+            "finished": convergence.stopped_,
         }
 
     def lr_range_test(self, data, learning_rates, should_stop):

@@ -30,14 +30,16 @@ GRID = {"hidden_layer_sizes": [(8,), (16,)], "alpha": [1e-4, 1e-2], "batch_size"
 
 @pytest.fixture(scope="module")
 def client():
+    """Two worker processes with two task slots each, on loopback."""
     cluster = distributed.LocalCluster(
         n_workers=2,
-        threads_per_worker=1,
+        threads_per_worker=2,
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
     )
     with cluster, distributed.Client(cluster) as client:
+        client.wait_for_workers(2, timeout=120)  # an error, never a hang
         yield client
 
 
@@ -63,7 +65,7 @@ def test_search_on_the_cluster_equals_the_local_search(client, iris, monkeypatch
         return scatter(data, *args, **kwargs)
 
     monkeypatch.setattr(client, "scatter", counting_scatter)
-    with joblib.parallel_config(backend="dask"):
+    with joblib.parallel_config(backend="dask", wait_for_workers_timeout=120):
         remote = _search().fit(X, y)
 
     for key in ("mean_test_score", "std_test_score", "rank_test_score"):
@@ -99,22 +101,13 @@ def _threads_in_a_fit(X, y):
     return before, seen[0], torch.get_num_threads()
 
 
-def test_a_fit_in_a_worker_takes_its_share_of_threads(iris):
+def test_a_fit_in_a_worker_takes_its_share_of_threads(client, iris):
     """A worker with 2 task slots and torch at 2 threads: each fit runs on 1, and the
     worker's setting is back after it. (Dask's nanny starts workers with
     OMP_NUM_THREADS=1; the task sets torch to 2 threads to show the division.)"""
     X, y = iris
-    with (
-        distributed.LocalCluster(
-            n_workers=1,
-            threads_per_worker=2,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        before, during, after = client.submit(_threads_in_a_fit, X, y).result()
+    task = client.submit(_threads_in_a_fit, X, y, pure=False)
+    before, during, after = task.result(timeout=120)
     assert (before, during, after) == (2, 1, 2)
 
 

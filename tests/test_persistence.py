@@ -463,3 +463,15 @@ def test_saved_files_get_the_usual_permissions(tmp_path, iris):
     path.chmod(0o640)
     sknn.save(MLPClassifier(max_iter=2).fit(X, y), path)
     assert path.stat().st_mode & 0o777 == 0o640  # an overwrite keeps the file's mode
+
+
+def test_resuming_a_finished_fit_changes_nothing(tmp_path, iris):
+    X, y = iris
+    clf = MLPClassifier(
+        learning_rate_init=0.05, random_state=0, checkpoint_dir=tmp_path
+    )
+    clf.fit(X, y)
+    assert clf.n_iter_ < clf.max_iter  # it converged, and its last checkpoint says so
+    resumed = sknn.resume(clf.checkpoint_path_, X, y)
+    assert resumed.n_iter_ == clf.n_iter_
+    np.testing.assert_array_equal(resumed.predict_proba(X), clf.predict_proba(X))
