@@ -78,34 +78,35 @@ def test_search_on_the_cluster_equals_the_local_search(client, iris, monkeypatch
     assert sum(data is y for data in scattered) == 1
 
 
-def _threads_in_a_fit(X, y):
-    """Run in a worker task: torch's thread count inside a fit, and after it."""
-    import torch
-
-    from sknn import _torch
-
-    seen = []
-    fit_loop = _torch.SknnNet.fit_loop
-
-    def spy(self, *args, **kwargs):
-        seen.append(torch.get_num_threads())
-        return fit_loop(self, *args, **kwargs)
-
-    _torch.SknnNet.fit_loop = spy
-    torch.set_num_threads(2)  # as torch starts on 2 cores without OMP_NUM_THREADS
-    try:
-        before = torch.get_num_threads()
-        MLPClassifier((512, 512), batch_size=150, max_iter=1).fit(X, y)
-    finally:
-        _torch.SknnNet.fit_loop = fit_loop
-    return before, seen[0], torch.get_num_threads()
-
-
 def test_a_fit_in_a_worker_takes_its_share_of_threads(client, iris):
     """A worker with 2 task slots and torch at 2 threads: each fit runs on 1, and the
     worker's setting is back after it. (Dask's nanny starts workers with
     OMP_NUM_THREADS=1; the task sets torch to 2 threads to show the division.)"""
     X, y = iris
+
+    # defined here, so that the task ships by value: workers cannot import tests/
+    def _threads_in_a_fit(X, y):
+        """Run in a worker task: torch's thread count inside a fit, and after it."""
+        import torch
+
+        from sknn import _torch
+
+        seen = []
+        fit_loop = _torch.SknnNet.fit_loop
+
+        def spy(self, *args, **kwargs):
+            seen.append(torch.get_num_threads())
+            return fit_loop(self, *args, **kwargs)
+
+        _torch.SknnNet.fit_loop = spy
+        torch.set_num_threads(2)  # as torch starts on 2 cores without OMP_NUM_THREADS
+        try:
+            before = torch.get_num_threads()
+            MLPClassifier((512, 512), batch_size=150, max_iter=1).fit(X, y)
+        finally:
+            _torch.SknnNet.fit_loop = fit_loop
+        return before, seen[0], torch.get_num_threads()
+
     task = client.submit(_threads_in_a_fit, X, y, pure=False)
     before, during, after = task.result(timeout=120)
     assert (before, during, after) == (2, 1, 2)
