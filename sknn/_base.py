@@ -141,7 +141,7 @@ class _BaseMLP(BaseEstimator):
             self._extra_state = resume["extra_state"]
             self._convergence = resume["state"]
         checkpoint = None
-        if self.checkpoint_dir is not None:
+        if self.checkpoint_dir is not None and self.solver != "lbfgs":
             checkpoint = _checkpoints.writer(self, incremental or resume is not None)
         net, result = _torch.train(
             net,
@@ -196,6 +196,12 @@ class _BaseMLP(BaseEstimator):
 
         if first_pass:
             self._initialize(y, layer_units, random_state, sample_weight)
+        elif getattr(self, "_fitted_loss", None) not in (None, self.loss):
+            raise ValueError(
+                f"loss={self.loss!r} differs from the previous fit's "
+                f"{self._fitted_loss!r}, whose network this fit would go on from. "
+                "Set warm_start=False (or start a new partial_fit) to change the loss."
+            )
         elif [c.shape[0] for c in self.coefs_] + [n_outputs] != layer_units:
             raise ValueError(
                 "The network's layer sizes changed since the previous fit: it has "
@@ -363,6 +369,7 @@ class _BaseMLP(BaseEstimator):
         self.n_outputs_ = y.shape[1]
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._output_activation()
+        self._fitted_loss = self.loss
         self.coefs_, self.intercepts_ = [], []
         for fan_in, fan_out in zip(layer_units, layer_units[1:]):
             coef, intercept = _initial_weights(
@@ -520,12 +527,10 @@ class _BaseMLP(BaseEstimator):
         net = self.__dict__.get("_net")
         if net is None and "_net_state" in self.__dict__:
             net = _torch.restore_net(
-                self.__dict__.pop("_net_state"),
-                self.coefs_,
-                self.intercepts_,
-                self._extra_state,
+                self._net_state, self.coefs_, self.intercepts_, self._extra_state
             )
             self._net = net
+            del self._net_state  # the net holds it now
         return net
 
     def _check_is_fitted(self):

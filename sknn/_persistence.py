@@ -124,9 +124,22 @@ def _file_mode(path):
     try:
         return os.stat(path).st_mode & 0o777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
+
+
+def _umask():
+    """The process umask, read without changing it where Linux allows (os.umask's
+    set-and-restore would briefly give other threads' new files mode 0o666)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    umask = os.umask(0o077)  # a brief, restrictive setting rather than an open one
+    os.umask(umask)
+    return umask
 
 
 def _fsync_directory(directory):
@@ -193,7 +206,8 @@ def load(path):
             f"sknn defines: {', '.join(unknown)}. Only load files from sources you "
             "trust; if you do trust this one, use skops.io.load with trusted=[...]."
         )
-    _warn_on_version_change(path, manifest.get("versions", {}))
+    versions = manifest.get("versions")
+    _warn_on_version_change(path, versions if isinstance(versions, dict) else {})
     return skops.io.loads(payload, trusted=list(untrusted))
 
 
@@ -215,7 +229,7 @@ def _read_archive(path):
         try:
             manifest = json.loads(archive.read(MANIFEST))
             payload = archive.read(PAYLOAD)
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+        except Exception as error:  # zlib, zip, JSON, I/O: a damaged file either way
             raise ModelFileError(
                 f"{path}: the model file is damaged ({error})."
             ) from None

@@ -542,7 +542,7 @@ class SknnNet(NeuralNet):
             "generator": self.generator_.get_state().numpy(),
             "rng": torch.get_rng_state().numpy(),
             "best_params": None if best is None else _to_numpy(best),
-            "finished": convergence.stopped_,
+            "finished": False,
         }
 
     def lr_range_test(self, data, learning_rates, should_stop):
@@ -850,7 +850,8 @@ def _train(net, config, state, valid_score, incremental, data, checkpoint, resum
     if resume is not None and resume["best_params"] is not None:
         convergence.best_params_ = _to_tensors(resume["best_params"])
     if checkpoint is not None and config.solver != "lbfgs":
-        net.callbacks_.append(("checkpoint", CheckpointWriter(checkpoint, earlier)))
+        writer = CheckpointWriter(checkpoint, earlier, incremental)
+        net.callbacks_.append(("checkpoint", writer))
     if config.verbose >= 2:
         bar_epochs = 1 if config.solver == "lbfgs" else epochs
         net.callbacks_.append(("progress", EpochProgressBar(bar_epochs)))
@@ -859,8 +860,10 @@ def _train(net, config, state, valid_score, incremental, data, checkpoint, resum
         net.notify("on_train_begin", X=data, y=None)
         net.fit_loop(data, epochs=epochs)
     except KeyboardInterrupt:
+        net.interrupted_ = True  # the last checkpoint stays resumable
         warnings.warn("Training interrupted by user.")
     net.notify("on_train_end", X=data, y=None)
+    net.interrupted_ = False
     # the callbacks hold this fit's validation closure and the progress bar's stream;
     # the next fit installs its own, and without them the fitted net pickles
     net.callbacks_ = []
@@ -916,16 +919,17 @@ def restore_net(state, coefs, intercepts, extra_state):
     except ValueError:  # e.g. trained on CUDA, loaded on a CPU-only machine
         device = "cpu"
     config = dataclasses.replace(config, device=device)
-    net = _build_net(config, coefs, intercepts, extra_state)
+    with torch.random.fork_rng(devices=[]):  # building draws; the caller's RNG stays
+        net = _build_net(config, coefs, intercepts, extra_state)
     _load_training_state(net, state)
     return net
 
 
 def _load_training_state(net, state):
     """Load the optimizer's and the schedule's state of an export_state record."""
-    optimizer_state = _to_tensors(state["optimizer"])
-    if optimizer_state["state"]:
-        net.optimizer_.load_state_dict(optimizer_state)
+    # always: param_groups carry the learning rate even where the per-parameter
+    # state is empty (SGD without momentum)
+    net.optimizer_.load_state_dict(_to_tensors(state["optimizer"]))
     if net.lr_scheduler_ is not None and state["scheduler"] is not None:
         net.lr_scheduler_.load_state_dict(state["scheduler"])
 

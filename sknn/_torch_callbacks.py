@@ -110,17 +110,27 @@ class SklearnConvergence(Callback):
 class CheckpointWriter(Callback):
     """After every epoch, hand ``write(snapshot, is_best)`` the net's training
     snapshot; ``is_best`` when the epoch has the best validation score (with early
-    stopping) or training loss so far. The epoch's history record is complete by
-    then but for its duration."""
+    stopping) or training loss so far. When training ends (not by Ctrl-C), write the
+    final model (early stopping's best weights restored) marked finished; a
+    ``partial_fit`` epoch is always finished: partial_fit goes on, not a resume."""
 
-    def __init__(self, write, earlier):
+    def __init__(self, write, earlier, incremental):
         self.write = write
         self.earlier = earlier
+        self.incremental = incremental
 
     def on_epoch_end(self, net, **kwargs):
+        self._write(net, dict(net.callbacks_)["convergence"].improved_)
+
+    def on_train_end(self, net, **kwargs):
+        if not getattr(net, "interrupted_", False) and len(net.history):
+            self._write(net, is_best=False, finished=True)
+
+    def _write(self, net, is_best, finished=False):
         convergence = dict(net.callbacks_)["convergence"]
         snapshot = net.training_snapshot(convergence, self.earlier)
-        self.write(snapshot, convergence.improved_)
+        snapshot["finished"] = finished or self.incremental
+        self.write(snapshot, is_best)
 
 
 class EpochProgressBar(Callback):

@@ -515,3 +515,18 @@ def test_regression_targets_of_any_scale_train_with_the_defaults():
         np.testing.assert_allclose(
             scaled.predict(X), a * base.predict(X) + b, rtol=1e-6, atol=1e-6 * abs(a)
         )
+
+
+@BOTH
+def test_warm_start_refuses_a_changed_loss(estimator_class, iris, regression):
+    X, y = _data(estimator_class, iris, regression)
+    if estimator_class is MLPClassifier:
+        first, other = "log_loss", "hinge"
+    else:
+        first, other, y = "squared_error", "poisson", np.abs(y)
+    est = estimator_class(loss=first, max_iter=3, warm_start=True, random_state=0)
+    est.fit(X, y)
+    msg = f"loss='{other}' differs from the previous fit's '{first}'"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        est.set_params(loss=other).fit(X, y)
+    assert est.set_params(warm_start=False).fit(X, y).out_activation_ != "softmax"

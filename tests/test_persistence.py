@@ -12,6 +12,7 @@ import zipfile
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_diabetes, load_digits, load_iris
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -47,8 +48,9 @@ def _pickled_modules(data):
         {},
         {"solver": "sgd", "learning_rate": "onecycle", "batch_norm": True},
         {"solver": "lbfgs"},
+        {"solver": "sgd", "momentum": 0.0, "learning_rate": "step", "lr_step_size": 1},
     ],
-    ids=["adam", "sgd-onecycle-batchnorm", "lbfgs"],
+    ids=["adam", "sgd-onecycle-batchnorm", "lbfgs", "sgd-no-momentum-step"],
 )
 def test_pickle_holds_plain_values_and_numpy_only(params, iris):
     X, y = iris
@@ -57,7 +59,9 @@ def test_pickle_holds_plain_values_and_numpy_only(params, iris):
     roots = {module.split(".")[0] for module in _pickled_modules(data)}
     assert roots <= {"sknn", "sklearn", "numpy", "builtins", "copyreg", "_codecs"}
     loaded = pickle.loads(data)
+    rng_state = torch.get_rng_state()
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert torch.equal(torch.get_rng_state(), rng_state)  # rebuilding drew nothing
     if params.get("solver") != "lbfgs":
         # optimizer and schedule state came along: training goes on identically
         clf.partial_fit(X, y)
@@ -465,13 +469,43 @@ def test_saved_files_get_the_usual_permissions(tmp_path, iris):
     assert path.stat().st_mode & 0o777 == 0o640  # an overwrite keeps the file's mode
 
 
-def test_resuming_a_finished_fit_changes_nothing(tmp_path, iris):
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_resuming_a_finished_fit_changes_nothing(early_stopping, tmp_path, iris):
     X, y = iris
     clf = MLPClassifier(
-        learning_rate_init=0.05, random_state=0, checkpoint_dir=tmp_path
-    )
-    clf.fit(X, y)
+        learning_rate_init=0.05,
+        early_stopping=early_stopping,
+        random_state=0,
+        checkpoint_dir=tmp_path,
+    ).fit(X, y)
     assert clf.n_iter_ < clf.max_iter  # it converged, and its last checkpoint says so
     resumed = sknn.resume(clf.checkpoint_path_, X, y)
     assert resumed.n_iter_ == clf.n_iter_
+    # with early stopping, the best epoch's weights, as the fitted model has them
     np.testing.assert_array_equal(resumed.predict_proba(X), clf.predict_proba(X))
+
+
+def test_a_partial_fit_checkpoint_is_not_resumed_but_trained_on(tmp_path, iris):
+    X, y = iris
+    online = MLPClassifier(random_state=0, checkpoint_dir=tmp_path)
+    online.partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X, y)
+    resumed = sknn.resume(online.checkpoint_path_, X, y)
+    np.testing.assert_array_equal(resumed.predict_proba(X), online.predict_proba(X))
+    assert len(resumed.partial_fit(X, y).loss_curve_) == 3
+
+
+def test_lbfgs_writes_no_checkpoints(tmp_path, iris):
+    X, y = iris
+    clf = MLPClassifier(solver="lbfgs", max_iter=20, checkpoint_dir=tmp_path / "c")
+    clf.fit(X, y)
+    assert not hasattr(clf, "checkpoint_path_") and not (tmp_path / "c").exists()
+
+
+def test_load_reports_a_damaged_archive(tmp_path, iris):
+    X, y = iris
+    path = sknn.save(MLPClassifier(max_iter=2).fit(X, y), tmp_path / "m.sknn")
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0xFF  # inside the compressed payload
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match=re.escape(f"{path}: ")):
+        sknn.load(path)
