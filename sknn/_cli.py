@@ -11,7 +11,6 @@ import argparse
 import ast
 import contextlib
 import difflib
-import importlib.metadata
 import logging
 import math
 import os
@@ -45,6 +44,7 @@ from tqdm import tqdm
 
 import sknn
 from sknn import MLPClassifier, MLPRegressor
+from sknn._persistence import library_versions
 
 _MAX_AUTO_CLASSES = 20
 _ESTIMATORS = {"classify": MLPClassifier, "regress": MLPRegressor}
@@ -79,13 +79,8 @@ _NOT_A_MODEL = (
 
 
 def _versions():
-    versions = {"sknn": sknn.__version__}
-    for name in ("scikit-learn", "torch", "numpy", "pandas"):
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = "unknown"
-    return versions
+    """The libraries `sknn info` reports: the model's own and pandas, which read it."""
+    return library_versions(("sknn", "scikit-learn", "torch", "numpy", "pandas"))
 
 
 def _save_model(obj, path, metadata):

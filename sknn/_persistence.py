@@ -40,8 +40,18 @@ class ModelFileError(ValueError):
     """A file that sknn.load refuses: not an sknn model, damaged, or unsafe."""
 
 
-def _versions():
-    return {name: metadata.version(name) for name in VERSIONED}
+def library_versions(names=VERSIONED):
+    """The installed version of each library in ``names``; sknn's own from
+    ``sknn.__version__`` (it may run from a checkout), 'unknown' for a missing one."""
+    from sknn import __version__
+
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = __version__ if name == "sknn" else metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "unknown"
+    return versions
 
 
 def save(obj, path):
@@ -86,7 +96,7 @@ def save(obj, path):
         "format_version": FORMAT_VERSION,
         "object": f"{type(obj).__module__}.{type(obj).__qualname__}",
         "payload_sha256": hashlib.sha256(payload).hexdigest(),
-        "versions": _versions(),
+        "versions": library_versions(),
     }
     write_atomically(path, lambda file: _write_archive(file, manifest, payload))
     return path
@@ -244,7 +254,7 @@ def _read_archive(path):
 
 
 def _warn_on_version_change(path, saved):
-    current = _versions()
+    current = library_versions()
     changed = [
         f"{name} {saved[name]} -> {current[name]}"
         for name in VERSIONED

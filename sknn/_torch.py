@@ -6,6 +6,7 @@ of plain numbers and numpy arrays, and an opaque skorch net to keep for later ca
 (``partial_fit``, ``warm_start``, prediction).
 """
 
+import contextlib
 import copy
 import dataclasses
 import functools
@@ -265,8 +266,8 @@ class SklearnLoss(nn.Module):
     class indices for "softmax_log_loss" and "multi_margin", float arrays otherwise.
     The squared error is summed over outputs for training (as sklearn's gradient is)
     and divided by the number of outputs for the reported loss (as sklearn's loss
-    is); the Poisson
-    deviance's constant ``xlogy(y, y) - y`` only enters the reported loss.
+    is); the Poisson deviance's constant ``xlogy(y, y) - y`` only enters the reported
+    loss.
     """
 
     def __init__(self, kind):
@@ -479,10 +480,8 @@ class SknnNet(NeuralNet):
         step's summed sample weight, and every step's reported loss is exact."""
         config = self.sknn_config
         module, optimizer, criterion = self.module_, self.optimizer_, self.criterion_
-        if self.l2_alpha:
-            optimizer.param_groups[0]["weight_decay"] = (
-                0.0  # the penalty is in the loss
-            )
+        if self.l2_alpha:  # the penalty is in the loss, not in the optimizer
+            optimizer.param_groups[0]["weight_decay"] = 0.0
         batch_size, clip = self.batch_size, config.max_grad_norm
         n = data.rows_per_epoch(batch_size, config.batch_norm)
         step_rows = batch_size * config.gradient_accumulation_steps
@@ -542,7 +541,6 @@ class SknnNet(NeuralNet):
             "generator": self.generator_.get_state().numpy(),
             "rng": torch.get_rng_state().numpy(),
             "best_params": None if best is None else _to_numpy(best),
-            "finished": False,
         }
 
     def lr_range_test(self, data, learning_rates, should_stop):
@@ -613,7 +611,7 @@ class SknnNet(NeuralNet):
             return self._forward_tensor(X).cpu().numpy()
 
     def _forward_tensor(self, X, batch_size=65536, dtype=np.float32):
-        module = self.module_ if dtype == np.float32 else self.float64_module()
+        module = self.inference_module(dtype)
         if isinstance(X, torch.Tensor):
             return module(X)
         parts = [
@@ -622,9 +620,11 @@ class SknnNet(NeuralNet):
         ]
         return torch.cat(parts)
 
-    def float64_module(self):
-        """A float64 copy of the eval-mode module for float64 input on the CPU, made
-        on first use after training."""
+    def inference_module(self, dtype):
+        """The eval-mode module computing in ``dtype``: the module itself for
+        float32, a float64 copy made on first use after training otherwise."""
+        if dtype == np.float32:
+            return self.module_
         # kept in a dict: skorch allows module attributes only in initialize()
         cache = self.__dict__.setdefault("float64_cache_", {})
         if "module" not in cache:
@@ -789,14 +789,8 @@ def train(
     data = TrainingData(
         X, y, sample_weight, config.device, config.loss, X_val, y_val, sample_weight_val
     )
-    devices = [torch.device(config.device)] if config.device.startswith("cuda") else []
     rows_per_step = X.shape[0] if config.solver == "lbfgs" else config.batch_size
-    macs = rows_per_step * macs_per_row(config.layer_units)
-    with (
-        torch.random.fork_rng(devices=devices),
-        TorchThreads(macs, TRAIN_SINGLE_THREAD_MACS),
-    ):
-        torch.manual_seed(config.seed)
+    with _seeded_training(config, rows_per_step):
         if net is None:
             rows = data.rows_per_epoch(config.batch_size, config.batch_norm)
             steps = -(-rows // (config.batch_size * config.gradient_accumulation_steps))
@@ -819,6 +813,21 @@ def train(
         return net, result
 
 
+@contextlib.contextmanager
+def _seeded_training(config, rows_per_step):
+    """Seed torch's global RNG with ``config.seed`` inside a fork of the caller's
+    (CPU and the CUDA device trained on), and pick the thread count for steps of
+    ``rows_per_step`` rows; both are the caller's again afterwards."""
+    devices = [torch.device(config.device)] if config.device.startswith("cuda") else []
+    macs = rows_per_step * macs_per_row(config.layer_units)
+    with (
+        torch.random.fork_rng(devices=devices),
+        TorchThreads(macs, TRAIN_SINGLE_THREAD_MACS),
+    ):
+        torch.manual_seed(config.seed)
+        yield
+
+
 def lr_range_test(
     config, *, coefs, intercepts, X, y, sample_weight, learning_rates, should_stop
 ):
@@ -829,14 +838,8 @@ def lr_range_test(
     :meth:`SknnNet.lr_range_test`. Seeded by ``config.seed`` like :func:`train`.
     """
     data = TrainingData(X, y, sample_weight, config.device, config.loss)
-    devices = [torch.device(config.device)] if config.device.startswith("cuda") else []
-    macs = config.batch_size * macs_per_row(config.layer_units)
     config = dataclasses.replace(config, learning_rate="constant")
-    with (
-        torch.random.fork_rng(devices=devices),
-        TorchThreads(macs, TRAIN_SINGLE_THREAD_MACS),
-    ):
-        torch.manual_seed(config.seed)
+    with _seeded_training(config, config.batch_size):
         net = _build_net(config, coefs, intercepts)
         return net.lr_range_test(data, learning_rates, should_stop)
 
@@ -845,7 +848,7 @@ def _train(net, config, state, valid_score, incremental, data, checkpoint, resum
     net.__dict__.pop("float64_cache_", None)  # the weights change: a new copy
     earlier = [] if resume is None else list(resume["history"])
     epochs = 1 if incremental else config.max_iter - len(earlier)
-    convergence = SklearnConvergence(config, state, valid_score, incremental)
+    convergence = SklearnConvergence(config, state, valid_score)
     net.callbacks_ = [("convergence", convergence.initialize())]
     if resume is not None and resume["best_params"] is not None:
         convergence.best_params_ = _to_tensors(resume["best_params"])
@@ -975,10 +978,8 @@ def predict(net, X, out_activation):
     macs = X.shape[0] * macs_per_row(net.module__layer_units)
     dtype = np.float32 if X.dtype == np.float32 or net.device != "cpu" else np.float64
     with TorchThreads(macs, PREDICT_SINGLE_THREAD_MACS), torch.inference_mode():
-        if type(X) is np.ndarray and dtype == np.float32:
-            z = net.module_(dense_tensor(X, net.device))
-        elif type(X) is np.ndarray:
-            z = net.float64_module()(dense_tensor(X, net.device, dtype))
+        if type(X) is np.ndarray:
+            z = net.inference_module(dtype)(dense_tensor(X, net.device, dtype))
         else:
             z = net._forward_tensor(X, dtype=dtype)
         out = OUTPUT_ACTIVATIONS[out_activation](z)

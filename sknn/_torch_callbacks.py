@@ -1,5 +1,5 @@
 """What hooks into the torch seam's epoch loop: sklearn's convergence rule, the
-learning-rate schedules and the progress bar.
+learning-rate schedules, checkpoints and the progress bar.
 
 Part of the torch seam (with ``sknn._torch``). The callbacks follow skorch's habits,
 with constructor arguments stored as given and state in trailing-underscore attributes
@@ -20,11 +20,10 @@ class SklearnConvergence(Callback):
     rate by 5 (``learning_rate="adaptive"``) or stop.
     """
 
-    def __init__(self, config, state, valid_score, incremental):
+    def __init__(self, config, state, valid_score):
         self.config = config
         self.state = state
         self.valid_score = valid_score
-        self.incremental = incremental
 
     def initialize(self):
         self.best_params_ = None
