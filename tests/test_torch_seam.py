@@ -161,3 +161,19 @@ def test_fast_epoch_loop_trains_like_the_exact_loop(kind):
         ):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(fast.loss_curve_, exact.loss_curve_, rtol=loss_rtol)
+
+
+def test_a_registered_optimizer_step_hook_still_runs():
+    """sknn's epoch loop skips torch's per-step profiler scope, but not a hook a
+    user registered: it runs once per optimizer step."""
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    X = np.random.RandomState(0).normal(size=(100, 4))
+    y = (X[:, 0] > 0).astype(int)
+    steps = []
+    handle = register_optimizer_step_post_hook(lambda *args: steps.append(1))
+    try:
+        MLPClassifier(max_iter=3, batch_size=25, random_state=0).fit(X, y)
+    finally:
+        handle.remove()
+    assert len(steps) == 3 * 4
