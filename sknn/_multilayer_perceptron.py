@@ -183,8 +183,22 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
-        y = self._label_binarizer.transform(y).astype(np.float32)
-        return X, y
+        return X, self._one_hot(y)
+
+    def _one_hot(self, y):
+        """``self._label_binarizer.transform(y)`` as float32, for labels known to be
+        in ``classes_``. Class labels are looked up in one pass: LabelBinarizer
+        checks the target type twice more and goes through a sparse matrix, ~3 ms
+        for 40000 labels, a third of a fit's fixed cost."""
+        binarizer = self._label_binarizer
+        if y.ndim != 1 or binarizer.y_type_ == "multilabel-indicator":
+            return binarizer.transform(y).astype(np.float32)
+        index = np.searchsorted(binarizer.classes_, y)
+        if len(binarizer.classes_) == 2:
+            return (index == 1).astype(np.float32).reshape(-1, 1)
+        one_hot = np.zeros((len(y), len(binarizer.classes_)), dtype=np.float32)
+        one_hot[np.arange(len(y)), index] = 1.0
+        return one_hot
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
