@@ -1,4 +1,7 @@
-"""The torch seam: the only module of sknn that imports torch and skorch.
+"""The torch seam: with its helpers ``_torch_module`` (the network and its losses),
+``_torch_data`` (the training data as tensors), ``_torch_callbacks`` (the epoch
+loop's hooks) and ``_torch_devices`` (devices and threads), the only code of sknn
+that imports torch or skorch.
 
 The estimators hand over a frozen :class:`TrainingConfig`, the network's initial
 weights as numpy arrays and the training data; they get back a :class:`TrainingResult`
@@ -11,7 +14,6 @@ import copy
 import dataclasses
 import functools
 import math
-import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -20,8 +22,6 @@ from typing import Any
 import numpy as np
 import torch
 from skorch import NeuralNet
-from torch import nn
-from torch.nn import functional as F
 
 from sknn._torch_callbacks import (
     CheckpointWriter,
@@ -31,20 +31,14 @@ from sknn._torch_callbacks import (
     step_scheduler,
 )
 from sknn._torch_data import TrainingData, dense_tensor, epoch_index
-
-HIDDEN_ACTIVATIONS = {
-    "identity": nn.Identity,
-    "logistic": nn.Sigmoid,
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-    "leaky_relu": nn.LeakyReLU,
-    "elu": nn.ELU,
-    "selu": nn.SELU,
-    "gelu": nn.GELU,
-    "silu": nn.SiLU,
-    "softplus": nn.Softplus,
-    "hardtanh": nn.Hardtanh,
-}
+from sknn._torch_devices import (
+    PREDICT_SINGLE_THREAD_MACS,
+    TRAIN_SINGLE_THREAD_MACS,
+    TorchThreads,
+    macs_per_row,
+    resolve_device,
+)
+from sknn._torch_module import OUTPUT_ACTIVATIONS, MLPModule, SklearnLoss
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,232 +101,6 @@ class TrainingResult:
     history: list
     max_iter_reached: bool
     extra_state: dict  # batch-norm weights and running statistics, as numpy
-
-
-# --------------------------------------------------------------------------- threads
-
-# torch's OpenMP threads pay off only for large work on a small machine. Measured on
-# the 2-core CI machine (tests/benchmarks/bench_training.py): a second thread slows
-# training batches under ~1M multiply-adds (hot pool), and waking a sleeping pool costs
-# milliseconds, so a one-off forward pass stays single-threaded up to ~32M.
-TRAIN_SINGLE_THREAD_MACS = 2**20
-PREDICT_SINGLE_THREAD_MACS = 2**25
-
-
-@functools.cache
-def macs_per_row(layer_units):
-    """Multiply-adds of one row's forward pass through the network."""
-    return sum(a * b for a, b in zip(layer_units, layer_units[1:]))
-
-
-class TorchThreads:
-    """Run torch single-threaded for work under ``single_thread_below`` multiply-adds,
-    within a Dask worker on the task's share of the worker's threads, and leave the
-    caller's thread count as it was.
-
-    A class rather than a contextlib generator: it is entered on every predict, and
-    costs a fraction of a microsecond this way.
-    """
-
-    __slots__ = ("caller", "target")
-
-    def __init__(self, macs, single_thread_below):
-        self.caller = torch.get_num_threads()
-        if macs < single_thread_below:
-            self.target = 1
-        else:
-            self.target = min(self.caller, dask_worker_share(self.caller))
-
-    def __enter__(self):
-        if self.target != self.caller:
-            torch.set_num_threads(self.target)
-
-    def __exit__(self, *exc_info):
-        if self.target != self.caller:
-            torch.set_num_threads(self.caller)
-
-
-def dask_worker_share(threads):
-    """Inside a task on a Dask worker, ``threads`` divided among the worker's task
-    slots (its ``nthreads``), at least 1: tasks that run side by side in a worker
-    process share torch's thread pool. Outside one, ``threads``. Dask is looked up,
-    never imported: a process that runs a Dask worker has already imported it."""
-    distributed = sys.modules.get("distributed")
-    if distributed is None:
-        return threads
-    try:
-        worker = distributed.get_worker()
-    except ValueError:  # not in a worker task
-        return threads
-    return max(1, threads // max(1, worker.state.nthreads))
-
-
-# --------------------------------------------------------------------------- devices
-
-
-def resolve_device(device):
-    """Return the torch device named by ``device``, or raise a ValueError."""
-    if device == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        if torch.backends.mps.is_available():
-            return "mps"
-        return "cpu"
-    try:
-        parsed = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(
-            f"device={device!r} is not a device name. Use 'cpu', 'cuda', "
-            "'cuda:N', 'mps' or 'auto'."
-        ) from None
-    if parsed.type == "cpu":
-        return "cpu"
-    if parsed.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(
-                f"device={device!r} was requested but CUDA is not available on this "
-                "machine. Use device='cpu', or device='auto' to pick the best one."
-            )
-        if parsed.index is not None and parsed.index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device={device!r} was requested but this machine has "
-                f"{torch.cuda.device_count()} CUDA device(s). Use an index below "
-                f"{torch.cuda.device_count()}, or device='auto'."
-            )
-        return str(parsed)
-    if parsed.type == "mps":
-        if not torch.backends.mps.is_available():
-            raise ValueError(
-                f"device={device!r} was requested but MPS is not available on this "
-                "machine. Use device='cpu', or device='auto' to pick the best one."
-            )
-        return "mps"
-    raise ValueError(
-        f"device={device!r} is not supported. Use 'cpu', 'cuda', 'cuda:N', 'mps' "
-        "or 'auto'."
-    )
-
-
-# --------------------------------------------------------------------------- module
-
-
-class MLPModule(nn.Sequential):
-    """A multilayer perceptron returning the output layer's pre-activation.
-
-    Each hidden layer is Linear, then BatchNorm1d (with ``batch_norm``), then the
-    activation, then Dropout (where its rate is above 0).
-    """
-
-    def __init__(self, layer_units, activation, dropout, batch_norm=False):
-        layers = []
-        n_hidden = len(layer_units) - 2
-        for i, (fan_in, fan_out) in enumerate(zip(layer_units, layer_units[1:])):
-            layers.append(nn.Linear(fan_in, fan_out))
-            if i < n_hidden:
-                if batch_norm:
-                    layers.append(nn.BatchNorm1d(fan_out))
-                layers.append(HIDDEN_ACTIVATIONS[activation]())
-                if dropout[i] > 0:
-                    layers.append(nn.Dropout(dropout[i]))
-        super().__init__(*layers)
-
-    def linears(self):
-        return [m for m in self if isinstance(m, nn.Linear)]
-
-    def extra_state(self):
-        """The state beyond the linear layers (batch norm), as numpy arrays."""
-        return {
-            f"{name}.{key}": value.detach().cpu().numpy().copy()
-            for name, layer in self.named_children()
-            if isinstance(layer, nn.BatchNorm1d)
-            for key, value in layer.state_dict().items()
-        }
-
-    def forward(self, X):
-        # each layer's forward directly: sknn registers no hooks on the layers, and
-        # skipping Module.__call__ saves ~4% of a small batch's step
-        for layer in self._modules.values():
-            X = layer.forward(X)
-        return X
-
-
-class SklearnLoss(nn.Module):
-    """The data term of sklearn's MLP losses, on pre-activation outputs ``z``.
-
-    Each log-loss and regression loss gives the gradient ``activation(z) - y``
-    sklearn back-propagates. sknn adds the hinge losses of a margin classifier:
-    "multi_margin" (``torch.nn.MultiMarginLoss``, one output per class) and
-    "binary_hinge" (``max(0, 1 - t z)`` per output with ``t = 2y - 1``). Targets are
-    class indices for "softmax_log_loss" and "multi_margin", float arrays otherwise.
-    The squared error is summed over outputs for training (as sklearn's gradient is)
-    and divided by the number of outputs for the reported loss (as sklearn's loss
-    is); the Poisson deviance's constant ``xlogy(y, y) - y`` only enters the reported
-    loss.
-    """
-
-    def __init__(self, kind):
-        super().__init__()
-        self.kind = kind
-
-    def forward(self, z, y):
-        """Per-sample loss, constant terms included."""
-        if self.kind == "softmax_log_loss":
-            return F.cross_entropy(z, y, reduction="none")
-        if self.kind == "multi_margin":
-            return F.multi_margin_loss(z, y, reduction="none")
-        if self.kind == "binary_hinge":
-            return F.relu(1 - (2 * y - 1) * z).sum(dim=1)
-        if self.kind == "logistic_log_loss":
-            return F.binary_cross_entropy_with_logits(z, y, reduction="none").sum(dim=1)
-        if self.kind == "poisson":
-            return (torch.xlogy(y, y) - y * z - y + torch.exp(z)).sum(dim=1)
-        if self.kind == "absolute_error":
-            return (z - y).abs().sum(dim=1)
-        if self.kind == "huber":
-            return F.huber_loss(z, y, reduction="none").sum(dim=1)
-        return 0.5 * ((z - y) ** 2).sum(dim=1)
-
-    def mean(self, z, y):
-        """The loss averaged over the batch with fused reductions, without constants."""
-        if self.kind == "softmax_log_loss":
-            return F.cross_entropy(z, y)
-        if self.kind == "multi_margin":
-            return F.multi_margin_loss(z, y)
-        # torch's means run over samples and outputs; sklearn sums over outputs
-        n_outputs = z.shape[1]
-        if self.kind == "squared_error":
-            return F.mse_loss(z, y) * (0.5 * n_outputs)
-        if self.kind == "absolute_error":
-            return F.l1_loss(z, y) * n_outputs
-        if self.kind == "huber":
-            return F.huber_loss(z, y) * n_outputs
-        if self.kind == "binary_hinge":
-            return F.relu(1 - (2 * y - 1) * z).mean() * n_outputs
-        if self.kind == "logistic_log_loss":
-            mean = F.binary_cross_entropy_with_logits(z, y)
-        else:
-            mean = F.poisson_nll_loss(z, y, log_input=True, full=False)
-        return mean if n_outputs == 1 else mean * n_outputs
-
-    def constant(self, y):
-        """What :meth:`mean` leaves out of the loss of targets ``y``, summed."""
-        if self.kind == "poisson":
-            return float((torch.xlogy(y, y) - y).sum())
-        return 0.0
-
-    def report_scale(self, n_outputs):
-        """Regression losses are reported as means over outputs, as sklearn's is."""
-        averaged = {"squared_error", "absolute_error", "huber"}
-        return 1.0 / n_outputs if self.kind in averaged else 1.0
-
-
-OUTPUT_ACTIVATIONS = {
-    "softmax": lambda z: torch.softmax(z, dim=1),
-    "logistic": torch.sigmoid,
-    "exp": torch.exp,
-    "expm1": torch.expm1,
-    "identity": lambda z: z,
-}
 
 
 # --------------------------------------------------------------------------- the net
@@ -665,20 +433,26 @@ def raise_diverged(loss, epoch, net):
 def unhooked_step(optimizer):
     """``optimizer.step`` without the profiler scope and the hook loops torch wraps
     around every call (the ``record_function`` alone was ~7% of a 32-row batch's
-    step), unless a step hook is registered; then the usual ``optimizer.step``."""
+    step). Where anything hooks into the step (a registered step hook, an LR
+    scheduler's wrapper of ``optimizer.step``, a running profiler), or torch's
+    wrapper is not the one this was written for, the usual ``optimizer.step``."""
     from torch.optim import optimizer as optimizer_module
 
-    unwrapped = getattr(type(optimizer).step, "__wrapped__", None)
-    hooked = (
-        optimizer_module._global_optimizer_pre_hooks
-        or optimizer_module._global_optimizer_post_hooks
-        or optimizer._optimizer_step_pre_hooks
-        or optimizer._optimizer_step_post_hooks
-    )
-    if unwrapped is None or hooked:
+    hook_dicts = [
+        getattr(optimizer_module, "_global_optimizer_pre_hooks", None),
+        getattr(optimizer_module, "_global_optimizer_post_hooks", None),
+        getattr(optimizer, "_optimizer_step_pre_hooks", None),
+        getattr(optimizer, "_optimizer_step_post_hooks", None),
+    ]
+    class_step = type(optimizer).step
+    unwrapped = getattr(class_step, "__wrapped__", None)
+    if (
+        unwrapped is None
+        or getattr(optimizer.step, "__func__", None) is not class_step
+        or any(hooks is None or hooks for hooks in hook_dicts)
+        or getattr(torch.autograd.profiler, "_is_profiler_enabled", True)
+    ):
         return optimizer.step
-    # an LR scheduler's wrapper of optimizer.step records this before each step
-    optimizer._opt_called = True
     return functools.partial(unwrapped, optimizer)
 
 

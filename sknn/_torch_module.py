@@ -1,0 +1,139 @@
+"""The network and its losses: sknn's multilayer perceptron as a torch module, and
+sklearn's MLP losses on its pre-activation outputs. Part of the torch seam."""
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+HIDDEN_ACTIVATIONS = {
+    "identity": nn.Identity,
+    "logistic": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "selu": nn.SELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "softplus": nn.Softplus,
+    "hardtanh": nn.Hardtanh,
+}
+
+
+class MLPModule(nn.Sequential):
+    """A multilayer perceptron returning the output layer's pre-activation.
+
+    Each hidden layer is Linear, then BatchNorm1d (with ``batch_norm``), then the
+    activation, then Dropout (where its rate is above 0).
+    """
+
+    def __init__(self, layer_units, activation, dropout, batch_norm=False):
+        layers = []
+        n_hidden = len(layer_units) - 2
+        for i, (fan_in, fan_out) in enumerate(zip(layer_units, layer_units[1:])):
+            layers.append(nn.Linear(fan_in, fan_out))
+            if i < n_hidden:
+                if batch_norm:
+                    layers.append(nn.BatchNorm1d(fan_out))
+                layers.append(HIDDEN_ACTIVATIONS[activation]())
+                if dropout[i] > 0:
+                    layers.append(nn.Dropout(dropout[i]))
+        super().__init__(*layers)
+
+    def linears(self):
+        return [m for m in self if isinstance(m, nn.Linear)]
+
+    def extra_state(self):
+        """The state beyond the linear layers (batch norm), as numpy arrays."""
+        return {
+            f"{name}.{key}": value.detach().cpu().numpy().copy()
+            for name, layer in self.named_children()
+            if isinstance(layer, nn.BatchNorm1d)
+            for key, value in layer.state_dict().items()
+        }
+
+    def forward(self, X):
+        # each layer's forward directly: sknn registers no hooks on the layers, and
+        # skipping Module.__call__ saves ~4% of a small batch's step
+        for layer in self._modules.values():
+            X = layer.forward(X)
+        return X
+
+
+class SklearnLoss(nn.Module):
+    """The data term of sklearn's MLP losses, on pre-activation outputs ``z``.
+
+    Each log-loss and regression loss gives the gradient ``activation(z) - y``
+    sklearn back-propagates. sknn adds the hinge losses of a margin classifier:
+    "multi_margin" (``torch.nn.MultiMarginLoss``, one output per class) and
+    "binary_hinge" (``max(0, 1 - t z)`` per output with ``t = 2y - 1``). Targets are
+    class indices for "softmax_log_loss" and "multi_margin", float arrays otherwise.
+    The squared error is summed over outputs for training (as sklearn's gradient is)
+    and divided by the number of outputs for the reported loss (as sklearn's loss
+    is); the Poisson deviance's constant ``xlogy(y, y) - y`` only enters the reported
+    loss.
+    """
+
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+
+    def forward(self, z, y):
+        """Per-sample loss, constant terms included."""
+        if self.kind == "softmax_log_loss":
+            return F.cross_entropy(z, y, reduction="none")
+        if self.kind == "multi_margin":
+            return F.multi_margin_loss(z, y, reduction="none")
+        if self.kind == "binary_hinge":
+            return F.relu(1 - (2 * y - 1) * z).sum(dim=1)
+        if self.kind == "logistic_log_loss":
+            return F.binary_cross_entropy_with_logits(z, y, reduction="none").sum(dim=1)
+        if self.kind == "poisson":
+            return (torch.xlogy(y, y) - y * z - y + torch.exp(z)).sum(dim=1)
+        if self.kind == "absolute_error":
+            return (z - y).abs().sum(dim=1)
+        if self.kind == "huber":
+            return F.huber_loss(z, y, reduction="none").sum(dim=1)
+        return 0.5 * ((z - y) ** 2).sum(dim=1)
+
+    def mean(self, z, y):
+        """The loss averaged over the batch with fused reductions, without constants."""
+        if self.kind == "softmax_log_loss":
+            return F.cross_entropy(z, y)
+        if self.kind == "multi_margin":
+            return F.multi_margin_loss(z, y)
+        # torch's means run over samples and outputs; sklearn sums over outputs
+        n_outputs = z.shape[1]
+        if self.kind == "squared_error":
+            return F.mse_loss(z, y) * (0.5 * n_outputs)
+        if self.kind == "absolute_error":
+            return F.l1_loss(z, y) * n_outputs
+        if self.kind == "huber":
+            return F.huber_loss(z, y) * n_outputs
+        if self.kind == "binary_hinge":
+            return F.relu(1 - (2 * y - 1) * z).mean() * n_outputs
+        if self.kind == "logistic_log_loss":
+            mean = F.binary_cross_entropy_with_logits(z, y)
+        else:
+            mean = F.poisson_nll_loss(z, y, log_input=True, full=False)
+        return mean if n_outputs == 1 else mean * n_outputs
+
+    def constant(self, y):
+        """What :meth:`mean` leaves out of the loss of targets ``y``, summed."""
+        if self.kind == "poisson":
+            return float((torch.xlogy(y, y) - y).sum())
+        return 0.0
+
+    def report_scale(self, n_outputs):
+        """Regression losses are reported as means over outputs, as sklearn's is."""
+        averaged = {"squared_error", "absolute_error", "huber"}
+        return 1.0 / n_outputs if self.kind in averaged else 1.0
+
+
+OUTPUT_ACTIVATIONS = {
+    "softmax": lambda z: torch.softmax(z, dim=1),
+    "logistic": torch.sigmoid,
+    "exp": torch.exp,
+    "expm1": torch.expm1,
+    "identity": lambda z: z,
+}
