@@ -194,7 +194,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if y.ndim != 1 or binarizer.y_type_ == "multilabel-indicator":
             return binarizer.transform(y).astype(np.float32)
         index = np.searchsorted(binarizer.classes_, y)
-        if len(binarizer.classes_) == 2:
+        if len(binarizer.classes_) <= 2:  # one column, as LabelBinarizer's
             return (index == 1).astype(np.float32).reshape(-1, 1)
         one_hot = np.zeros((len(y), len(binarizer.classes_)), dtype=np.float32)
         one_hot[np.arange(len(y)), index] = 1.0
