@@ -8,9 +8,7 @@ and errors go to stderr. A mistake in the input ends the command with one line,
 """
 
 import argparse
-import ast
 import contextlib
-import difflib
 import logging
 import math
 import os
@@ -22,9 +20,7 @@ import joblib
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_digits
-from sklearn.impute import SimpleImputer
 from sklearn.metrics import (
     accuracy_score,
     classification_report,
@@ -39,15 +35,27 @@ from sklearn.model_selection import (
     train_test_split,
 )
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
 import sknn
-from sknn import MLPClassifier, MLPRegressor
+from sknn import MLPClassifier
+from sknn._cli_inputs import (
+    MAX_AUTO_CLASSES,
+    MLP,
+    CommandError,
+    build_estimator,
+    build_pipeline,
+    format_params,
+    one_line,
+    parse_grid,
+    parse_settings,
+    read_csv,
+    resolve_task,
+    split_target,
+)
 from sknn._persistence import library_versions
 
-_MAX_AUTO_CLASSES = 20
-_ESTIMATORS = {"classify": MLPClassifier, "regress": MLPRegressor}
 _METRICS = {
     "classify": {
         "accuracy": accuracy_score,
@@ -57,15 +65,6 @@ _METRICS = {
 }
 _SEARCH_SCORING = {"classify": ("accuracy", "accuracy"), "regress": ("r2", "R²")}
 _PLOT_HINT = "pip install 'sknn[plot]'"
-_KEYWORDS = {"true": True, "false": False, "none": None, "inf": math.inf}
-
-
-class CommandError(Exception):
-    """A mistake in the command's input: reported as one line, without a traceback."""
-
-
-def _one_line(text):
-    return " ".join(str(text).split())
 
 
 # ------------------------------------------------------------------------ model files
@@ -97,7 +96,7 @@ def _load_model(path):
     except IsADirectoryError:
         raise CommandError(_NOT_A_MODEL.format(path) + " (it is a directory)") from None
     except sknn.ModelFileError as error:
-        reason = _one_line(error).removeprefix(f"{path}: ")
+        reason = one_line(error).removeprefix(f"{path}: ")
         raise CommandError(f"{_NOT_A_MODEL.format(path)} ({reason})") from None
     if not isinstance(bundle, dict) or "model" not in bundle:
         raise CommandError(
@@ -107,207 +106,6 @@ def _load_model(path):
     return bundle.pop("model"), bundle
 
 
-# --------------------------------------------------------------------------- data
-
-
-def _read_csv(path):
-    try:
-        frame = pd.read_csv(path)
-    except FileNotFoundError:
-        raise CommandError(f"no such file: '{path}'; check the path") from None
-    except IsADirectoryError:
-        raise CommandError(f"'{path}' is a directory; pass a CSV file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise CommandError(f"cannot read '{path}' as CSV: {_one_line(e)}") from None
-    if frame.empty:
-        raise CommandError(f"'{path}' has no data rows")
-    return frame
-
-
-def _did_you_mean(name, choices):
-    close = difflib.get_close_matches(name, [str(c) for c in choices], n=1)
-    return f"did you mean '{close[0]}'? " if close else ""
-
-
-def _split_target(frame, target, path):
-    """Features and target from ``frame``; rows without a target value are dropped."""
-    if target not in frame.columns:
-        raise CommandError(
-            f"'{path}' has no column '{target}'; {_did_you_mean(target, frame.columns)}"
-            f"pass one of its columns to --target: {', '.join(map(str, frame.columns))}"
-        )
-    missing = frame[target].isna()
-    if missing.any():
-        print(
-            f"sknn: note: ignoring {missing.sum()} rows of '{path}' that have no "
-            f"value in '{target}'",
-            file=sys.stderr,
-        )
-        frame = frame[~missing]
-    if frame.shape[1] < 2:
-        raise CommandError(f"'{path}' has no columns besides the target '{target}'")
-    return frame.drop(columns=target), frame[target]
-
-
-def _infer_task(y):
-    """'classify' for a non-numeric target or an integer-valued one with at most
-    20 distinct values, otherwise 'regress'."""
-    if not pd.api.types.is_numeric_dtype(y):
-        return "classify"
-    values = y.to_numpy(dtype=float)
-    few_whole_numbers = (
-        np.all(values == np.round(values)) and y.nunique() <= _MAX_AUTO_CLASSES
-    )
-    return "classify" if few_whole_numbers else "regress"
-
-
-def _resolve_task(task, y, target):
-    if task == "auto":
-        return _infer_task(y)
-    if task == "regress" and not pd.api.types.is_numeric_dtype(y):
-        raise CommandError(
-            f"--task regress needs a numeric target, but column '{target}' holds "
-            f"text such as {y.iloc[0]!r}; use --task classify"
-        )
-    return task
-
-
-MLP = "model__"  # the prefix of the estimator's parameters in the Pipeline
-
-
-def _pipeline(X, estimator):
-    """Impute and scale the numeric columns, impute and one-hot encode the others,
-    then the estimator (MLPRegressor standardizes the target itself)."""
-    return Pipeline([("preprocess", _preprocessor(X)), ("model", estimator)])
-
-
-def _preprocessor(X):
-    numeric = list(X.select_dtypes(include="number").columns)
-    categorical = [column for column in X.columns if column not in numeric]
-    return ColumnTransformer(
-        [
-            (
-                "numeric",
-                Pipeline(
-                    [
-                        ("impute", SimpleImputer(strategy="median")),
-                        ("scale", StandardScaler()),
-                    ]
-                ),
-                numeric,
-            ),
-            (
-                "categorical",
-                Pipeline(
-                    [
-                        ("impute", SimpleImputer(strategy="most_frequent")),
-                        ("one_hot", OneHotEncoder(handle_unknown="ignore")),
-                    ]
-                ),
-                categorical,
-            ),
-        ]
-    )
-
-
-# --------------------------------------------------------------------------- parameters
-
-
-def _parse_value(text):
-    """A Python literal, true/false/none/inf in any case, or else the text itself.
-
-    >>> _parse_value("(64, 32)"), _parse_value("64,32"), _parse_value("relu")
-    ((64, 32), (64, 32), 'relu')
-    >>> _parse_value("True"), _parse_value("none"), _parse_value("1e-3")
-    (True, None, 0.001)
-    """
-    if text.strip().lower() in _KEYWORDS:
-        return _KEYWORDS[text.strip().lower()]
-    try:
-        return ast.literal_eval(text.strip())
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return text
-
-
-def _split_top_level(text):
-    """Split ``text`` at the commas outside brackets and quotes.
-
-    >>> _split_top_level("(32,),(64, 32)")
-    ['(32,)', '(64, 32)']
-    >>> _split_top_level("relu,'a,b',[1, 2]")
-    ['relu', "'a,b'", '[1, 2]']
-    """
-    parts, depth, quote, start = [], 0, None, 0
-    for i, char in enumerate(text):
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    return [*parts, text[start:]]
-
-
-def _assignment(text, option):
-    name, equals, value = text.partition("=")
-    if not equals or not name.strip() or not value.strip():
-        raise CommandError(f"{option} expects name=value, got '{text}'")
-    return name.strip(), value
-
-
-def _estimator(task, settings, grid=None):
-    """The task's estimator with ``settings`` applied; every name and value checked.
-
-    ``settings`` maps names to values, ``grid`` names to lists of candidate values.
-    The command line seeds the estimator (random_state=0) so that a run repeats,
-    here or on a cluster; ``--set random_state=...`` changes it.
-    """
-    estimator = _ESTIMATORS[task](random_state=0)
-    valid = estimator.get_params()
-    for name in [*settings, *(grid or {})]:
-        if name not in valid:
-            raise CommandError(
-                f"unknown parameter '{name}' for {type(estimator).__name__}; "
-                f"{_did_you_mean(name, valid)}valid parameters: {', '.join(valid)}"
-            )
-    candidates = [settings] + [
-        {**settings, name: value}
-        for name, values in (grid or {}).items()
-        for value in values
-    ]
-    for params in candidates:
-        try:
-            # sklearn checks parameters only at fit: _validate_params checks them now
-            clone(estimator).set_params(**params)._validate_params()
-        except ValueError as exc:  # sklearn's InvalidParameterError
-            option = "--grid" if params is not settings else "--set"
-            raise CommandError(f"{_one_line(exc)} Fix the {option} value.") from None
-    return estimator.set_params(**settings)
-
-
-def _settings(assignments):
-    return {
-        name: _parse_value(value)
-        for name, value in (_assignment(a, "--set") for a in assignments)
-    }
-
-
-def _grid(assignments):
-    return {
-        name: [_parse_value(v) for v in _split_top_level(values)]
-        for name, values in (_assignment(a, "--grid") for a in assignments)
-    }
-
-
-def _format_params(params):
-    return ", ".join(f"{name}={value!r}" for name, value in params.items())
-
-
 # --------------------------------------------------------------------------- training
 
 
@@ -315,7 +113,7 @@ def _fit(model, X, y, what):
     try:
         return model.fit(X, y)
     except ValueError as exc:  # sklearn's wording for a bad parameter/data pairing
-        raise CommandError(f"training on {what} failed: {_one_line(exc)}") from None
+        raise CommandError(f"training on {what} failed: {one_line(exc)}") from None
 
 
 def _evaluate(model, X, y, task, cv, test_size, quiet):
@@ -342,7 +140,7 @@ def _evaluate(model, X, y, task, cv, test_size, quiet):
         try:
             cv_splits = list(folds.split(train, y.iloc[train]))
         except ValueError as exc:
-            raise CommandError(f"--cv {cv}: {_one_line(exc)}") from None
+            raise CommandError(f"--cv {cv}: {one_line(exc)}") from None
         splits += [("cv", train[fit], train[score]) for fit, score in cv_splits]
 
     scores = {"held-out": [], "cv": []}
@@ -497,23 +295,23 @@ def _demo(args):
 
 def _fit_command(args):
     _check_output_paths(args.out, args.plot)
-    frame = _read_csv(args.data)
-    X, y = _split_target(frame, args.target, args.data)
-    task = _resolve_task(args.task, y, args.target)
-    settings = _settings(args.set)
-    estimator = _estimator(task, settings)
+    frame = read_csv(args.data)
+    X, y = split_target(frame, args.target, args.data)
+    task = resolve_task(args.task, y, args.target)
+    settings = parse_settings(args.set)
+    estimator = build_estimator(task, settings)
     print(
         f"task: {task} '{args.target}' from {X.shape[1]} columns of {len(y)} rows "
         f"with {estimator!r}"
     )
-    model = _pipeline(X, estimator)
+    model = build_pipeline(X, estimator)
     _train_report_save(model, X, y, task, args, args.data, settings)
 
 
 def _predict_command(args):
     _check_output_paths(args.out)
     model, metadata = _load_model(args.model)
-    frame = _read_csv(args.data)
+    frame = read_csv(args.data)
     features = list(model.feature_names_in_)
     missing = [column for column in features if column not in frame.columns]
     if missing:
@@ -532,7 +330,7 @@ def _predict_command(args):
         probabilities = model.predict_proba(X) if args.proba else None
     except ValueError as exc:  # e.g. text in a column that held numbers in training
         raise CommandError(
-            f"cannot predict the rows of '{args.data}': {_one_line(exc)}"
+            f"cannot predict the rows of '{args.data}': {one_line(exc)}"
         ) from None
     predictions = pd.DataFrame({metadata.get("target") or "prediction": predicted})
     if args.proba:
@@ -578,7 +376,7 @@ def _dask_backend(scheduler, X, y, quiet):
             client = stack.enter_context(distributed.Client(address, timeout="10s"))
         except (OSError, TimeoutError, ValueError) as exc:
             raise CommandError(
-                f"cannot reach the Dask scheduler at '{scheduler}' ({_one_line(exc)}); "
+                f"cannot reach the Dask scheduler at '{scheduler}' ({one_line(exc)}); "
                 "pass its address (tcp://HOST:8786) or 'local'"
             ) from None
         if not quiet:
@@ -596,13 +394,13 @@ def _dask_backend(scheduler, X, y, quiet):
 
 def _search_command(args):
     _check_output_paths(args.out)
-    frame = _read_csv(args.data)
-    X, y = _split_target(frame, args.target, args.data)
-    task = _resolve_task(args.task, y, args.target)
-    settings = _settings(args.set)
-    grid = _grid(args.grid)
-    estimator = _estimator(task, settings, grid)
-    model = _pipeline(X, estimator)
+    frame = read_csv(args.data)
+    X, y = split_target(frame, args.target, args.data)
+    task = resolve_task(args.task, y, args.target)
+    settings = parse_settings(args.set)
+    grid = parse_grid(args.grid)
+    estimator = build_estimator(task, settings, grid)
+    model = build_pipeline(X, estimator)
     scoring, score_name = _SEARCH_SCORING[task]
     search = GridSearchCV(
         model,
@@ -633,7 +431,7 @@ def _search_command(args):
         mean, std = row["mean_test_score"], row["std_test_score"]
         print(
             f"{row['rank_test_score']:>4}  {mean:>{width}.4f}  {std:>6.4f}  "
-            f"{_format_params(params)}"
+            f"{format_params(params)}"
         )
     if args.out:
         metadata = {
@@ -675,7 +473,7 @@ def _info_command(args):
             + "".join(f"{n} {estimator.activation} -> " for n in sizes[1:-1])
             + f"{sizes[-1]} {estimator.out_activation_} outputs",
         ),
-        ("parameters", _format_params(changed) or "all defaults"),
+        ("parameters", format_params(changed) or "all defaults"),
     ]
     if hasattr(estimator, "classes_"):
         classes = estimator.classes_
@@ -729,7 +527,7 @@ _SET_HELP = (
 )
 _TASK_HELP = (
     "classify, regress, or auto (the default): auto classifies a text or category "
-    f"target, or a whole-number one with at most {_MAX_AUTO_CLASSES} distinct values, "
+    f"target, or a whole-number one with at most {MAX_AUTO_CLASSES} distinct values, "
     "and regresses any other numeric target"
 )
 _DESCRIPTIONS = {
@@ -916,7 +714,7 @@ _shown_warnings = set()
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     """Each distinct warning once, on one line (cross-validation repeats them)."""
-    text = f"sknn: warning: {_one_line(message)}"
+    text = f"sknn: warning: {one_line(message)}"
     if text not in _shown_warnings:
         _shown_warnings.add(text)
         print(text, file=sys.stderr)
