@@ -129,6 +129,30 @@ def test_cuda_fit_matches_cpu_fit():
     np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=1e-3)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_training_does_not_synchronize_per_batch():
+    """Batches are sliced on the device and the loss is read once an epoch: ten
+    times as many batches give no more host/device synchronizations."""
+    import warnings
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(2000, 20)), rng.randint(0, 3, 2000)
+
+    def synchronizations(batch_size):
+        params = dict(max_iter=2, tol=0.0, random_state=0, device="cuda")
+        torch.cuda.set_sync_debug_mode("warn")
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                MLPClassifier(batch_size=batch_size, **params).fit(X, y)
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+        return sum("synchroniz" in str(w.message) for w in caught)
+
+    few_batches = synchronizations(200)  # first: any one-off start-up syncs count here
+    assert synchronizations(20) <= few_batches  # 100 batches an epoch vs 10
+
+
 @pytest.mark.parametrize("kind", ["classifier", "multilabel", "regressor", "poisson"])
 def test_fast_epoch_loop_trains_like_the_exact_loop(kind):
     """Unit sample weights take the exact (autograd-penalty) loop; none, the fast one.
