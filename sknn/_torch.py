@@ -30,7 +30,7 @@ from sknn._torch_callbacks import (
     lr_scheduler,
     step_scheduler,
 )
-from sknn._torch_data import TrainingData, dense_tensor, epoch_index
+from sknn._torch_data import TrainingData, chunk_rows, dense_tensor, epoch_index
 from sknn._torch_devices import (
     PREDICT_SINGLE_THREAD_MACS,
     TRAIN_SINGLE_THREAD_MACS,
@@ -379,13 +379,16 @@ class SknnNet(NeuralNet):
         with torch.inference_mode():
             return self._forward_tensor(X).cpu().numpy()
 
-    def _forward_tensor(self, X, batch_size=65536, dtype=np.float32):
+    def _forward_tensor(self, X, dtype=np.float32):
+        """The module's outputs for a tensor, or for an array or sparse matrix a
+        chunk of rows at a time (a wide sparse X is never dense whole)."""
         module = self.inference_module(dtype)
         if isinstance(X, torch.Tensor):
             return module(X)
+        step = chunk_rows(X.shape[1])
         parts = [
-            module(dense_tensor(X[i : i + batch_size], self.device, dtype))
-            for i in range(0, X.shape[0], batch_size)
+            module(dense_tensor(X[i : i + step], self.device, dtype))
+            for i in range(0, X.shape[0], step)
         ]
         return torch.cat(parts)
 

@@ -12,8 +12,17 @@ import torch
 # losses whose targets are class indices rather than indicator rows
 CLASS_INDEX_LOSSES = ("softmax_log_loss", "multi_margin")
 
-# rows gathered at once by the epoch loop: memory beyond X is one such chunk
-CHUNK_ROWS = 8192
+# X rows gathered at once by the epoch loop, and densified at once from sparse X
+# (training and prediction): about this many bytes, and at least one batch. The
+# memory an epoch holds beyond X is one such chunk, however wide X is.
+CHUNK_BYTES = 2**21
+
+
+def chunk_rows(n_features, multiple=1):
+    """Rows of ``n_features`` float32 columns in a chunk of about CHUNK_BYTES, as a
+    whole number of ``multiple`` rows (at least one)."""
+    rows = CHUNK_BYTES // (4 * max(1, n_features))
+    return multiple * max(1, rows // multiple)
 
 
 class TrainingData:
@@ -49,10 +58,10 @@ class TrainingData:
     def batches(self, order, batch_size, n):
         """Yield ``(X_batch, y_batch)`` over the first ``n`` samples of ``order``.
 
-        Rows are gathered a chunk of batches at a time (about CHUNK_ROWS rows) and
-        the batches sliced from the chunk, so a small batch costs no gather of its own.
+        Rows are gathered a chunk of batches at a time (see CHUNK_BYTES) and the
+        batches sliced from the chunk, so a small batch costs no gather of its own.
         """
-        chunk = batch_size * max(1, CHUNK_ROWS // batch_size)
+        chunk = chunk_rows(self.X.shape[1], batch_size)
         for chunk_start in range(0, n, chunk):
             index = slice(chunk_start, min(chunk_start + chunk, n))
             if order is not None:
@@ -95,7 +104,7 @@ def _as_tensor(X, device):
 
 def dense_tensor(X, device, dtype=np.float32):
     if sp.issparse(X):
-        X = X.toarray()
+        X = X.astype(dtype, copy=False).toarray()  # one dense array, not two
     X = np.ascontiguousarray(X, dtype=dtype)
     if X.flags.writeable:
         tensor = torch.from_numpy(X)

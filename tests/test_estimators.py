@@ -205,6 +205,32 @@ def test_sparse_input_equals_dense(estimator_class, container, iris, regression)
     np.testing.assert_allclose(_outputs(sparse, container(X)), _outputs(dense, X))
 
 
+def test_wide_sparse_input_is_never_dense_whole():
+    """Sparse X is densified a chunk of rows at a time, in training and prediction
+    (with early stopping's hold-out too): a wide matrix needs a fraction of the
+    memory its dense form would."""
+    import tracemalloc
+
+    rng = np.random.RandomState(0)
+    n_samples, n_features, per_row = 1000, 40000, 20
+    columns = np.sort(rng.randint(0, n_features, size=(n_samples, per_row)), axis=1)
+    X = sp.csr_matrix(
+        (rng.rand(n_samples * per_row), columns.ravel(), np.arange(0, 20001, 20)),
+        shape=(n_samples, n_features),
+    )
+    y = rng.randint(0, 2, n_samples)
+    dense_bytes = n_samples * n_features * 4  # 160 MB as float32
+    params = dict(hidden_layer_sizes=(4,), batch_size=20, max_iter=2, random_state=0)
+    tracemalloc.start()  # numpy reports its arrays to tracemalloc
+    try:
+        clf = MLPClassifier(early_stopping=True, **params).fit(X, y)
+        clf.predict_proba(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < dense_bytes / 20
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
 def test_numeric_dtypes(dtype, iris):
     X, y = iris

@@ -202,20 +202,48 @@ print(before, status("VmHWM"), X.nbytes)
 """
 
 
-def memory():
-    """Peak memory of a fit beyond the caller's float64 X, in a fresh process."""
+SPARSE_MEMORY_SCRIPT = """
+import numpy as np, scipy.sparse as sp, warnings, sknn
+warnings.simplefilter("ignore")
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+rng = np.random.RandomState(0)
+n, d, per_row = 3000, 50000, 50
+columns = np.sort(rng.randint(0, d, size=(n, per_row)), axis=1).ravel()
+indptr = np.arange(0, n * per_row + 1, per_row)
+X = sp.csr_matrix((rng.rand(n * per_row), columns, indptr), shape=(n, d))
+y = rng.randint(0, 2, n)
+sknn.MLPClassifier(max_iter=1, batch_size=10).fit(X[:20], y[:20])
+open("/proc/self/clear_refs", "w").write("5")
+before = status("VmRSS")
+clf = sknn.MLPClassifier(max_iter=2, batch_size=10, hidden_layer_sizes=(8,)).fit(X, y)
+clf.predict_proba(X)
+print(before, status("VmHWM"), n * d * 4)
+"""
+
+
+def _peak_above(script):
     out = subprocess.run(
-        [sys.executable, "-c", MEMORY_SCRIPT],
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout.split()
-    before, peak, x_bytes = map(int, out)
-    float32_copy = x_bytes // 2
+    before, peak, size = map(int, out)
+    return (peak - before) / 2**20, size / 2**20
+
+
+def memory():
+    """Peak memory of a fit beyond the caller's X, in a fresh process each."""
+    peak, x_mib = _peak_above(MEMORY_SCRIPT)
     print(
-        f"\nfit on 400000 x 50 float64 X ({x_bytes / 2**20:.0f} MiB): peak RSS "
-        f"{(peak - before) / 2**20:.0f} MiB above the process before fit; one float32 "
-        f"copy of X is {float32_copy / 2**20:.0f} MiB"
+        f"\nfit on 400000 x 50 float64 X ({x_mib:.0f} MiB): peak RSS {peak:.0f} MiB "
+        f"above the process before fit; one float32 copy of X is {x_mib / 2:.0f} MiB"
+    )
+    peak, dense_mib = _peak_above(SPARSE_MEMORY_SCRIPT)
+    print(
+        f"fit and predict_proba on a 3000 x 50000 CSR matrix (50 values a row): peak "
+        f"RSS {peak:.0f} MiB above the process before; dense float32 it would be "
+        f"{dense_mib:.0f} MiB"
     )
 
 
