@@ -347,20 +347,18 @@ class SknnNet(NeuralNet):
                     return losses
 
     def _fit_lbfgs(self, data):
-        X = data.rows(slice(None))
+        """One LBFGS search over the whole training set as one batch."""
         self.module_.train()
-
         evaluations = []
 
         def closure():
             self.optimizer_.zero_grad(set_to_none=True)
-            objective, _ = self.batch_loss(X, data.y, data.sample_weight)
+            objective, _ = self._full_batch_loss(data, backward=True)
             if not evaluations and not math.isfinite(objective.item()):
                 # non-finite at the start: nothing to search; later, the line
                 # search backs off from non-finite trial points itself
                 raise_diverged(objective.item(), None, self)
             evaluations.append(None)
-            objective.backward()
             return objective
 
         tic = time.perf_counter()
@@ -368,11 +366,46 @@ class SknnNet(NeuralNet):
         self.optimizer_.step(closure)
         self.module_.eval()
         with torch.no_grad():
-            _, reported = self.batch_loss(X, data.y, data.sample_weight)
+            _, reported = self._full_batch_loss(data, backward=False)
         if not math.isfinite(reported.item()):
             raise_diverged(reported.item(), None, self)
         self.history.record("train_loss", reported.item())
         self.history.record("dur", time.perf_counter() - tic)
+
+    def _full_batch_loss(self, data, backward):
+        """The objective over all training rows and the loss sklearn reports, as
+        detached tensors; with ``backward``, the objective's gradients too.
+
+        Sparse X is made dense a chunk of rows at a time, the gradients summed over
+        the chunks, so that it is never dense whole; dense X (and batch norm, whose
+        statistics are the whole batch's) goes through in one piece.
+        """
+        if isinstance(data.X, torch.Tensor) or self.sknn_config.batch_norm:
+            objective, reported = self.batch_loss(
+                data.rows(slice(None)), data.y, data.sample_weight
+            )
+            if backward:
+                objective.backward()
+            return objective.detach(), reported.detach()
+        weight = data.sample_weight
+        denominator = data.n_samples if weight is None else weight.sum()
+        total = torch.zeros((), device=data.device)
+        step = chunk_rows(data.X.shape[1])
+        for start in range(0, data.n_samples, step):
+            rows = slice(start, start + step)
+            per_sample = self.criterion_(self.module_(data.rows(rows)), data.y[rows])
+            if weight is not None:
+                per_sample = per_sample * weight[rows]
+            chunk = per_sample.sum() / denominator
+            if backward:
+                chunk.backward()
+            total += chunk.detach()
+        penalty = self.penalty(denominator)
+        if backward and isinstance(penalty, torch.Tensor):
+            penalty.backward()
+        penalty = torch.as_tensor(penalty).detach()
+        scale = self.criterion_.report_scale(data.n_outputs)
+        return total + penalty, total * scale + penalty
 
     def forward_numpy(self, X):
         """Pre-activation outputs of the eval-mode module, as a float32 numpy array."""
