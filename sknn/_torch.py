@@ -149,12 +149,7 @@ class SknnNet(NeuralNet):
     def batch_loss(self, X, y, sample_weight):
         """Exact objective of one batch, and the loss sklearn reports for it."""
         per_sample = self.criterion_(self.module_(X), y)
-        if sample_weight is None:
-            denominator = X.shape[0]
-            data = per_sample.mean()
-        else:
-            denominator = sample_weight.sum()
-            data = (per_sample * sample_weight).sum() / denominator
+        data, denominator = weighted_mean(per_sample, sample_weight)
         penalty = self.penalty(denominator)
         scale = self.criterion_.report_scale(self.module_.linears()[-1].out_features)
         return data + penalty, data * scale + penalty
@@ -442,13 +437,18 @@ class SknnNet(NeuralNet):
         with torch.inference_mode():
             z = self._forward_tensor(data.X_val)
             per_sample = self.criterion_(z, data.y_val)
-            weight = data.sample_weight_val
-            if weight is None:
-                loss = per_sample.mean()
-            else:
-                loss = (per_sample * weight).sum() / weight.sum()
+            loss, _ = weighted_mean(per_sample, data.sample_weight_val)
             scale = self.criterion_.report_scale(z.shape[1])
             return z.cpu().numpy(), loss.item() * scale
+
+
+def weighted_mean(per_sample, weight):
+    """The mean of ``per_sample`` losses, weighted by ``weight`` when given, and
+    its denominator (the number of samples, or the summed weight)."""
+    if weight is None:
+        return per_sample.mean(), per_sample.shape[0]
+    denominator = weight.sum()
+    return (per_sample * weight).sum() / denominator, denominator
 
 
 def raise_diverged(loss, epoch, net):
