@@ -185,13 +185,19 @@ def _parallel_ceiling():
     return t2 / t1
 
 
-MEMORY_SCRIPT = """
-import numpy as np, warnings, sknn
+# the start of each memory script: its imports and a /proc/self/status reader. Each
+# script fits once to load torch's kernels, resets the peak RSS (clear_refs), and
+# prints the RSS before its work, the peak after it and the size of its X
+PEAK_PROLOGUE = """
+import numpy as np, scipy.sparse as sp, warnings, sknn
 warnings.simplefilter("ignore")
 def status(key):
     for line in open("/proc/self/status"):
         if line.startswith(key):
             return int(line.split()[1]) * 1024
+"""
+
+MEMORY_SCRIPT = """
 X = np.random.RandomState(0).normal(size=(400_000, 50))  # float64, 160 MB
 y = (X[:, 0] > 0).astype(int)
 sknn.MLPClassifier(max_iter=1).fit(X[:500], y[:500])  # load torch's kernels first
@@ -203,12 +209,6 @@ print(before, status("VmHWM"), X.nbytes)
 
 
 SPARSE_MEMORY_SCRIPT = """
-import numpy as np, scipy.sparse as sp, warnings, sknn
-warnings.simplefilter("ignore")
-def status(key):
-    for line in open("/proc/self/status"):
-        if line.startswith(key):
-            return int(line.split()[1]) * 1024
 rng = np.random.RandomState(0)
 n, d, per_row = 3000, 50000, 50
 columns = np.sort(rng.randint(0, d, size=(n, per_row)), axis=1).ravel()
@@ -226,7 +226,10 @@ print(before, status("VmHWM"), n * d * 4)
 
 def _peak_above(script):
     out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        [sys.executable, "-c", PEAK_PROLOGUE + script],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     before, peak, size = map(int, out)
     return (peak - before) / 2**20, size / 2**20
