@@ -21,6 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknn import _checkpoints, _lr_finder, _torch
+from sknn._fitted_state import check_fitted_state
 from sknn._sklearn_compat import (
     Interval,
     Options,
@@ -161,7 +162,29 @@ class _BaseMLP(BaseEstimator):
                 " contain large values and need to be preprocessed."
             )
         self._set_fitted(net, result)
+        if self._decode_may_overflow():
+            self._check_finite_predictions(data["X"], data["X_val"])
         return self
+
+    def _decode_may_overflow(self):
+        """Whether a finite network output can decode to a non-finite prediction
+        (the regressor's output transforms can)."""
+        return False
+
+    def _check_finite_predictions(self, *parts):
+        """Raise unless the predictions on the training data are finite."""
+        for X in parts:
+            if X is None:
+                continue
+            with np.errstate(over="ignore", invalid="ignore"):
+                predictions = self._decode(self._forward(X))
+            if not np.isfinite(predictions).all():
+                raise ValueError(
+                    "The fitted network's predictions on its own training data are not "
+                    "finite: they exceed float64's range. The targets are too large "
+                    "for the model; rescale y (e.g. with "
+                    "sklearn.compose.TransformedTargetRegressor) and fit again."
+                )
 
     def _prepare_training(self, X, y, sample_weight, incremental):
         """Validate, encode, initialize and split as fit does; return the net to go
@@ -417,7 +440,6 @@ class _BaseMLP(BaseEstimator):
 
     def _set_fitted(self, net, result):
         self._net = net
-        self.__dict__.pop("_net_state", None)  # what an unpickled model carried
         self._extra_state = result.extra_state
         self._convergence = result.state
         self.coefs_ = result.coefs
@@ -480,9 +502,22 @@ class _BaseMLP(BaseEstimator):
         return state
 
     def __setstate__(self, state):
+        """Become the saved estimator, once its state is checked against its own
+        structure (a file may be hostile: see ``sknn._fitted_state`` and the seam's
+        ``restore_net``); the network is rebuilt here, so the first predictions
+        of threads sharing a loaded model find it ready."""
+        check_fitted_state(state, is_classifier(self))
         state = dict(state)
+        net_state = state.pop("_net_state", None)
         if "_convergence" in state:
             state["_convergence"] = _torch.ConvergenceState(**state["_convergence"])
+        if net_state is not None:
+            state["_net"] = _torch.restore_net(
+                net_state,
+                state["coefs_"],
+                state["intercepts_"],
+                state.get("_extra_state", {}),
+            )
         super().__setstate__(state)
 
     def _set_checkpoint(self, snapshot):
@@ -499,7 +534,7 @@ class _BaseMLP(BaseEstimator):
             extra_state=snapshot["extra_state"],
         )
         self._set_fitted(None, result)
-        self._net_state = snapshot["net_state"]
+        self._net_state = snapshot["net_state"]  # rebuilt into a net when loaded
         self._checkpoint_training = {
             key: snapshot[key]
             for key in ("generator", "rng", "best_params", "finished")
@@ -517,21 +552,14 @@ class _BaseMLP(BaseEstimator):
             intercepts=self.intercepts_,
             extra_state=self._extra_state,
             state=self._convergence,
-            net_state=self.__dict__.pop("_net_state"),
+            net_state=_torch.export_state(self.__dict__.pop("_net")),
             history=self.history_,
         )
         return self._fit(X, y, sample_weight, incremental=False, resume=resume)
 
     def _fitted_net(self):
-        """The skorch net, rebuilt on first use after unpickling."""
-        net = self.__dict__.get("_net")
-        if net is None and "_net_state" in self.__dict__:
-            net = _torch.restore_net(
-                self._net_state, self.coefs_, self.intercepts_, self._extra_state
-            )
-            self._net = net
-            del self._net_state  # the net holds it now
-        return net
+        """The skorch net (``__setstate__`` rebuilt it after unpickling)."""
+        return self.__dict__.get("_net")
 
     def _check_is_fitted(self):
         """``check_is_fitted(self)``, at the cost of a dict lookup once fitted.

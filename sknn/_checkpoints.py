@@ -12,7 +12,6 @@ state and the shuffling and dropout RNG states. :func:`resume` continues a fit f
 ``last.sknn``.
 """
 
-import copy
 import tempfile
 import time
 from pathlib import Path
@@ -25,25 +24,44 @@ LAST, BEST = "last.sknn", "best.sknn"
 def writer(estimator, continue_run):
     """Set ``estimator.checkpoint_path_`` and return the seam's ``checkpoint``
     callable, which saves each epoch's snapshot. ``continue_run`` (partial_fit, a
-    resumed fit) keeps writing into the estimator's existing sub-directory."""
+    resumed fit) keeps writing into the estimator's existing sub-directory, if it
+    is one of ``checkpoint_dir``'s (an unpickled model's may name any other)."""
     directory = getattr(estimator, "checkpoint_path_", None)
-    if not continue_run or directory is None or not Path(directory).is_dir():
-        root = Path(estimator.checkpoint_dir)
+    root = Path(estimator.checkpoint_dir)
+    if (
+        continue_run
+        and isinstance(directory, str)
+        and Path(directory).is_dir()
+        and Path(directory).resolve().parent == root.resolve()
+    ):
+        _remove_stale_temporaries(Path(directory))
+    else:
         root.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         prefix = f"{type(estimator).__name__}-{stamp}-"
         directory = tempfile.mkdtemp(prefix=prefix, dir=root)
     estimator.checkpoint_path_ = str(directory)
-    template = copy.copy(estimator)
+    template = dict(estimator.__dict__, _net=None)
 
     def write(snapshot, is_best):
-        model = copy.copy(template)
+        # a shallow copy of the estimator's attributes: copy.copy would export and
+        # rebuild the network through __getstate__/__setstate__ every epoch
+        model = type(estimator).__new__(type(estimator))
+        model.__dict__.update(template)
         model._set_checkpoint(snapshot)
         _persistence.save(model, Path(directory) / LAST)
         if is_best:
             _persistence.save(model, Path(directory) / BEST)
 
     return write
+
+
+def _remove_stale_temporaries(directory):
+    """Remove the temporary files of checkpoint writes that a killed process left
+    in ``directory`` (a fit's own sub-directory: nothing else writes there)."""
+    for name in (LAST, BEST):
+        for stale in directory.glob(f".{name}.*.tmp"):
+            stale.unlink(missing_ok=True)
 
 
 def resume(checkpoint, X, y, sample_weight=None):
@@ -53,7 +71,10 @@ def resume(checkpoint, X, y, sample_weight=None):
     optimizer and schedule state, RNG states, stopping-rule bookkeeping and history,
     for the epochs left of ``max_iter``; with the same data, a fit interrupted after
     3 epochs and resumed equals an uninterrupted one (on the CPU). It writes on into
-    the same checkpoint directory.
+    the same checkpoint directory, and nowhere else: whatever directory the file
+    names, the resumed fit writes its checkpoints into the one given here (and its
+    ``checkpoint_dir`` becomes that directory's parent), after removing the
+    temporary files a killed process may have left there.
 
     Parameters
     ----------
@@ -100,4 +121,8 @@ def resume(checkpoint, X, y, sample_weight=None):
             f"{file}: a saved model, not a checkpoint of a fit in progress; there "
             "is nothing to resume. Fit it, or call partial_fit to train it on."
         )
+    # write where the caller pointed, never where the (possibly copied or crafted)
+    # file says the fit ran
+    estimator.checkpoint_path_ = str(file.parent)
+    estimator.checkpoint_dir = str(file.parent.parent)
     return estimator._resume(X, y, sample_weight)

@@ -23,6 +23,8 @@ from sknn._sklearn_compat import (
     _fit_context,
 )
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)  # the largest network output
+
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     __doc__ = classifier_doc()
@@ -377,6 +379,11 @@ def _target_scaling(y, loss, sample_weight):
     """
     if loss not in ("squared_error", "absolute_error", "huber"):
         return None, None
+    # statistics of y / max|y| (in [-1, 1]), scaled back: sums and squares of huge
+    # targets (1e300) would overflow, and the scale then be infinite
+    magnitude = np.max(np.abs(y), axis=0)
+    magnitude = np.where(magnitude > 0, magnitude, 1.0)
+    y = y / magnitude
     mean = np.average(y, axis=0, weights=sample_weight)
     std = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
     if loss == "squared_error":
@@ -387,7 +394,7 @@ def _target_scaling(y, loss, sample_weight):
         )
         scale = (high - low) / 1.349
         scale = np.where(scale > 0, scale, std)
-    return center, np.where(scale > 0, scale, 1.0)
+    return center * magnitude, np.where(scale > 0, scale, 1.0) * magnitude
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
@@ -500,11 +507,24 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             y, self.loss, sample_weight
         )
 
+    def _decode_may_overflow(self):
+        """Whether some finite float32 network output decodes to a non-finite
+        prediction: expm1 can, and a target scale near float64's range can."""
+        if self.out_activation_ == "expm1":
+            return True
+        if getattr(self, "_target_scale", None) is None:
+            return False
+        with np.errstate(over="ignore"):
+            largest = np.abs(self._target_center) + self._target_scale * _FLOAT32_MAX
+        return not np.isfinite(largest).all()
+
     def _training_targets(self, y):
         if self.loss == "squared_log_error":
             return np.log1p(y)
         if getattr(self, "_target_scale", None) is not None:
-            return (y - self._target_center) / self._target_scale
+            # divided first: y - center can overflow for targets near float64's max
+            scale = self._target_scale
+            return y / scale - self._target_center / scale
         return y
 
     def _validate_input(self, X, y, incremental, reset):

@@ -13,6 +13,7 @@ defines, and only then builds the object.
 """
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -166,13 +167,36 @@ def _fsync_directory(directory):
         os.close(descriptor)
 
 
-def load(path):
+# Limits on what a model file may make sknn.load read, allocate and walk, checked
+# against the sizes the file declares before anything is decompressed or built. A
+# fitted MLP's payload is its arrays in skops' uncompressed form: deflate shrinks it
+# little (float weights), so a much larger ratio means a zip bomb.
+MAX_MANIFEST_BYTES = 1 << 20
+MAX_SCHEMA_BYTES = 64 << 20
+MAX_MODEL_BYTES = 2 << 30  # the payload's uncompressed size; ``max_bytes`` raises it
+MAX_COMPRESSION_RATIO = 50  # beyond the first MiB of a member
+MAX_OBJECTS = 200_000  # skops nodes, counting each reference to a shared object
+MAX_DEPTH = 100  # nesting of the payload's object tree
+
+
+def load(path, *, max_bytes=MAX_MODEL_BYTES):
     """Load an object saved by :func:`save`, without unpickling or running code.
+
+    A model file is treated as hostile until checked: its sizes are bounded before
+    anything is decompressed or allocated, the object tree it describes is bounded
+    in size and depth, only skops' default types and sknn's estimators are built,
+    and every sknn estimator in it is checked against its own structure (layer
+    sizes, batch-norm, optimizer, schedule and RNG state, history) before torch
+    sees any of it.
 
     Parameters
     ----------
     path : str or path-like
         A file written by :func:`sknn.save`.
+
+    max_bytes : int, default=2 GiB
+        The largest uncompressed model sknn will read. Raise it to load a larger
+        model from a source you trust.
 
     Returns
     -------
@@ -184,9 +208,10 @@ def load(path):
     FileNotFoundError
         If there is no such file.
     sknn.ModelFileError
-        (a ValueError) If the file is not an sknn model file, is truncated or was
-        altered after saving, or holds a type outside skops' defaults and sknn's
-        estimators.
+        (a ValueError) If the file is not an sknn model file, is truncated, damaged
+        or was altered after saving, exceeds a size limit, holds a type outside
+        skops' defaults and sknn's estimators, or holds an sknn estimator whose
+        state does not fit its own structure.
 
     Warns
     -----
@@ -197,17 +222,19 @@ def load(path):
     import skops.io
 
     path = Path(path)
-    manifest, payload = _read_archive(path)
+    manifest, payload = _read_archive(path, max_bytes)
     if hashlib.sha256(payload).hexdigest() != manifest.get("payload_sha256"):
         raise ModelFileError(
             f"{path}: the model's contents do not match the checksum in its manifest; "
             "the file was altered or damaged after it was saved. Save it again."
         )
+    _check_payload(path, payload, max_bytes)
     try:
         untrusted = skops.io.get_untrusted_types(data=payload)
     except Exception as error:
         raise ModelFileError(
-            f"{path}: the model's contents are not a valid skops payload ({error})."
+            f"{path}: the model's contents are not a valid skops payload "
+            f"({_brief(error)})."
         ) from None
     unknown = sorted(set(untrusted) - set(SKNN_TYPES))
     if unknown:
@@ -218,39 +245,187 @@ def load(path):
         )
     versions = manifest.get("versions")
     _warn_on_version_change(path, versions if isinstance(versions, dict) else {})
-    return skops.io.loads(payload, trusted=list(untrusted))
+    try:
+        return skops.io.loads(payload, trusted=list(untrusted))
+    except ModelFileError as error:  # an sknn estimator's own check of its state
+        raise ModelFileError(f"{path}: {error}") from None
+    except Exception as error:  # TypeError, ValueError, MemoryError, RecursionError...
+        raise ModelFileError(
+            f"{path}: the model file is damaged: its objects cannot be rebuilt "
+            f"({type(error).__name__}: {_brief(error)})."
+        ) from None
 
 
-def _read_archive(path):
+def _brief(error):
+    """An exception's message on one line, at most 300 characters."""
+    text = " ".join(str(error).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _read_archive(path, max_bytes):
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise ModelFileError(
-            f"{path}: not an sknn model file (not a zip archive; sknn.save writes "
-            "one). It may be truncated, or another format such as a pickle."
+            f"{path}: not an sknn model file: not a zip archive (sknn.save writes "
+            "one); it may be truncated, or another format such as a pickle."
+        ) from None
+    except NotImplementedError as error:  # e.g. a zip version or method zipfile lacks
+        raise ModelFileError(
+            f"{path}: the model file is damaged ({_brief(error)})."
         ) from None
     with archive:
-        names = set(archive.namelist())
-        if MANIFEST not in names or PAYLOAD not in names:
+        members = {info.filename: info for info in archive.infolist()}
+        if MANIFEST not in members or PAYLOAD not in members:
             raise ModelFileError(
-                f"{path}: not an sknn model file (a zip archive without "
-                f"{MANIFEST} and {PAYLOAD})."
+                f"{path}: not an sknn model file: a zip archive without "
+                f"{MANIFEST} and {PAYLOAD}."
             )
+        _check_member_size(path, members[MANIFEST], MAX_MANIFEST_BYTES, "the manifest")
+        _check_member_size(path, members[PAYLOAD], max_bytes, "the model")
         try:
             manifest = json.loads(archive.read(MANIFEST))
             payload = archive.read(PAYLOAD)
         except Exception as error:  # zlib, zip, JSON, I/O: a damaged file either way
             raise ModelFileError(
-                f"{path}: the model file is damaged ({error})."
+                f"{path}: the model file is damaged ({_brief(error)})."
             ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not an sknn model file (unknown manifest).")
+        raise ModelFileError(f"{path}: not an sknn model file: unknown manifest.")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(
             f"{path}: sknn model format version {manifest.get('format_version')!r}; "
             f"this sknn reads version {FORMAT_VERSION}. Upgrade sknn to load it."
         )
     return manifest, payload
+
+
+def _check_member_size(path, info, limit, what):
+    """Refuse an archive member whose declared size exceeds ``limit`` or whose
+    compression ratio only a zip bomb reaches (zipfile then holds the member to
+    its declared size)."""
+    if info.file_size > limit:
+        raise ModelFileError(
+            f"{path}: {what} is {info.file_size} bytes uncompressed, over the "
+            f"{limit}-byte limit; if you trust this file, pass a larger max_bytes."
+        )
+    if info.file_size > (1 << 20) + MAX_COMPRESSION_RATIO * info.compress_size:
+        raise ModelFileError(
+            f"{path}: {what} expands {info.file_size / max(info.compress_size, 1):.0f}"
+            f" times when decompressed, over the limit of {MAX_COMPRESSION_RATIO}: "
+            "it is not a file sknn.save wrote."
+        )
+
+
+def _check_payload(path, payload, max_bytes):
+    """Bound the skops payload before skops reads it: the sizes of its members, each
+    array's declared shape against its member's size, and the size and depth of the
+    object tree its schema describes, counting every reference to a shared object
+    (skops walks a shared object once per reference)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(payload))
+    except Exception as error:
+        raise ModelFileError(
+            f"{path}: the model's contents are not a valid skops payload "
+            f"({_brief(error)})."
+        ) from None
+    with archive:
+        members = archive.infolist()
+        total = 0
+        for info in members:
+            _check_member_size(path, info, max_bytes, f"the member {info.filename!r}")
+            total += info.file_size
+        if total > max_bytes:
+            raise ModelFileError(
+                f"{path}: the model's arrays hold {total} bytes, over the "
+                f"{max_bytes}-byte limit; if you trust this file, pass a larger "
+                "max_bytes."
+            )
+        try:
+            for info in members:
+                if info.filename.endswith(".npy"):
+                    _check_array_member(archive, info)
+                elif info.filename.endswith(".npz"):  # scipy's sparse matrices
+                    with zipfile.ZipFile(archive.open(info)) as arrays:
+                        for inner in arrays.infolist():
+                            _check_member_size(path, inner, max_bytes, "an array")
+                            _check_array_member(arrays, inner)
+            schema = archive.getinfo("schema.json")
+            if schema.file_size > MAX_SCHEMA_BYTES:
+                raise ValueError(
+                    f"its schema is {schema.file_size} bytes, over the "
+                    f"{MAX_SCHEMA_BYTES}-byte limit"
+                )
+            tree = json.loads(archive.read(schema))
+            _count_objects(tree)
+        except ModelFileError:
+            raise
+        except Exception as error:  # zip, .npy header, JSON, recursion: damaged
+            raise ModelFileError(
+                f"{path}: the model's contents are not a valid skops payload "
+                f"({_brief(error)})."
+            ) from None
+
+
+def _check_array_member(archive, info):
+    """An .npy member must hold exactly the bytes its header declares: numpy
+    allocates the declared shape before it reads."""
+    import numpy as np
+
+    with archive.open(info) as file:
+        version = np.lib.format.read_magic(file)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(file)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(file)
+        else:
+            raise ValueError(f"{info.filename} has .npy format version {version}")
+        header = file.tell()
+    count = 1
+    for size in shape:
+        count *= size
+    if dtype.hasobject or header + count * dtype.itemsize != info.file_size:
+        raise ValueError(
+            f"{info.filename} declares a {dtype} array of shape {shape}, which its "
+            f"{info.file_size} bytes do not hold"
+        )
+
+
+def _count_objects(tree):
+    """Walk skops' schema once, counting the nodes skops will visit (a node with a
+    known ``__id__`` stands for that object's whole subtree, as it does in skops);
+    refuse more than MAX_OBJECTS, nesting deeper than MAX_DEPTH, and a reference to
+    an object that is not complete yet (a cycle)."""
+    sizes, open_ids = {}, set()
+
+    def walk(value, depth):
+        if depth > MAX_DEPTH:
+            raise ValueError(f"its objects nest deeper than {MAX_DEPTH} levels")
+        if isinstance(value, list):
+            return sum(walk(item, depth + 1) for item in value)
+        if not isinstance(value, dict):
+            return 0
+        node_id = value.get("__id__") if "__loader__" in value else None
+        if node_id and node_id in sizes:
+            return sizes[node_id]
+        if node_id and (node_id in open_ids or value["__loader__"] == "CachedNode"):
+            raise ValueError("an object refers to one that is not complete")
+        if node_id:
+            open_ids.add(node_id)
+        size = ("__loader__" in value) + sum(
+            walk(item, depth + 1) for item in value.values()
+        )
+        if size > MAX_OBJECTS:
+            raise ValueError(
+                f"it describes more than {MAX_OBJECTS} objects, counting shared ones "
+                "once per reference"
+            )
+        if node_id:
+            open_ids.discard(node_id)
+            sizes[node_id] = size
+        return size
+
+    walk(tree, 0)
 
 
 def _warn_on_version_change(path, saved):

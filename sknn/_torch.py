@@ -9,7 +9,6 @@ of plain numbers and numpy arrays, and an opaque skorch net to keep for later ca
 (``partial_fit``, ``warm_start``, prediction).
 """
 
-import contextlib
 import copy
 import dataclasses
 import functools
@@ -23,6 +22,7 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 
+from sknn._persistence import ModelFileError
 from sknn._torch_callbacks import (
     CheckpointWriter,
     EpochProgressBar,
@@ -39,6 +39,13 @@ from sknn._torch_devices import (
     resolve_device,
 )
 from sknn._torch_module import OUTPUT_ACTIVATIONS, MLPModule, SklearnLoss
+from sknn._torch_state import (
+    check_config,
+    check_generator_state,
+    check_module_state,
+    check_optimizer_state,
+    check_scheduler_state,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -303,7 +310,7 @@ class SknnNet(NeuralNet):
             "state": copy.deepcopy(convergence.state),
             "history": earlier + self.history_records(first_epoch=len(earlier) + 1),
             "generator": self.generator_.get_state().numpy(),
-            "rng": torch.get_rng_state().numpy(),
+            "rng": self.dropout_generator_.get_state().numpy(),
             "best_params": None if best is None else _to_numpy(best),
         }
 
@@ -314,6 +321,7 @@ class SknnNet(NeuralNet):
         config = self.sknn_config
         module, optimizer = self.module_, self.optimizer_
         generator = torch.Generator(device="cpu").manual_seed(config.seed)
+        module.set_generator(_dropout_generator(config))
         n = data.rows_per_epoch(self.batch_size, config.batch_norm)
         losses = []
         module.train()
@@ -339,6 +347,7 @@ class SknnNet(NeuralNet):
                     or should_stop(losses)
                 ):
                     module.eval()
+                    module.set_generator(None)
                     return losses
 
     def _fit_lbfgs(self, data):
@@ -558,6 +567,7 @@ def _build_net(config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
         module__activation=config.activation,
         module__dropout=config.dropout,
         module__batch_norm=config.batch_norm,
+        module__init_weights=False,  # sknn's weights are copied in: draw nothing
         criterion=SklearnLoss,
         criterion__kind=config.loss,
         optimizer=optimizer,
@@ -610,8 +620,9 @@ def train(
     ``extra_state`` of a previous fit) with a new optimizer and schedule, and trains
     up to ``max_iter`` epochs (fit, warm_start). Otherwise ``net`` is trained in
     place, optimizer and schedule state included (partial_fit: ``incremental=True``,
-    one epoch). Module initialization, dropout masks and shuffling draw from RNGs
-    seeded by ``config.seed``; the caller's global torch RNG is left as it was.
+    one epoch). Dropout masks and shuffling draw from generators of the fit's own,
+    seeded by ``config.seed``; torch's global RNG is neither used nor changed, so
+    fits in parallel threads equal serial ones.
 
     ``checkpoint(snapshot, is_best)`` is called after every epoch with
     :meth:`SknnNet.training_snapshot`'s record; ``resume``, such a record, continues
@@ -621,7 +632,9 @@ def train(
         X, y, sample_weight, config.device, config.loss, X_val, y_val, sample_weight_val
     )
     rows_per_step = X.shape[0] if config.solver == "lbfgs" else config.batch_size
-    with _seeded_training(config, rows_per_step):
+    with TorchThreads(
+        rows_per_step * macs_per_row(config.layer_units), TRAIN_SINGLE_THREAD_MACS
+    ):
         if net is None:
             rows = data.rows_per_epoch(config.batch_size, config.batch_norm)
             steps = -(-rows // (config.batch_size * config.gradient_accumulation_steps))
@@ -635,28 +648,27 @@ def train(
                 # a copied net (partial_fit) has its own optimizer: step that one
                 net.lr_scheduler_.optimizer = net.optimizer_
         net.generator_ = torch.Generator(device="cpu").manual_seed(config.seed)
+        net.dropout_generator_ = _dropout_generator(config)
         if resume is not None:
-            net.generator_.set_state(torch.from_numpy(resume["generator"]))
-            torch.set_rng_state(torch.from_numpy(resume["rng"]))
+            _resume_generators(net, resume)
         result = _train(
             net, config, state, valid_score, incremental, data, checkpoint, resume
         )
         return net, result
 
 
-@contextlib.contextmanager
-def _seeded_training(config, rows_per_step):
-    """Seed torch's global RNG with ``config.seed`` inside a fork of the caller's
-    (CPU and the CUDA device trained on), and pick the thread count for steps of
-    ``rows_per_step`` rows; both are the caller's again afterwards."""
-    devices = [torch.device(config.device)] if config.device.startswith("cuda") else []
-    macs = rows_per_step * macs_per_row(config.layer_units)
-    with (
-        torch.random.fork_rng(devices=devices),
-        TorchThreads(macs, TRAIN_SINGLE_THREAD_MACS),
-    ):
-        torch.manual_seed(config.seed)
-        yield
+def _dropout_generator(config):
+    """The generator of a fit's dropout masks, on the training device."""
+    return torch.Generator(device=config.device).manual_seed(config.seed + 1)
+
+
+def _resume_generators(net, resume):
+    """Go on with a checkpoint's shuffling and dropout generators, once their saved
+    states are the byte arrays these generators have."""
+    check_generator_state(resume["generator"], net.generator_, "shuffling RNG state")
+    check_generator_state(resume["rng"], net.dropout_generator_, "dropout RNG state")
+    net.generator_.set_state(torch.from_numpy(resume["generator"]))
+    net.dropout_generator_.set_state(torch.from_numpy(resume["rng"]))
 
 
 def lr_range_test(
@@ -670,7 +682,8 @@ def lr_range_test(
     """
     data = TrainingData(X, y, sample_weight, config.device, config.loss)
     config = dataclasses.replace(config, learning_rate="constant")
-    with _seeded_training(config, config.batch_size):
+    macs = config.batch_size * macs_per_row(config.layer_units)
+    with TorchThreads(macs, TRAIN_SINGLE_THREAD_MACS):
         net = _build_net(config, coefs, intercepts)
         return net.lr_range_test(data, learning_rates, should_stop)
 
@@ -682,6 +695,7 @@ def _train(net, config, state, valid_score, incremental, data, checkpoint, resum
     convergence = SklearnConvergence(config, state, valid_score)
     net.callbacks_ = [("convergence", convergence.initialize())]
     if resume is not None and resume["best_params"] is not None:
+        check_module_state(resume["best_params"], net.module_, "best weights")
         convergence.best_params_ = _to_tensors(resume["best_params"])
     if checkpoint is not None and config.solver != "lbfgs":
         writer = CheckpointWriter(checkpoint, earlier, incremental)
@@ -690,6 +704,7 @@ def _train(net, config, state, valid_score, incremental, data, checkpoint, resum
         bar_epochs = 1 if config.solver == "lbfgs" else epochs
         net.callbacks_.append(("progress", EpochProgressBar(bar_epochs)))
     net.history.clear()
+    net.module_.set_generator(net.dropout_generator_)
     try:
         net.notify("on_train_begin", X=data, y=None)
         net.fit_loop(data, epochs=epochs)
@@ -698,6 +713,7 @@ def _train(net, config, state, valid_score, incremental, data, checkpoint, resum
         warnings.warn("Training interrupted by user.")
     net.notify("on_train_end", X=data, y=None)
     net.interrupted_ = False
+    net.module_.set_generator(None)
     # the callbacks hold this fit's validation closure and the progress bar's stream;
     # the next fit installs its own, and without them the fitted net pickles
     net.callbacks_ = []
@@ -746,24 +762,52 @@ def export_state(net):
 
 def restore_net(state, coefs, intercepts, extra_state):
     """Rebuild a net from :func:`export_state`'s record and the weights, on the
-    recorded device when this machine has it, else on the CPU."""
-    config = TrainingConfig(**state["config"])
+    recorded device when this machine has it, else on the CPU.
+
+    The record may come from a hostile file: its config must describe ``coefs``
+    and every array of its state must fit the net it builds (see
+    ``sknn._torch_state``), or this raises ModelFileError before torch sees it.
+    """
+    if not isinstance(state, dict) or set(state) != {
+        "config",
+        "optimizer",
+        "scheduler",
+    }:
+        raise ModelFileError("the saved network state is not one sknn writes.")
+    check_config(state["config"], coefs, intercepts)
+    try:
+        config = TrainingConfig(**state["config"])
+    except TypeError:
+        raise ModelFileError(
+            "the saved network's config has other fields than this sknn's."
+        ) from None
     try:
         device = resolve_device(config.device)
     except ValueError:  # e.g. trained on CUDA, loaded on a CPU-only machine
         device = "cpu"
-    config = dataclasses.replace(config, device=device)
-    with torch.random.fork_rng(devices=[]):  # building draws; the caller's RNG stays
-        net = _build_net(config, coefs, intercepts, extra_state)
+    config = dataclasses.replace(
+        config,
+        device=device,
+        layer_units=tuple(int(units) for units in config.layer_units),
+        dropout=tuple(float(p) for p in config.dropout),
+    )
+    net = _build_net(config, coefs, intercepts)
+    check_module_state(extra_state, net.module_, "batch-norm state")
+    if extra_state:
+        tensors = {key: torch.as_tensor(value) for key, value in extra_state.items()}
+        net.module_.load_state_dict(tensors, strict=False)
     _load_training_state(net, state)
     return net
 
 
 def _load_training_state(net, state):
-    """Load the optimizer's and the schedule's state of an export_state record."""
+    """Load the optimizer's and the schedule's state of an export_state record,
+    once each array is checked against the net's parameters."""
+    optimizer = check_optimizer_state(state["optimizer"], net.optimizer_)
+    check_scheduler_state(state["scheduler"], net.lr_scheduler_)
     # always: param_groups carry the learning rate even where the per-parameter
     # state is empty (SGD without momentum)
-    net.optimizer_.load_state_dict(_to_tensors(state["optimizer"]))
+    net.optimizer_.load_state_dict(_to_tensors(optimizer))
     if net.lr_scheduler_ is not None and state["scheduler"] is not None:
         net.lr_scheduler_.load_state_dict(state["scheduler"])
 

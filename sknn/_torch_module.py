@@ -20,25 +20,57 @@ HIDDEN_ACTIVATIONS = {
 }
 
 
+class Dropout(nn.Dropout):
+    """``nn.Dropout`` drawing its masks from ``generator`` when one is set (the
+    training loop sets the fit's own), not from torch's global RNG: fits in parallel
+    threads then neither share nor change it. The same arithmetic as
+    ``F.dropout``: a Bernoulli(1 - p) mask scaled by 1 / (1 - p)."""
+
+    generator = None
+
+    def forward(self, X):
+        if not self.training or self.p == 0 or self.generator is None:
+            return super().forward(X)
+        mask = torch.empty_like(X).bernoulli_(1 - self.p, generator=self.generator)
+        return X * mask.div_(1 - self.p)
+
+
 class MLPModule(nn.Sequential):
     """A multilayer perceptron returning the output layer's pre-activation.
 
     Each hidden layer is Linear, then BatchNorm1d (with ``batch_norm``), then the
-    activation, then Dropout (where its rate is above 0).
+    activation, then Dropout (where its rate is above 0). With ``init_weights=False``
+    the linear layers start at zero and nothing is drawn from torch's global RNG
+    (sknn copies in the weights it drew itself).
     """
 
-    def __init__(self, layer_units, activation, dropout, batch_norm=False):
+    def __init__(
+        self, layer_units, activation, dropout, batch_norm=False, init_weights=True
+    ):
         layers = []
         n_hidden = len(layer_units) - 2
         for i, (fan_in, fan_out) in enumerate(zip(layer_units, layer_units[1:])):
-            layers.append(nn.Linear(fan_in, fan_out))
+            if init_weights:
+                layers.append(nn.Linear(fan_in, fan_out))
+            else:
+                linear = nn.utils.skip_init(nn.Linear, fan_in, fan_out)
+                with torch.no_grad():
+                    linear.weight.zero_()
+                    linear.bias.zero_()
+                layers.append(linear)
             if i < n_hidden:
                 if batch_norm:
                     layers.append(nn.BatchNorm1d(fan_out))
                 layers.append(HIDDEN_ACTIVATIONS[activation]())
                 if dropout[i] > 0:
-                    layers.append(nn.Dropout(dropout[i]))
+                    layers.append(Dropout(dropout[i]))
         super().__init__(*layers)
+
+    def set_generator(self, generator):
+        """Draw the dropout masks from ``generator`` (None: torch's global RNG)."""
+        for layer in self:
+            if isinstance(layer, Dropout):
+                layer.generator = generator
 
     def linears(self):
         return [m for m in self if isinstance(m, nn.Linear)]

@@ -1,0 +1,283 @@
+"""Checks of a saved net's state against the network it belongs to, before any of
+it reaches torch. Part of the torch seam.
+
+A model file is hostile until proven otherwise: torch's fused optimizer steps trust
+their state's shapes (a one-element ``exp_avg`` for a weight matrix corrupts memory),
+and a network's layer sizes decide what is allocated. So the saved config must
+describe the saved weights, and every array of the optimizer's, the schedule's and
+the RNGs' state must have the shape and dtype that a fresh net of that config has;
+anything else is a :class:`sknn.ModelFileError`.
+"""
+
+import math
+import numbers
+
+import numpy as np
+import torch
+
+from sknn._fitted_state import short_repr
+from sknn._persistence import ModelFileError
+from sknn._torch_module import HIDDEN_ACTIVATIONS
+
+LOSS_KINDS = {
+    "softmax_log_loss", "logistic_log_loss", "multi_margin", "binary_hinge",
+    "squared_error", "poisson", "absolute_error", "huber",
+}  # fmt: skip
+SOLVERS = {"sgd", "adam", "adamw", "rmsprop", "adagrad", "lbfgs"}
+LEARNING_RATES = {
+    "constant", "invscaling", "adaptive", "step", "cosine", "cyclic", "onecycle"
+}  # fmt: skip
+# the per-parameter state torch's optimizers keep: a scalar step count, the rest of
+# the parameter's own shape
+SCALAR_STATE = {"step"}
+PARAMETER_STATE = {
+    "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "momentum_buffer", "square_avg",
+    "grad_avg", "sum",
+}  # fmt: skip
+
+
+def _integer(low, high=None):
+    def check(value):
+        return (
+            isinstance(value, numbers.Integral)
+            and not isinstance(value, bool)
+            and low <= value
+            and (high is None or value <= high)
+        )
+
+    return check
+
+
+def _real(low=-math.inf, high=math.inf, low_open=False):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            return False
+        value = float(value)
+        if math.isnan(value) or not low <= value <= high:
+            return False
+        return not (low_open and value == low)
+
+    return check
+
+
+def _boolean(value):
+    return isinstance(value, bool | np.bool_)
+
+
+def _choice(options):
+    return lambda value: isinstance(value, str) and value in options
+
+
+CONFIG_CHECKS = {
+    "activation": _choice(HIDDEN_ACTIVATIONS),
+    "loss": _choice(LOSS_KINDS),
+    "solver": _choice(SOLVERS),
+    "alpha": _real(0, math.inf),
+    "l1": _real(0, math.inf),
+    "batch_size": _integer(1),
+    "learning_rate": _choice(LEARNING_RATES),
+    "learning_rate_init": _real(0, math.inf, low_open=True),
+    "power_t": _real(0, math.inf),
+    "max_iter": _integer(1),
+    "shuffle": _boolean,
+    "tol": _real(0, math.inf),
+    "verbose": _integer(0),
+    "momentum": _real(0, 1),
+    "nesterovs_momentum": _boolean,
+    "early_stopping": _boolean,
+    "n_iter_no_change": lambda v: _integer(1)(v) or v == math.inf,
+    "beta_1": _real(0, 1),
+    "beta_2": _real(0, 1),
+    "epsilon": _real(0, math.inf, low_open=True),
+    "max_fun": _integer(1),
+    "device": lambda value: isinstance(value, str) and len(value) < 64,
+    "seed": _integer(0, 2**63 - 1),
+    "max_grad_norm": lambda v: v is None or _real(0, math.inf, low_open=True)(v),
+    "gradient_accumulation_steps": _integer(1),
+    "batch_norm": _boolean,
+    "lr_step_size": _integer(1),
+    "lr_gamma": _real(0, 1, low_open=True),
+}
+
+
+def check_config(config, coefs, intercepts):
+    """The saved training config must hold known values and describe the saved
+    weights: ``layer_units`` is the chain of the coefficient matrices' shapes."""
+    if not isinstance(config, dict):
+        raise ModelFileError("the saved network has no valid config.")
+    units = [coef.shape[0] for coef in coefs] + [coefs[-1].shape[1]]
+    layer_units = config.get("layer_units")
+    if (
+        not isinstance(layer_units, list | tuple)
+        or len(layer_units) != len(units)
+        or any(not _integer(1)(u) or u != v for u, v in zip(layer_units, units))
+    ):
+        raise ModelFileError(
+            f"the saved network's layer sizes {short_repr(layer_units)} do not match "
+            f"its weights, whose layers have {units} units."
+        )
+    dropout = config.get("dropout")
+    if (
+        not isinstance(dropout, list | tuple)
+        or len(dropout) != len(units) - 2
+        or not all(_real(0, 1)(p) and p < 1 for p in dropout)
+    ):
+        raise ModelFileError(
+            f"the saved network's dropout {short_repr(dropout)} is not one rate in "
+            f"[0, 1) per hidden layer ({len(units) - 2} here)."
+        )
+    for name, check in CONFIG_CHECKS.items():
+        if name not in config or not check(config[name]):
+            raise ModelFileError(
+                f"the saved network's {name} is {short_repr(config.get(name))}, not a "
+                "value sknn writes."
+            )
+
+
+def check_optimizer_state(saved, optimizer):
+    """The saved optimizer state must have the fresh ``optimizer``'s parameter
+    groups and, per parameter, only torch's known state: a scalar step and arrays of
+    the parameter's shape and dtype. LBFGS keeps its search history, which sknn never
+    trains on from: only its groups are checked and loaded."""
+    fresh = optimizer.state_dict()
+    groups = saved.get("param_groups") if isinstance(saved, dict) else None
+    per_parameter = saved.get("state") if isinstance(saved, dict) else None
+    if (
+        not isinstance(groups, list)
+        or len(groups) != len(fresh["param_groups"])
+        or not isinstance(per_parameter, dict)
+    ):
+        raise ModelFileError(
+            "the saved optimizer state does not have the network's parameter groups."
+        )
+    for group, expected in zip(groups, fresh["param_groups"]):
+        if not isinstance(group, dict) or set(group) != set(expected):
+            raise ModelFileError(
+                "the saved optimizer state's parameter groups hold other settings "
+                "than the solver's."
+            )
+        if group["params"] != expected["params"]:
+            raise ModelFileError(
+                "the saved optimizer state's parameter groups hold other parameters "
+                "than the network's."
+            )
+        for key, value in group.items():
+            if not _same_kind(value, expected[key]):
+                raise ModelFileError(
+                    f"the saved optimizer setting {key!r} is {short_repr(value)}, "
+                    "not a value of the solver's."
+                )
+    if isinstance(optimizer, torch.optim.LBFGS):
+        return {"state": {}, "param_groups": groups}
+    parameters = [p for group in optimizer.param_groups for p in group["params"]]
+    for index, state in per_parameter.items():
+        if not _integer(0, len(parameters) - 1)(index) or not isinstance(state, dict):
+            raise ModelFileError(
+                f"the saved optimizer state names parameter {short_repr(index)}; the "
+                f"network has {len(parameters)}."
+            )
+        parameter = parameters[index]
+        for key, value in state.items():
+            if key in SCALAR_STATE:
+                shape = ()
+            elif key in PARAMETER_STATE:
+                shape = tuple(parameter.shape)
+            else:
+                raise ModelFileError(
+                    f"the saved optimizer state holds an unknown entry {key!r}."
+                )
+            _check_array(value, shape, np.float32, f"optimizer state {key!r}")
+    return saved
+
+
+def check_scheduler_state(saved, scheduler):
+    """The saved schedule state must have the fresh schedule's entries, each of the
+    same kind (numbers finite, lists of the same length)."""
+    if scheduler is None:
+        if saved is not None:
+            raise ModelFileError("the saved network holds a schedule it does not use.")
+        return
+    if saved is None:
+        return  # an older file: the schedule starts over
+    fresh = scheduler.state_dict()
+    if not isinstance(saved, dict) or set(saved) != set(fresh):
+        raise ModelFileError(
+            "the saved learning-rate schedule's state does not match the schedule."
+        )
+    for key, value in saved.items():
+        if not _same_kind(value, fresh[key]):
+            raise ModelFileError(
+                f"the saved learning-rate schedule's {key!r} is {short_repr(value)}, "
+                "not a value of the schedule's."
+            )
+
+
+def check_module_state(saved, module, what):
+    """Arrays named like ``module``'s entries, each of its entry's shape and dtype:
+    ``what`` is 'batch-norm state' (the entries beyond the linear layers) or 'best
+    weights' (all of them)."""
+    fresh = module.state_dict()
+    if what == "batch-norm state":
+        fresh = {key: fresh[key] for key in module.extra_state()}
+    if not isinstance(saved, dict) or set(saved) != set(fresh):
+        names = sorted(saved, key=str) if isinstance(saved, dict) else saved
+        raise ModelFileError(
+            f"the saved {what} names {short_repr(names)}; the network has "
+            f"{sorted(fresh)}."
+        )
+    for key, value in saved.items():
+        expected = fresh[key]
+        dtype = np.int64 if expected.dtype == torch.int64 else np.float32
+        _check_array(value, tuple(expected.shape), dtype, f"{what} {key!r}")
+
+
+def check_generator_state(state, generator, what):
+    """An RNG state must be the byte array ``generator.get_state()`` gives."""
+    expected = generator.get_state()
+    _check_array(state, tuple(expected.shape), np.uint8, what)
+
+
+def _check_array(value, shape, dtype, what):
+    if (
+        not isinstance(value, np.ndarray)
+        or value.shape != shape
+        or value.dtype != dtype
+    ):
+        found = (
+            f"a {value.dtype} array of shape {value.shape}"
+            if isinstance(value, np.ndarray)
+            else short_repr(value)
+        )
+        raise ModelFileError(
+            f"the saved {what} is {found}; the network needs a {np.dtype(dtype)} "
+            f"array of shape {shape}."
+        )
+    if dtype == np.float32 and not np.isfinite(value).all():
+        raise ModelFileError(f"the saved {what} holds non-finite values.")
+
+
+def _same_kind(value, expected):
+    """``value`` is of ``expected``'s kind: the same plain type (ints and floats
+    mix; numbers not NaN), or a dict, list or tuple of the same shape holding such
+    values."""
+    if isinstance(expected, dict):
+        return (
+            isinstance(value, dict)
+            and set(value) == set(expected)
+            and all(_same_kind(value[k], expected[k]) for k in expected)
+        )
+    if isinstance(expected, list | tuple):
+        return (
+            isinstance(value, list | tuple)
+            and len(value) == len(expected)
+            and all(_same_kind(v, e) for v, e in zip(value, expected))
+        )
+    if expected is None or isinstance(expected, bool | str):
+        return (
+            value is None
+            or isinstance(value, bool | str)
+            and type(value) is type(expected)
+        )
+    if isinstance(expected, numbers.Real):
+        return _real()(value)
+    return False

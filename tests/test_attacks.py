@@ -1,0 +1,630 @@
+"""Red-team tests: crafted model files, checkpoints, threads and extreme targets.
+
+Each test builds an attack and asserts the safe outcome. Attacks aimed at the
+process itself (memory corruption, time, memory) run in a child process under a
+cap of 8 GiB of address space and 60 s, which reports its peak memory: a signal
+death, a hang or a blown cap fails the test instead of the test run.
+"""
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import random
+import re
+import subprocess
+import sys
+import threading
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_diabetes, load_iris
+
+import sknn
+from sknn import MLPClassifier, MLPRegressor, ModelFileError
+from sknn._torch import ConvergenceState
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ADDRESS_SPACE = 8 << 30
+TIME_LIMIT = 60
+# what loading any attack below may add to the process's peak memory
+MEMORY_BOUND_MIB = 200
+
+CHILD = """
+import resource, sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np, sknn
+path, action = sys.argv[1], sys.argv[2]
+def peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+before = peak_mib()
+try:
+    model = sknn.load(path)
+    X = np.load(sys.argv[3]) if len(sys.argv) > 3 else None
+    if action == "partial_fit":
+        model.partial_fit(X, np.load(sys.argv[4]))
+    elif action == "resume":
+        sknn.resume(path, X, np.load(sys.argv[4]))
+    elif action == "predict":
+        model.predict(X)
+    print("outcome: loaded")
+except sknn.ModelFileError as error:
+    print("outcome: ModelFileError:", error)
+print(f"peak: {peak_mib() - before:.1f}")
+"""
+
+
+def _set_limits():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+
+
+def run_capped(*args):
+    """Run CHILD on ``args`` under the caps; return its outcome line and the peak
+    memory (MiB) the attack added. A signal, an exception or a timeout fails."""
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=TIME_LIMIT,
+        preexec_fn=_set_limits,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        check=False,
+    )
+    assert result.returncode == 0, f"exit {result.returncode}: {result.stderr[-2000:]}"
+    outcome = re.search(r"^outcome: (.*)$", result.stdout, re.M).group(1)
+    peak = float(re.search(r"^peak: (.*)$", result.stdout, re.M).group(1))
+    print(f"attack on {args[0]}: {outcome[:70]}; peak +{peak:.1f} MiB")  # pytest -s
+    return outcome, peak
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return load_iris(return_X_y=True)
+
+
+@pytest.fixture(scope="module")
+def data_files(tmp_path_factory, iris):
+    directory = tmp_path_factory.mktemp("data")
+    np.save(directory / "X.npy", iris[0])
+    np.save(directory / "y.npy", iris[1])
+    return directory / "X.npy", directory / "y.npy"
+
+
+def crafted(path, estimator, edit):
+    """Save ``estimator`` with its saved state changed by ``edit(state)``, through
+    sknn.save (a valid checksum), skipping the checks a load would make."""
+    state = estimator.__getstate__()
+    edit(state)
+    fake = type(estimator).__new__(type(estimator))
+    fake.__dict__.update(state)
+    if isinstance(state.get("_convergence"), dict):
+        fake.__dict__["_convergence"] = ConvergenceState(**state["_convergence"])
+    return sknn.save(fake, path)
+
+
+def rewrite(path, payload=None, manifest=None):
+    """Rewrite an sknn file's members, with the payload's hash recomputed."""
+    with zipfile.ZipFile(path) as archive:
+        manifest = manifest or json.loads(archive.read("manifest.json"))
+        payload = archive.read("model.skops") if payload is None else payload
+    manifest["payload_sha256"] = hashlib.sha256(payload).hexdigest()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", json.dumps(manifest))
+        archive.writestr("model.skops", payload)
+
+
+def payload_members(path):
+    with zipfile.ZipFile(path) as archive:
+        payload = archive.read("model.skops")
+    with zipfile.ZipFile(io.BytesIO(payload)) as inner:
+        return {info.filename: inner.read(info) for info in inner.infolist()}
+
+
+def write_payload(path, members, compressed=()):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as inner:
+        for name, data in members.items():
+            method = zipfile.ZIP_DEFLATED if name in compressed else zipfile.ZIP_STORED
+            inner.writestr(name, data, compress_type=method)
+    rewrite(path, payload=buffer.getvalue())
+
+
+# ---------------------------------------------------------------- 1. memory safety
+
+
+def _shrink_first_weight_state(state):
+    for key, value in state["_net_state"]["optimizer"]["state"][0].items():
+        if key != "step":
+            state["_net_state"]["optimizer"]["state"][0][key] = value.ravel()[:1]
+
+
+def _set(path, value):
+    def edit(state):
+        target = state
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+
+    return edit
+
+
+STATE_ATTACKS = {
+    "optimizer state shrunk to one element": ({}, _shrink_first_weight_state),
+    "scalar step made a vector": (
+        {},
+        _set(
+            ("_net_state", "optimizer", "state", 0, "step"),
+            np.zeros(3, np.float32),
+        ),
+    ),
+    "momentum buffer of the wrong parameter": (
+        {"solver": "sgd"},
+        lambda s: s["_net_state"]["optimizer"]["state"][0].__setitem__(
+            "momentum_buffer", np.zeros((3, 3), np.float32)
+        ),
+    ),
+    "optimizer state for a parameter the net lacks": (
+        {},
+        lambda s: s["_net_state"]["optimizer"]["state"].__setitem__(
+            99, dict(s["_net_state"]["optimizer"]["state"][0])
+        ),
+    ),
+    "parameter group naming other parameters": (
+        {},
+        lambda s: s["_net_state"]["optimizer"]["param_groups"][0].__setitem__(
+            "params", [0, 1, 2, 3, 4]
+        ),
+    ),
+    "optimizer betas made a string": (
+        {},
+        _set(("_net_state", "optimizer", "param_groups", 0, "betas"), "evil"),
+    ),
+    "layer sizes larger than the weights": (
+        {},
+        _set(("_net_state", "config", "layer_units"), (4, 16000, 16000, 3)),
+    ),
+    "dropout for a layer that does not exist": (
+        {},
+        _set(("_net_state", "config", "dropout"), (0.5, 0.5)),
+    ),
+    "unknown activation": (
+        {},
+        _set(("_net_state", "config", "activation"), "__import__"),
+    ),
+    "batch-norm statistics of the wrong width": (
+        {"batch_norm": True},
+        lambda s: s["_extra_state"].__setitem__(
+            "1.running_mean", np.zeros(3, np.float32)
+        ),
+    ),
+    "schedule state with foreign entries": (
+        {"learning_rate": "cosine"},
+        lambda s: s["_net_state"]["scheduler"].__setitem__("evil", 1),
+    ),
+    "weights that do not chain": (
+        {},
+        lambda s: s["coefs_"].__setitem__(1, np.zeros((7, 3), np.float32)),
+    ),
+    "non-finite weights": (
+        {},
+        lambda s: s["coefs_"][0].__setitem__((0, 0), np.inf),
+    ),
+    "more classes than outputs": (
+        {},
+        lambda s: s.update(classes_=np.arange(5)),
+    ),
+    "feature count unlike the weights": (
+        {},
+        _set(("n_features_in_",), 40000),
+    ),
+    "history that is not records": (
+        {},
+        _set(("history_",), [[1, [2, [3]]]]),
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(STATE_ATTACKS))
+def test_a_model_state_inconsistent_with_its_network_is_refused(
+    attack, tmp_path, iris, data_files
+):
+    """The attack of the red-team report (the first weight's Adam state shrunk,
+    the hash recomputed: partial_fit then corrupted the heap) and its relatives:
+    each is refused at load with ModelFileError, before torch sees any of it."""
+    params, edit = STATE_ATTACKS[attack]
+    X, y = iris
+    clf = MLPClassifier((8,), max_iter=3, random_state=0, **params).fit(X, y)
+    path = crafted(tmp_path / "crafted.sknn", clf, edit)
+    outcome, peak = run_capped(path, "partial_fit", *data_files)
+    assert outcome.startswith("ModelFileError"), outcome
+    assert peak < MEMORY_BOUND_MIB
+    with pytest.raises(ModelFileError, match=re.escape(f"{path}: the saved")):
+        sknn.load(path)
+    with pytest.raises(ModelFileError, match="the saved"):  # pickle checks too
+        pickle.loads(pickle.dumps(_unchecked_copy(path, clf, edit)))
+
+
+def _unchecked_copy(path, estimator, edit):
+    state = estimator.__getstate__()
+    edit(state)
+    fake = type(estimator).__new__(type(estimator))
+    fake.__dict__.update(state)
+    fake.__dict__["_convergence"] = ConvergenceState(**state["_convergence"])
+    return fake
+
+
+def test_checkpoint_rng_and_best_weights_are_checked_on_resume(tmp_path, iris):
+    X, y = iris
+    clf = MLPClassifier(
+        (8,), max_iter=6, early_stopping=True, dropout=0.2, random_state=0,
+        checkpoint_dir=tmp_path / "runs",
+    )  # fmt: skip
+    clf.fit(X, y)
+    last = sknn.load(os.path.join(clf.checkpoint_path_, "last.sknn"))
+    attacks = {
+        "shuffling RNG state": ("generator", np.zeros(16, np.uint8)),
+        "dropout RNG state": ("rng", np.zeros(7, np.uint8)),
+        "best weights": ("best_params", {"0.weight": np.zeros(3, np.float32)}),
+    }
+    for what, (key, value) in attacks.items():
+        directory = tmp_path / key
+        directory.mkdir()
+
+        def edit(state, key=key, value=value):
+            state["_checkpoint_training"] = dict(
+                state["_checkpoint_training"], finished=False, **{key: value}
+            )
+            state["n_iter_"] = 3
+            state["history_"] = state["history_"][:3]
+
+        crafted(directory / "last.sknn", last, edit)
+        with pytest.raises(ModelFileError, match=re.escape(f"the saved {what}")):
+            sknn.resume(directory, X, y)
+
+
+def test_a_fitted_model_round_trips_every_option(tmp_path, iris):
+    """The checks accept every model sknn writes: each loads and predicts as
+    saved, and trains on."""
+    X, y = iris
+    options = [
+        {"solver": "sgd", "learning_rate": "onecycle", "batch_norm": True},
+        {"solver": "rmsprop", "momentum": 0.5, "learning_rate": "cyclic"},
+        {"solver": "adagrad", "learning_rate": "step"},
+        {"solver": "adamw", "dropout": 0.2, "learning_rate": "cosine"},
+        {"solver": "sgd", "learning_rate": "adaptive", "early_stopping": True},
+        {"solver": "lbfgs"},
+        {"loss": "hinge"},
+    ]
+    for params in options:
+        clf = MLPClassifier((6,), max_iter=4, random_state=0, **params).fit(X, y)
+        loaded = sknn.load(sknn.save(clf, tmp_path / "m.sknn"))
+        np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+        if params.get("solver") != "lbfgs" and not params.get("early_stopping"):
+            loaded.partial_fit(X, y)
+    Xd, yd = load_diabetes(return_X_y=True)
+    for loss in ("squared_error", "poisson", "huber", "squared_log_error"):
+        reg = MLPRegressor(loss, hidden_layer_sizes=(6,), max_iter=4, random_state=0)
+        reg.fit(Xd, yd)
+        loaded = sknn.load(sknn.save(reg, tmp_path / "r.sknn"))
+        np.testing.assert_array_equal(loaded.predict(Xd), reg.predict(Xd))
+
+
+# ---------------------------------------------------------------- 2. time and memory
+
+
+def _list_node(node_id, content):
+    return {
+        "__class__": "list",
+        "__module__": "builtins",
+        "__loader__": "ListNode",
+        "__id__": node_id,
+        "content": content,
+    }
+
+
+def test_a_small_file_of_shared_lists_loads_in_bounded_time(tmp_path, iris, data_files):
+    """4 KB describing 2**40 list references (each level lists the level below
+    twice): skops' type check walked every reference, for minutes. Refused."""
+    X, y = iris
+    path = sknn.save(MLPClassifier((4,), max_iter=2).fit(X, y), tmp_path / "m.sknn")
+    members = payload_members(path)
+    schema = json.loads(members["schema.json"])
+    node = _list_node(1000, [])
+    for level in range(1, 41):
+        reference = _list_node(1000 + level - 1, [])
+        node = _list_node(1000 + level, [node, reference])
+    schema["content"]["content"]["history_"] = node
+    members["schema.json"] = json.dumps(schema).encode()
+    write_payload(path, members)
+    assert path.stat().st_size < 20_000
+    outcome, peak = run_capped(path, "load")
+    assert outcome.startswith("ModelFileError"), outcome
+    assert "more than 200000 objects" in outcome
+    assert peak < MEMORY_BOUND_MIB
+
+
+def test_deeply_nested_and_cyclic_payloads_are_refused(tmp_path, iris):
+    X, y = iris
+    path = sknn.save(MLPClassifier((4,), max_iter=2).fit(X, y), tmp_path / "m.sknn")
+    members = payload_members(path)
+    schema = json.loads(members["schema.json"])
+    node = _list_node(1, [])
+    for level in range(2, 300):
+        node = _list_node(level, [node])
+    schema["content"]["content"]["history_"] = node
+    members["schema.json"] = json.dumps(schema).encode()
+    write_payload(path, members)
+    with pytest.raises(ModelFileError, match="deeper than|not a valid skops"):
+        sknn.load(path)
+    schema["content"]["content"]["history_"] = _list_node(7, [_list_node(7, [])])
+    schema["content"]["content"]["history_"]["content"][0]["__loader__"] = "CachedNode"
+    members["schema.json"] = json.dumps(schema).encode()
+    write_payload(path, members)
+    with pytest.raises(ModelFileError, match="refers to one that is not complete"):
+        sknn.load(path)
+
+
+def _zip_bomb(path, member, size):
+    """An sknn-looking archive whose ``member`` is ``size`` zero bytes, deflated."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("manifest.json", json.dumps({"format": "sknn-model"}))
+        with archive.open(member, "w", force_zip64=True) as file:
+            chunk = bytes(1 << 20)
+            for _ in range(size >> 20):
+                file.write(chunk)
+
+
+@pytest.mark.parametrize("member", ["model.skops", "manifest.json"])
+def test_zip_bombs_are_refused_before_they_expand(member, tmp_path):
+    path = tmp_path / "bomb.sknn"
+    _zip_bomb(path, member, 1 << 30)
+    assert path.stat().st_size < 2 << 20
+    if member == "manifest.json":
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr("model.skops", b"")
+    outcome, peak = run_capped(path, "load")
+    assert outcome.startswith("ModelFileError"), outcome
+    assert re.search("over the .*limit|expands .* times", outcome)
+    assert peak < MEMORY_BOUND_MIB
+
+
+def test_arrays_inside_the_payload_are_held_to_their_size(tmp_path, iris):
+    """A compressed array member inside the skops payload (a 6.9 KB file that
+    loaded 1.9 GB), and an .npy header declaring more than its member holds."""
+    X, y = iris
+    path = sknn.save(MLPClassifier((4,), max_iter=2).fit(X, y), tmp_path / "m.sknn")
+    members = payload_members(path)
+    name = next(n for n in members if n.endswith(".npy"))
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros(1 << 28, np.float32))  # 1 GiB of zeros
+    write_payload(path, {**members, name: buffer.getvalue()}, compressed={name})
+    assert path.stat().st_size < 4 << 20
+    outcome, peak = run_capped(path, "load")
+    assert outcome.startswith("ModelFileError"), outcome
+    assert peak < MEMORY_BOUND_MIB
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": (1 << 30,)}
+    )
+    write_payload(path, {**members, name: header.getvalue() + bytes(16)})
+    outcome, peak = run_capped(path, "load")
+    assert "which its 144 bytes do not hold" in outcome or "do not hold" in outcome
+    assert peak < MEMORY_BOUND_MIB
+
+
+def test_max_bytes_bounds_what_load_reads(tmp_path, iris):
+    X, y = iris
+    path = sknn.save(MLPClassifier((64,), max_iter=2).fit(X, y), tmp_path / "m.sknn")
+    with pytest.raises(ModelFileError, match="pass a larger max_bytes"):
+        sknn.load(path, max_bytes=1000)
+    assert sknn.load(path, max_bytes=10**6).n_features_in_ == 4
+
+
+# ---------------------------------------------------------------- 3. threads
+
+
+def _first_predictions_in_threads(model, X, n_threads=8):
+    barrier = threading.Barrier(n_threads)
+    errors, results = [], []
+
+    def predict():
+        barrier.wait()
+        try:
+            results.append(model.predict_proba(X))
+        except Exception as error:  # what the test reports
+            errors.append(error)
+
+    threads = [threading.Thread(target=predict) for _ in range(n_threads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors, results
+
+
+def test_first_predictions_of_a_loaded_model_are_thread_safe(tmp_path, iris):
+    X, y = iris
+    clf = MLPClassifier((16,), max_iter=5, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    path = sknn.save(clf, tmp_path / "m.sknn")
+    data = pickle.dumps(clf)
+    for run in range(20):
+        model = sknn.load(path) if run % 2 else pickle.loads(data)
+        errors, results = _first_predictions_in_threads(model, X)
+        assert errors == []
+        for result in results:
+            np.testing.assert_array_equal(result, expected)
+
+
+def test_dropout_fits_in_threads_equal_serial_ones_and_leave_the_rng(iris):
+    X, y = iris
+
+    def fit(seed):
+        return MLPClassifier((16,), dropout=0.3, max_iter=5, random_state=seed).fit(
+            X, y
+        )
+
+    serial = [fit(seed).coefs_ for seed in range(2)]
+    torch.manual_seed(1234)
+    rng_state = torch.get_rng_state()
+    for _ in range(20):
+        fitted = {}
+
+        def fit_into(seed, fitted=fitted):
+            fitted[seed] = fit(seed).coefs_
+
+        threads = [threading.Thread(target=fit_into, args=(s,)) for s in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for seed in range(2):
+            for a, b in zip(fitted[seed], serial[seed]):
+                np.testing.assert_array_equal(a, b)
+        assert torch.equal(torch.get_rng_state(), rng_state)
+
+
+# ---------------------------------------------------------------- 4. resume's writes
+
+
+def test_resume_writes_only_into_the_directory_it_was_given(tmp_path, iris):
+    X, y = iris
+    clf = MLPClassifier(
+        (8,), max_iter=3, random_state=0, checkpoint_dir=tmp_path / "runs"
+    ).fit(X, y)
+    last = sknn.load(os.path.join(clf.checkpoint_path_, "last.sknn"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim_tree = tmp_path / "created" / "by" / "the" / "file"
+
+    def edit(state):
+        state["checkpoint_path_"] = str(elsewhere)
+        state["checkpoint_dir"] = str(victim_tree)
+        state["max_iter"] = 6
+        state["_checkpoint_training"] = dict(
+            state["_checkpoint_training"], finished=False
+        )
+
+    given = tmp_path / "given"
+    given.mkdir()
+    crafted(given / "last.sknn", last, edit)
+    (given / ".last.sknn.abc123.tmp").write_bytes(b"half a file")  # kill -9 left it
+    resumed = sknn.resume(given, X, y)
+    assert resumed.n_iter_ == 6
+    assert list(elsewhere.iterdir()) == []
+    assert not (tmp_path / "created").exists()
+    assert sorted(p.name for p in given.iterdir()) == ["best.sknn", "last.sknn"]
+    assert sknn.load(given / "last.sknn").n_iter_ == 6
+    assert resumed.checkpoint_path_ == str(given)
+
+
+def test_resuming_a_copied_run_after_the_original_is_deleted(
+    tmp_path, iris, monkeypatch
+):
+    import shutil
+
+    X, y = iris
+    monkeypatch.chdir(tmp_path)
+    clf = MLPClassifier((8,), max_iter=6, random_state=0, checkpoint_dir="runs")
+    clf.set_params(max_iter=3).fit(X, y)
+    original = clf.checkpoint_path_
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy)
+    shutil.rmtree(tmp_path / "runs")
+
+    def edit(state):
+        state["max_iter"] = 6
+        state["_checkpoint_training"] = dict(
+            state["_checkpoint_training"], finished=False
+        )
+
+    crafted(copy / "last.sknn", sknn.load(copy / "last.sknn"), edit)
+    sknn.resume(copy, X, y)
+    assert not (tmp_path / "runs").exists()
+    assert sknn.load(copy / "last.sknn").n_iter_ == 6
+
+
+# ---------------------------------------------------------------- 6. exception types
+
+
+def test_random_damage_to_a_model_file_is_a_model_file_error(tmp_path, iris):
+    """1500 random truncations and byte flips of a valid file, loaded in a capped
+    child process: each gives ModelFileError or the same model."""
+    X, y = iris
+    clf = MLPClassifier((8,), max_iter=3, random_state=0).fit(X, y)
+    good = sknn.save(clf, tmp_path / "good.sknn").read_bytes()
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "expected.npy", clf.predict_proba(X))
+    rng = random.Random(0)
+    for i in range(1500):
+        damaged = bytearray(good)
+        if i % 3 == 0:
+            damaged = damaged[: rng.randrange(len(good))]
+        else:
+            for _ in range(rng.choice((1, 1, 2, 8))):
+                damaged[rng.randrange(len(good))] ^= 1 << rng.randrange(8)
+        (tmp_path / f"{i}.sknn").write_bytes(bytes(damaged))
+    script = f"""
+import sys, warnings
+import numpy as np, sknn
+warnings.simplefilter("ignore")
+X = np.load({str(tmp_path / "X.npy")!r})
+expected = np.load({str(tmp_path / "expected.npy")!r})
+counts = {{"refused": 0, "same": 0}}
+for i in range(1500):
+    path = {str(tmp_path)!r} + f"/{{i}}.sknn"
+    try:
+        model = sknn.load(path)
+    except sknn.ModelFileError:
+        counts["refused"] += 1
+        continue
+    except BaseException as error:
+        print(f"file {{i}}: {{type(error).__name__}}: {{error}}")
+        sys.exit(3)
+    np.testing.assert_array_equal(model.predict_proba(X), expected)
+    counts["same"] += 1
+print(counts)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_set_limits,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    counts = eval(result.stdout.strip().splitlines()[-1])
+    assert counts["refused"] + counts["same"] == 1500
+    assert counts["refused"] > 1000
+
+
+# ---------------------------------------------------------------- 7. infinities
+
+
+def test_huge_targets_give_finite_predictions():
+    """scikit-learn's regressor predicts finite values for y * 1e300; sknn's target
+    scaling overflowed and predicted +-inf without a word."""
+    X, y = load_diabetes(return_X_y=True)
+    reg = MLPRegressor(max_iter=5, random_state=0).fit(X, y * 1e300)
+    predictions = reg.predict(X)
+    assert np.isfinite(predictions).all()
+    assert 1e301 < np.abs(predictions).max() < 1e303
+
+
+def test_a_fit_whose_predictions_would_not_be_finite_is_an_error():
+    X, y = load_diabetes(return_X_y=True)
+    y = np.where(X[:, 2] > 0, 1.797e308, -1.797e308)
+    reg = MLPRegressor(solver="lbfgs", max_iter=300, random_state=0)
+    msg = "The fitted network's predictions on its own training data are not finite"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        reg.fit(X, y)
+    assert not hasattr(reg, "coefs_")  # and the estimator is as it was
