@@ -78,6 +78,13 @@ def _initial_weights(fan_in, fan_out, scheme, activation, random_state):
 class _BaseMLP(BaseEstimator):
     """Shared fit logic of MLPClassifier and MLPRegressor; not for direct use."""
 
+    # the HTML repr's "?" link: sknn's API page, not scikit-learn's
+    _doc_link_module = "sknn"
+    _doc_link_template = (
+        "https://sknn.readthedocs.io/en/stable/api.html"
+        "#{estimator_module}.{estimator_name}"
+    )
+
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
             "array-like",
@@ -121,6 +128,7 @@ class _BaseMLP(BaseEstimator):
         "lr_step_size": [Interval(Integral, 1, None, closed="left")],
         "lr_gamma": [Interval(Real, 0, 1, closed="right")],
         "checkpoint_dir": [str, os.PathLike, None],
+        "progress_bar": ["boolean"],
     }
 
     # ------------------------------------------------------------------ fitting
@@ -287,6 +295,7 @@ class _BaseMLP(BaseEstimator):
             shuffle=bool(self.shuffle),
             tol=float(self.tol),
             verbose=int(self.verbose),
+            progress_bar=bool(self.progress_bar),
             momentum=float(self.momentum),
             nesterovs_momentum=bool(self.nesterovs_momentum),
             early_stopping=bool(X_val is not None),
@@ -409,8 +418,10 @@ class _BaseMLP(BaseEstimator):
             self._convergence.best_loss = None
 
     def _validation_split(self, X, y, sample_weight, random_state):
-        # don't stratify in multilabel classification
-        stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+        # don't stratify in multilabel classification; stratify on the boolean
+        # indicator sklearn uses, so that its error names the class 'True'
+        should_stratify = is_classifier(self) and self.n_outputs_ == 1
+        stratify = y.astype(bool) if should_stratify else None
         if sample_weight is None:
             X_train, X_val, y_train, y_val = train_test_split(
                 X,
@@ -461,6 +472,7 @@ class _BaseMLP(BaseEstimator):
             return
         state = result.state
         self.t_ = state.t
+        self._no_improvement_count = state.no_improvement_count  # as sklearn's
         self.loss_curve_ = list(state.loss_curve)
         self.best_loss_ = state.best_loss
         self.validation_scores_ = (

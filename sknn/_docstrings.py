@@ -96,12 +96,9 @@ default='adam'
         training stops.
 
     verbose : bool or int, default=False
-        True or 1 prints sklearn's progress lines to stdout ("Iteration N, loss =
-        ..."); 2 or more shows a tqdm progress bar over the epochs instead, with the
-        training loss, the validation score and the learning rate.
-
-        .. versionchanged:: 0.1
-           2 shows a progress bar.
+        Whether to print progress messages to stdout: scikit-learn's lines
+        ("Iteration N, loss = ...", the validation score), for any true value. For a
+        progress bar instead, see ``progress_bar``.
 
     warm_start : bool, default=False
         When set to True, reuse the solution of the previous call to fit as
@@ -213,6 +210,20 @@ default='adam'
     lr_gamma : float, default=0.1
         For ``learning_rate='step'``, the factor of each decay; for 'cyclic', the
         lowest learning rate as a fraction of ``learning_rate_init``.
+
+        .. versionadded:: 0.1
+
+    checkpoint_dir : str or path-like, default=None
+        Where each ``fit`` writes ``last.sknn`` after every epoch and ``best.sknn``
+        at the best one, in a new sub-directory (``checkpoint_path_``); see
+        :func:`sknn.resume`. None writes no checkpoints.
+
+        .. versionadded:: 0.1
+
+    progress_bar : bool, default=False
+        Show a tqdm progress bar over the epochs (on stderr), with the training
+        loss, the validation score and the learning rate. Independent of
+        ``verbose``, which prints scikit-learn's lines.
 
         .. versionadded:: 0.1
 """

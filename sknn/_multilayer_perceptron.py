@@ -73,6 +73,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         lr_step_size=10,
         lr_gamma=0.1,
         checkpoint_dir=None,
+        progress_bar=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -109,6 +110,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.lr_step_size = lr_step_size
         self.lr_gamma = lr_gamma
         self.checkpoint_dir = checkpoint_dir
+        self.progress_bar = progress_bar
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):
@@ -163,12 +165,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
+            # one class fits too, as in scikit-learn: it is always predicted
             binarizer = LabelBinarizer().fit(y)
-            if len(binarizer.classes_) < 2:
-                raise ValueError(
-                    "MLPClassifier needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {binarizer.classes_[0]!r}."
-                )
             self._label_binarizer = binarizer
             self.classes_ = binarizer.classes_
         else:
@@ -394,7 +392,7 @@ def _target_scaling(y, loss, sample_weight):
         )
         scale = (high - low) / 1.349
         scale = np.where(scale > 0, scale, std)
-    return center * magnitude, np.where(scale > 0, scale, 1.0) * magnitude
+    return center * magnitude, np.where(scale > 0, scale * magnitude, 1.0)
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
@@ -452,6 +450,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         lr_step_size=10,
         lr_gamma=0.1,
         checkpoint_dir=None,
+        progress_bar=False,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -487,6 +486,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.lr_step_size = lr_step_size
         self.lr_gamma = lr_gamma
         self.checkpoint_dir = checkpoint_dir
+        self.progress_bar = progress_bar
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):

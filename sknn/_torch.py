@@ -66,7 +66,7 @@ class TrainingConfig:
     max_iter: int
     shuffle: bool
     tol: float
-    verbose: int  # 1: sklearn's printed lines; 2 or more: a progress bar
+    verbose: int  # any true value: sklearn's printed lines
     momentum: float
     nesterovs_momentum: bool
     early_stopping: bool
@@ -82,6 +82,7 @@ class TrainingConfig:
     batch_norm: bool = False
     lr_step_size: int = 10  # epochs per decay ("step") or per half cycle ("cyclic")
     lr_gamma: float = 0.1  # decay factor ("step"), lowest rate's fraction ("cyclic")
+    progress_bar: bool = False  # a tqdm bar over the epochs
 
 
 @dataclasses.dataclass
@@ -647,8 +648,11 @@ def train(
             if net.lr_scheduler_ is not None:
                 # a copied net (partial_fit) has its own optimizer: step that one
                 net.lr_scheduler_.optimizer = net.optimizer_
-        net.generator_ = torch.Generator(device="cpu").manual_seed(config.seed)
-        net.dropout_generator_ = _dropout_generator(config)
+        if not incremental or not hasattr(net, "generator_"):
+            # partial_fit goes on drawing from the generators of the fit or first
+            # partial_fit before it: k calls shuffle and drop out as k epochs do
+            net.generator_ = torch.Generator(device="cpu").manual_seed(config.seed)
+            net.dropout_generator_ = _dropout_generator(config)
         if resume is not None:
             _resume_generators(net, resume)
         result = _train(
@@ -667,8 +671,8 @@ def _resume_generators(net, resume):
     states are the byte arrays these generators have."""
     check_generator_state(resume["generator"], net.generator_, "shuffling RNG state")
     check_generator_state(resume["rng"], net.dropout_generator_, "dropout RNG state")
-    net.generator_.set_state(torch.from_numpy(resume["generator"]))
-    net.dropout_generator_.set_state(torch.from_numpy(resume["rng"]))
+    net.generator_.set_state(torch.from_numpy(resume["generator"].copy()))
+    net.dropout_generator_.set_state(torch.from_numpy(resume["rng"].copy()))
 
 
 def lr_range_test(
@@ -700,7 +704,7 @@ def _train(net, config, state, valid_score, incremental, data, checkpoint, resum
     if checkpoint is not None and config.solver != "lbfgs":
         writer = CheckpointWriter(checkpoint, earlier, incremental)
         net.callbacks_.append(("checkpoint", writer))
-    if config.verbose >= 2:
+    if config.progress_bar:
         bar_epochs = 1 if config.solver == "lbfgs" else epochs
         net.callbacks_.append(("progress", EpochProgressBar(bar_epochs)))
     net.history.clear()
@@ -749,15 +753,21 @@ def _train(net, config, state, valid_score, incremental, data, checkpoint, resum
 
 def export_state(net):
     """What a fitted net holds beyond its weights, as plain values and numpy arrays:
-    the config, and the optimizer's and schedule's state (for partial_fit and
-    warm starts after unpickling). The weights are the estimator's coefs_,
-    intercepts_ and batch-norm extra state."""
+    the config, the optimizer's and schedule's state and the shuffling and dropout
+    generators' (so partial_fit after unpickling goes on as it would have). The
+    weights are the estimator's coefs_, intercepts_ and batch-norm extra state."""
     scheduler = net.lr_scheduler_
-    return {
+    state = {
         "config": dataclasses.asdict(net.sknn_config),
         "optimizer": _to_numpy(net.optimizer_.state_dict()),
         "scheduler": None if scheduler is None else scheduler.state_dict(),
     }
+    if hasattr(net, "generator_"):
+        state["generators"] = {
+            "shuffle": net.generator_.get_state().numpy(),
+            "dropout": net.dropout_generator_.get_state().numpy(),
+        }
+    return state
 
 
 def restore_net(state, coefs, intercepts, extra_state):
@@ -768,11 +778,8 @@ def restore_net(state, coefs, intercepts, extra_state):
     and every array of its state must fit the net it builds (see
     ``sknn._torch_state``), or this raises ModelFileError before torch sees it.
     """
-    if not isinstance(state, dict) or set(state) != {
-        "config",
-        "optimizer",
-        "scheduler",
-    }:
+    keys = {"config", "optimizer", "scheduler"}
+    if not isinstance(state, dict) or not keys <= set(state) <= keys | {"generators"}:
         raise ModelFileError("the saved network state is not one sknn writes.")
     check_config(state["config"], coefs, intercepts)
     try:
@@ -781,8 +788,9 @@ def restore_net(state, coefs, intercepts, extra_state):
         raise ModelFileError(
             "the saved network's config has other fields than this sknn's."
         ) from None
+    saved = config.device
     try:
-        device = resolve_device(config.device)
+        device = resolve_device(saved)
     except ValueError:  # e.g. trained on CUDA, loaded on a CPU-only machine
         device = "cpu"
     config = dataclasses.replace(
@@ -797,7 +805,24 @@ def restore_net(state, coefs, intercepts, extra_state):
         tensors = {key: torch.as_tensor(value) for key, value in extra_state.items()}
         net.module_.load_state_dict(tensors, strict=False)
     _load_training_state(net, state)
+    if "generators" in state:
+        _restore_generators(net, state["generators"], same_device=device == saved)
     return net
+
+
+def _restore_generators(net, saved, same_device):
+    """The shuffling and dropout generators of an export_state record; a dropout
+    generator of another device (CUDA, restored on the CPU) starts afresh."""
+    if not isinstance(saved, dict) or set(saved) != {"shuffle", "dropout"}:
+        raise ModelFileError("the saved generator states are not sknn's.")
+    net.generator_ = torch.Generator(device="cpu")
+    check_generator_state(saved["shuffle"], net.generator_, "shuffling RNG state")
+    net.generator_.set_state(torch.from_numpy(saved["shuffle"].copy()))
+    net.dropout_generator_ = _dropout_generator(net.sknn_config)
+    if same_device:
+        generator = net.dropout_generator_
+        check_generator_state(saved["dropout"], generator, "dropout RNG state")
+        generator.set_state(torch.from_numpy(saved["dropout"].copy()))
 
 
 def _load_training_state(net, state):

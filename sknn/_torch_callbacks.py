@@ -37,7 +37,7 @@ class SklearnConvergence(Callback):
         loss = record["train_loss"]
         state.loss_curve.append(loss)
         state.t += dataset_train.n_samples
-        if config.verbose == 1:
+        if config.verbose:
             print("Iteration %d, loss = %.8f" % (len(net.history), loss))
         if config.early_stopping:
             raw, valid_loss = net.validate(dataset_train)
@@ -45,7 +45,7 @@ class SklearnConvergence(Callback):
             net.history.record("valid_loss", valid_loss)
             net.history.record("valid_score", score)
             state.validation_scores.append(score)
-            if config.verbose == 1:
+            if config.verbose:
                 print("Validation score: %f" % score)
             if score < state.best_validation_score + config.tol:
                 state.no_improvement_count += 1
@@ -85,16 +85,16 @@ class SklearnConvergence(Callback):
             lr = optimizer.param_groups[0]["lr"]
             if config.solver == "sgd" and config.learning_rate == "adaptive":
                 if lr <= 1e-6:
-                    self._stop(msg, config.verbose == 1)
+                    self._stop(msg, config.verbose)
                 else:
                     lr /= 5.0
                     for group in optimizer.param_groups:
                         group["lr"] = lr
-                    if config.verbose == 1:
+                    if config.verbose:
                         print(msg + " Setting learning rate to %f" % lr)
                     state.no_improvement_count = 0
             else:
-                self._stop(msg, config.verbose == 1)
+                self._stop(msg, config.verbose)
 
     def _stop(self, msg, verbose):
         if verbose:
@@ -133,8 +133,8 @@ class CheckpointWriter(Callback):
 
 
 class EpochProgressBar(Callback):
-    """A tqdm bar over the epochs of a fit (``verbose=2``), updated once per epoch
-    with the training loss, the validation score and the learning rate."""
+    """A tqdm bar over the epochs of a fit (``progress_bar=True``), updated once per
+    epoch with the training loss, the validation score and the learning rate."""
 
     def __init__(self, epochs):
         self.epochs = epochs

@@ -97,7 +97,9 @@ CONFIG_CHECKS = {
     "batch_norm": _boolean,
     "lr_step_size": _integer(1),
     "lr_gamma": _real(0, 1, low_open=True),
+    "progress_bar": _boolean,
 }
+OPTIONAL_CONFIG = {"progress_bar"}  # fields newer than the first files
 
 
 def check_config(config, coefs, intercepts):
@@ -127,7 +129,8 @@ def check_config(config, coefs, intercepts):
             f"[0, 1) per hidden layer ({len(units) - 2} here)."
         )
     for name, check in CONFIG_CHECKS.items():
-        if name not in config or not check(config[name]):
+        missing = name not in config and name not in OPTIONAL_CONFIG
+        if missing or (name in config and not check(config[name])):
             raise ModelFileError(
                 f"the saved network's {name} is {short_repr(config.get(name))}, not a "
                 "value sknn writes."

@@ -223,6 +223,12 @@ STATE_ATTACKS = {
         {},
         _set(("n_features_in_",), 40000),
     ),
+    "shuffling generator state truncated": (
+        {},
+        lambda s: s["_net_state"]["generators"].__setitem__(
+            "shuffle", np.zeros(7, np.uint8)
+        ),
+    ),
     "history that is not records": (
         {},
         _set(("history_",), [[1, [2, [3]]]]),

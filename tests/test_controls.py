@@ -266,20 +266,32 @@ def test_partial_fit_refuses_balanced_class_weight(iris):
     assert clf.n_iter_ == 1
 
 
-def test_verbose_2_shows_a_progress_bar_instead_of_lines(iris, capsys):
+def test_progress_bar_shows_a_bar_without_sklearns_lines(iris, capsys):
     X, y = iris
-    MLPClassifier(max_iter=4, verbose=2, early_stopping=True, random_state=0).fit(X, y)
+    clf = MLPClassifier(max_iter=4, progress_bar=True, early_stopping=True)
+    clf.set_params(random_state=0).fit(X, y)
     out, err = capsys.readouterr()
     assert "Iteration" not in out
     assert re.search(r"epochs: 100%.* 4/4 .*loss=.*valid_score=.*lr=0\.001", err)
 
 
-def test_verbose_1_keeps_sklearns_lines_without_a_bar(iris, capsys):
+@pytest.mark.parametrize("verbose", [1, 2, 10, True])
+def test_every_true_verbose_prints_sklearns_lines_without_a_bar(verbose, iris, capsys):
+    """scikit-learn prints its lines for any true verbose (its tests use 10)."""
     X, y = iris
-    MLPClassifier(max_iter=2, verbose=1).fit(X, y)
+    MLPClassifier(max_iter=2, verbose=verbose, early_stopping=True).fit(X, y)
     out, err = capsys.readouterr()
     assert "Iteration 2, loss = " in out
+    assert "Validation score: " in out
     assert "epochs:" not in err
+
+
+def test_verbose_and_progress_bar_together(iris, capsys):
+    X, y = iris
+    MLPClassifier(max_iter=2, verbose=1, progress_bar=True).fit(X, y)
+    out, err = capsys.readouterr()
+    assert "Iteration 2, loss = " in out
+    assert "epochs: 100%" in err
 
 
 # ---------------------------------------------------------------- batch norm

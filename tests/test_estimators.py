@@ -433,7 +433,7 @@ def test_pickle_after_early_stopping_with_progress_bar(
 ):
     X, y = _data(estimator_class, iris, regression)
     fitted = estimator_class(
-        early_stopping=True, verbose=2, max_iter=5, random_state=0
+        early_stopping=True, progress_bar=True, max_iter=5, random_state=0
     ).fit(X, y)
     restored = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(_outputs(restored, X), _outputs(fitted, X))
@@ -559,3 +559,44 @@ def test_warm_start_refuses_a_changed_loss(estimator_class, iris, regression):
     with pytest.raises(ValueError, match=re.escape(msg)):
         est.set_params(loss=other).fit(X, y)
     assert est.set_params(warm_start=False).fit(X, y).out_activation_ != "softmax"
+
+
+@BOTH
+@pytest.mark.parametrize("params", [{}, {"dropout": 0.3, "solver": "sgd"}])
+def test_k_partial_fits_equal_a_fit_of_k_epochs_bit_for_bit(
+    estimator_class, params, iris, regression
+):
+    """The same arithmetic on both paths: shuffling and dropout masks go on from
+    one partial_fit call to the next as from one epoch to the next."""
+    X, y = _data(estimator_class, iris, regression)
+    common = dict(random_state=0, batch_size=32, n_iter_no_change=100, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted = estimator_class(max_iter=6, **common).fit(X, y)
+    online = estimator_class(**common)
+    for _ in range(6):
+        if estimator_class is MLPClassifier:
+            online.partial_fit(X, y, classes=np.unique(y))
+        else:
+            online.partial_fit(X, y)
+    for a, b in zip(online.coefs_, fitted.coefs_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(_outputs(online, X), _outputs(fitted, X))
+    assert online.loss_curve_ == fitted.loss_curve_
+
+
+def test_lbfgs_stopped_by_max_fun_warns_as_sklearn_does(iris):
+    X, y = iris
+    msg = "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"
+    with pytest.warns(ConvergenceWarning, match=re.escape(msg)):
+        clf = MLPClassifier(solver="lbfgs", max_iter=150, max_fun=10, random_state=1)
+        clf.fit(X, y)
+    assert clf.n_iter_ <= 10
+    with pytest.warns(ConvergenceWarning, match="ITERATIONS REACHED LIMIT"):
+        MLPClassifier(solver="lbfgs", max_iter=3, random_state=1).fit(X, y)
+
+
+def test_html_repr_links_to_sknns_api_page():
+    html = MLPRegressor()._repr_html_()
+    link = "https://sknn.readthedocs.io/en/stable/api.html#sknn.MLPRegressor"
+    assert f'href="{link}"' in html

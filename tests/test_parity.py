@@ -1,7 +1,6 @@
 """sknn against sklearn.neural_network: signatures, attributes, errors, accuracy."""
 
 import inspect
-import re
 import warnings
 
 import numpy as np
@@ -35,6 +34,7 @@ SKNN_PARAMETERS = {
     "lr_step_size": 10,
     "lr_gamma": 0.1,
     "checkpoint_dir": None,
+    "progress_bar": False,
 }
 
 
@@ -141,15 +141,36 @@ def test_continuous_y_to_classifier_gets_sklearn_error():
     )
 
 
-def test_one_class_is_a_clear_error_and_fits_nothing():
-    clf = sknn.MLPClassifier()
-    msg = (
-        "MLPClassifier needs samples of at least 2 classes in the data, but the "
-        "data contains only one class: np.int64(1)."
-    )
-    with pytest.raises(ValueError, match=re.escape(msg)):
-        clf.fit(X_SMALL, np.ones(20, dtype=np.int64))
-    assert vars(clf) == vars(sknn.MLPClassifier())
+@pytest.mark.parametrize("label", [1, "spam", True])
+def test_one_class_fits_and_predicts_it_as_sklearn_does(label):
+    y = np.full(20, label)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mine = sknn.MLPClassifier(max_iter=5, random_state=0).fit(X_SMALL, y)
+        sklearns = neural_network.MLPClassifier(max_iter=5, random_state=0)
+        sklearns.fit(X_SMALL, y)
+    np.testing.assert_array_equal(mine.classes_, sklearns.classes_)
+    np.testing.assert_array_equal(mine.predict(X_SMALL), sklearns.predict(X_SMALL))
+    assert mine.predict_proba(X_SMALL).shape == sklearns.predict_proba(X_SMALL).shape
+
+
+def test_learning_curve_on_class_sorted_data_scores_every_size():
+    """learning_curve's default shuffle=False gives the smallest training sizes a
+    single class: scikit-learn's MLP fits them, and so does sknn (no NaN score)."""
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import learning_curve
+
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _, train, test = learning_curve(
+            sknn.MLPClassifier(max_iter=20, random_state=0),
+            X,
+            y,
+            cv=3,
+            train_sizes=[0.1, 0.5, 1.0],
+        )
+    assert np.isfinite(train).all() and np.isfinite(test).all()
 
 
 @pytest.mark.parametrize("ours, theirs", PAIRS)
