@@ -4,7 +4,7 @@ from sknn._checkpoints import resume
 from sknn._displays import LRFinderDisplay
 from sknn._lr_finder import LRFinderResult
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
-from sknn._persistence import ModelFileError, load, save
+from sknn._persistence import SKOPS_TRUSTED_TYPES, ModelFileError, load, save
 
 __version__ = "0.1.0"
 
@@ -14,6 +14,7 @@ __all__ = [
     "MLPClassifier",
     "MLPRegressor",
     "ModelFileError",
+    "SKOPS_TRUSTED_TYPES",
     "__version__",
     "load",
     "resume",

@@ -34,6 +34,8 @@ SKNN_TYPES = (
     "sknn._multilayer_perceptron.MLPRegressor",
     "numpy.dtype",
 )
+# the public name, for skops' trusted= and MLflow's skops_trusted_types=
+SKOPS_TRUSTED_TYPES = list(SKNN_TYPES)
 VERSIONED = ("sknn", "scikit-learn", "torch", "numpy", "skops")
 
 
