@@ -46,7 +46,7 @@ def docs(session):
 @nox.session
 def examples(session):
     """Run every example."""
-    install(session, "plot")
+    install(session, "plot,onnx")
     for path in sorted(Path("examples").glob("plot_*.py")):
         # Agg: plt.show() must not open a window and wait, display or not
         session.run("python", str(path), env={"MPLBACKEND": "Agg"})

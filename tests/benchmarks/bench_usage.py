@@ -88,6 +88,51 @@ def inference(rounds):
             )
 
 
+def onnx(rounds):
+    """onnxruntime's latency on sknn's exported network, beside predict_proba."""
+    import onnxruntime
+    import skl2onnx
+
+    import sknn.onnx  # noqa: F401  (registers the converters)
+
+    X, y = make_classification(
+        n_samples=5000, n_features=50, n_informative=20, n_classes=3, random_state=0
+    )
+    X = X.astype(np.float32)
+    params = dict(hidden_layer_sizes=(256, 256), max_iter=2, random_state=0)
+    ours = sknn.MLPClassifier(**params).fit(X, y)
+    theirs = SklearnMLP(**params).fit(X, y)
+    exported = skl2onnx.to_onnx(ours, X[:1], options={"zipmap": False})
+    session = onnxruntime.InferenceSession(
+        exported.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    name = session.get_inputs()[0].name
+
+    print(
+        "\nONNX export: onnxruntime vs predict_proba, 2 hidden layers of 256, float32"
+    )
+    print("| rows | onnxruntime | sknn | sklearn | onnxruntime / sknn |")
+    print("|---|---|---|---|---|")
+    for n_rows, repeat in [(1, 300), (1000, 60)]:
+        rows = X[:n_rows]
+        calls = {
+            "onnxruntime": lambda r=rows: session.run(None, {name: r}),
+            "sknn": lambda r=rows: ours.predict_proba(r),
+            "sklearn": lambda r=rows: theirs.predict_proba(r),
+        }
+        results = {key: [] for key in calls}
+        for _ in range(rounds):
+            for key, call in calls.items():
+                results[key].append(_median_time(call, repeat))
+            time.sleep(0.2)
+        med = {k: statistics.median(v) for k, v in results.items()}
+        print(
+            f"| {n_rows} | {med['onnxruntime'] * 1e6:.0f} us | "
+            f"{med['sknn'] * 1e6:.0f} us | {med['sklearn'] * 1e6:.0f} us | "
+            f"{med['onnxruntime'] / med['sknn']:.2f} |"
+        )
+
+
 def pipeline(rounds):
     """Pipeline(StandardScaler(), MLPClassifier()) vs the same network on scaled X."""
     X, y = make_classification(
@@ -254,7 +299,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
-        "--only", nargs="+", default=["inference", "pipeline", "grid_search", "memory"]
+        "--only",
+        nargs="+",
+        default=["inference", "onnx", "pipeline", "grid_search", "memory"],
     )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)

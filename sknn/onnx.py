@@ -1,0 +1,340 @@
+"""ONNX export of sknn's estimators, through skl2onnx.
+
+Importing this module registers converters for :class:`~sknn.MLPClassifier` and
+:class:`~sknn.MLPRegressor` with skl2onnx, so that skl2onnx's usual calls convert
+a bare sknn estimator and any Pipeline or ColumnTransformer whose other steps
+skl2onnx supports::
+
+    import sknn.onnx  # registers the converters
+    from skl2onnx import to_onnx
+
+    onx = to_onnx(pipeline, X[:1])
+
+The exported graph computes what ``predict``, ``predict_proba`` and
+``decision_function`` compute: every activation sknn trains, batch norm folded into
+the linear layers, no dropout (as at inference), the regressor's target scaling and
+each loss's output transform, labels of any integer or string dtype, float32 or
+float64 input. A classifier gives skl2onnx's two outputs, the labels and the
+probabilities (for ``loss="hinge"``, the decision values; a binary one's as
+``[-value, value]``); a regressor gives its
+predictions as an (n_samples, n_outputs) array. What cannot be exported (an
+unfitted estimator, a classifier fitted on a single class) raises
+:class:`OnnxExportError`.
+
+skl2onnx and onnxruntime are the optional ``onnx`` extra (``pip install
+"sknn[onnx]"``); sknn imports them only here.
+"""
+
+import numpy as np
+from skl2onnx import update_registered_converter
+from skl2onnx.algebra.onnx_ops import (
+    OnnxAdd,
+    OnnxArgMax,
+    OnnxArrayFeatureExtractor,
+    OnnxCast,
+    OnnxClip,
+    OnnxConcat,
+    OnnxDiv,
+    OnnxErf,
+    OnnxExp,
+    OnnxGreater,
+    OnnxIdentity,
+    OnnxLog,
+    OnnxMatMul,
+    OnnxMax,
+    OnnxMul,
+    OnnxRelu,
+    OnnxReshape,
+    OnnxSigmoid,
+    OnnxSoftmax,
+    OnnxSub,
+    OnnxTanh,
+    OnnxWhere,
+)
+from skl2onnx.common.data_types import (
+    DoubleTensorType,
+    FloatTensorType,
+    Int64TensorType,
+    StringTensorType,
+    guess_numpy_type,
+)
+from skl2onnx.common.utils import check_input_and_output_numbers
+from skl2onnx.proto import onnx_proto
+
+from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
+
+__all__ = ["OnnxExportError"]
+
+BATCH_NORM_EPS = 1e-5  # torch.nn.BatchNorm1d's default, which sknn keeps
+SOFTPLUS_THRESHOLD = 20.0  # torch's Softplus is the identity above it
+
+
+class OnnxExportError(ValueError):
+    """An sknn model that ONNX export does not cover, saying what and why."""
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def _hidden_activation(name, x, dtype, opv):
+    """torch's hidden activation ``name`` on ``x`` as ONNX operators."""
+    if name == "identity":
+        return x
+    if name == "logistic":
+        return OnnxSigmoid(x, op_version=opv)
+    if name == "tanh":
+        return OnnxTanh(x, op_version=opv)
+    if name == "relu":
+        return OnnxRelu(x, op_version=opv)
+    zero, one = np.array([0.0], dtype), np.array([1.0], dtype)
+    # the next four as elementwise formulas: onnxruntime lacks float64 kernels of
+    # LeakyRelu, Elu, Selu and Softplus
+    if name == "leaky_relu":  # torch's default negative slope
+        slope = np.array([0.01], dtype)
+        return OnnxMax(x, OnnxMul(x, slope, op_version=opv), op_version=opv)
+    if name in ("elu", "selu"):
+        negative = OnnxSub(OnnxExp(x, op_version=opv), one, op_version=opv)
+        if name == "selu":  # torch's (and ONNX's) alpha and scale
+            alpha = np.array([1.6732632423543772], dtype)
+            negative = OnnxMul(negative, alpha, op_version=opv)
+        y = OnnxWhere(OnnxGreater(x, zero, op_version=opv), x, negative, op_version=opv)
+        if name == "selu":
+            y = OnnxMul(y, np.array([1.0507009873554805], dtype), op_version=opv)
+        return y
+    if name == "gelu":  # exact (erf) GELU, torch's default
+        half, root2 = np.array([0.5], dtype), np.array([np.sqrt(2.0)], dtype)
+        erf = _in_float32(OnnxErf, OnnxDiv(x, root2, op_version=opv), dtype, opv)
+        return OnnxMul(
+            OnnxMul(x, half, op_version=opv),
+            OnnxAdd(erf, one, op_version=opv),
+            op_version=opv,
+        )
+    if name == "silu":
+        return OnnxMul(x, OnnxSigmoid(x, op_version=opv), op_version=opv)
+    if name == "softplus":  # log(1 + exp(x)), the identity above torch's threshold
+        threshold = np.array([SOFTPLUS_THRESHOLD], dtype)
+        softplus = OnnxLog(
+            OnnxAdd(OnnxExp(x, op_version=opv), one, op_version=opv), op_version=opv
+        )
+        return OnnxWhere(
+            OnnxGreater(x, threshold, op_version=opv), x, softplus, op_version=opv
+        )
+    if name == "hardtanh":
+        low, high = np.array(-1.0, dtype), np.array(1.0, dtype)
+        return OnnxClip(x, low, high, op_version=opv)
+    raise OnnxExportError(f"activation={name!r} has no ONNX export in this sknn.")
+
+
+def _in_float32(operator, x, dtype, opv):
+    """``operator(x)`` computed in float32 (onnxruntime has no float64 kernel of
+    Erf, Softplus, Elu...), cast back to ``dtype``: float32's precision, 1e-7."""
+    if dtype == np.float32:
+        return operator(x, op_version=opv)
+    x = OnnxCast(x, to=onnx_proto.TensorProto.FLOAT, op_version=opv)
+    y = operator(x, op_version=opv)
+    return OnnxCast(y, to=onnx_proto.TensorProto.DOUBLE, op_version=opv)
+
+
+def _layers(model):
+    """The network's (weight, bias) pairs in float64, batch norm folded in: at
+    inference ``BN(xW + b) = x (W s) + (b - mean) s + beta``, ``s = gamma /
+    sqrt(var + eps)``."""
+    layers = [
+        [coef.astype(np.float64), bias.astype(np.float64)]
+        for coef, bias in zip(model.coefs_, model.intercepts_)
+    ]
+    extra = model._extra_state
+    indices = sorted({int(key.split(".")[0]) for key in extra}) if extra else []
+    for layer, index in zip(layers, indices):  # one BatchNorm1d per hidden layer
+        gamma, beta, mean, var = (
+            extra[f"{index}.{name}"].astype(np.float64)
+            for name in ("weight", "bias", "running_mean", "running_var")
+        )
+        scale = gamma / np.sqrt(var + BATCH_NORM_EPS)
+        layer[0] = layer[0] * scale
+        layer[1] = (layer[1] - mean) * scale + beta
+    return layers
+
+
+def _network(model, x, dtype, opv):
+    """The module's output-layer pre-activation for input ``x``."""
+    layers = _layers(model)
+    activation = model._fitted_net().sknn_config.activation  # not set_params' later
+    for i, (coef, bias) in enumerate(layers):
+        x = OnnxAdd(
+            OnnxMatMul(x, coef.astype(dtype), op_version=opv),
+            bias.astype(dtype).reshape(1, -1),
+            op_version=opv,
+        )
+        if i < len(layers) - 1:
+            x = _hidden_activation(activation, x, dtype, opv)
+    return x
+
+
+def _input(operator, opv):
+    """The operator's input, as float32 or float64 (others become float32)."""
+    dtype = guess_numpy_type(operator.inputs[0].type)
+    dtype = np.float64 if dtype == np.float64 else np.float32
+    proto = (
+        onnx_proto.TensorProto.DOUBLE
+        if dtype == np.float64
+        else onnx_proto.TensorProto.FLOAT
+    )
+    return OnnxCast(operator.inputs[0], to=proto, op_version=opv), dtype
+
+
+# ----------------------------------------------------------------------- converters
+
+
+def _class_labels(model):
+    """``classes_`` as ONNX holds labels: int64 (bools, ints and the integral
+    floats scikit-learn accepts as classes) or strings."""
+    classes = model.classes_
+    if classes.dtype.kind in "biuf":
+        return classes.astype(np.int64)
+    return np.array([str(label) for label in classes])
+
+
+def convert_classifier(scope, operator, container):
+    """skl2onnx converter of :class:`sknn.MLPClassifier`."""
+    model, opv = operator.raw_operator, container.target_opset
+    _check_exportable(model)
+    x, dtype = _input(operator, opv)
+    z = _network(model, x, dtype, opv)
+    label_type = model._label_binarizer.y_type_
+    hinge = model.out_activation_ == "identity"
+    if hinge:  # decision_function's values; binary: [-value, value]
+        scores = z
+        positive = OnnxGreater(z, np.array([0.0], dtype), op_version=opv)
+        if model.n_outputs_ == 1:
+            scores = OnnxConcat(
+                OnnxSub(np.array([0.0], dtype), z, op_version=opv),
+                z,
+                axis=1,
+                op_version=opv,
+            )
+    elif model.out_activation_ == "softmax":
+        scores = OnnxSoftmax(z, axis=1, op_version=opv)
+    else:  # logistic: binary (one output) or multi-label
+        scores = OnnxSigmoid(z, op_version=opv)
+        positive = OnnxGreater(scores, np.array([0.5], dtype), op_version=opv)
+    if label_type == "multilabel-indicator":
+        labels = OnnxCast(positive, to=onnx_proto.TensorProto.INT64, op_version=opv)
+        probabilities = scores
+    elif model.n_outputs_ == 1:  # binary: [1 - p, p], the label where p > 0.5
+        if not hinge:
+            one = np.array([1.0], dtype)
+            scores = OnnxConcat(
+                OnnxSub(one, scores, op_version=opv), scores, axis=1, op_version=opv
+            )
+        index = OnnxReshape(
+            OnnxCast(positive, to=onnx_proto.TensorProto.INT64, op_version=opv),
+            np.array([-1], np.int64),
+            op_version=opv,
+        )
+        labels = OnnxArrayFeatureExtractor(_class_labels(model), index, op_version=opv)
+        probabilities = scores
+    else:
+        index = OnnxArgMax(scores, axis=1, keepdims=0, op_version=opv)
+        labels = OnnxArrayFeatureExtractor(_class_labels(model), index, op_version=opv)
+        probabilities = scores
+    shape = [-1, model.n_outputs_] if label_type == "multilabel-indicator" else [-1]
+    labels = OnnxReshape(
+        labels,
+        np.array(shape, np.int64),
+        op_version=opv,
+        output_names=[operator.outputs[0]],
+    )
+    probabilities = OnnxIdentity(
+        probabilities, op_version=opv, output_names=[operator.outputs[1]]
+    )
+    labels.add_to(scope, container)
+    probabilities.add_to(scope, container)
+
+
+def convert_regressor(scope, operator, container):
+    """skl2onnx converter of :class:`sknn.MLPRegressor`."""
+    model, opv = operator.raw_operator, container.target_opset
+    _check_exportable(model)
+    x, dtype = _input(operator, opv)
+    y = _network(model, x, dtype, opv)
+    if model.out_activation_ == "exp":  # Poisson
+        y = OnnxExp(y, op_version=opv)
+    elif model.out_activation_ == "expm1":  # squared log error
+        y = OnnxSub(OnnxExp(y, op_version=opv), np.array([1.0], dtype), op_version=opv)
+    elif getattr(model, "_target_scale", None) is not None:
+        y = OnnxAdd(
+            OnnxMul(
+                y, model._target_scale.astype(dtype).reshape(1, -1), op_version=opv
+            ),
+            model._target_center.astype(dtype).reshape(1, -1),
+            op_version=opv,
+        )
+    y = OnnxIdentity(y, op_version=opv, output_names=[operator.outputs[0]])
+    y.add_to(scope, container)
+
+
+def _check_exportable(model):
+    if model.__dict__.get("_net") is None or not hasattr(model, "coefs_"):
+        raise OnnxExportError(
+            f"{type(model).__name__} is not fitted: fit it before exporting it."
+        )
+    if hasattr(model, "classes_") and len(model.classes_) < 2:
+        raise OnnxExportError(
+            "a classifier fitted on a single class has no ONNX export (its "
+            "probabilities have two columns for one label); fit it on two or more."
+        )
+
+
+# ------------------------------------------------------------------ shape calculators
+
+
+def _tensor_type(operator):
+    if guess_numpy_type(operator.inputs[0].type) == np.float64:
+        return DoubleTensorType
+    return FloatTensorType
+
+
+def classifier_shapes(operator):
+    """Labels [N] ([N, n_labels] multi-label) and scores [N, n_columns]."""
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    model = operator.raw_operator
+    n = operator.inputs[0].get_first_dimension()
+    multilabel = model._label_binarizer.y_type_ == "multilabel-indicator"
+    numeric = multilabel or model.classes_.dtype.kind in "biuf"
+    label_type = Int64TensorType if numeric else StringTensorType
+    operator.outputs[0].type = label_type([n, model.n_outputs_] if multilabel else [n])
+    columns = 2 if model.n_outputs_ == 1 and not multilabel else model.n_outputs_
+    operator.outputs[1].type = _tensor_type(operator)([n, columns])
+
+
+def regressor_shapes(operator):
+    """Predictions [N, n_outputs]."""
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    _check_exportable(operator.raw_operator)
+    n = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = _tensor_type(operator)(
+        [n, operator.raw_operator.n_outputs_]
+    )
+
+
+def parse_classifier(scope, model, inputs, custom_parsers=None):
+    """skl2onnx's classifier parser (labels, probabilities, the ZipMap option),
+    once the model is known to be exportable: it reads ``classes_`` first."""
+    from skl2onnx._parse import _parse_sklearn_classifier  # skl2onnx's own default
+
+    _check_exportable(model)
+    return _parse_sklearn_classifier(scope, model, inputs, custom_parsers)
+
+
+update_registered_converter(
+    MLPClassifier,
+    "SknnMLPClassifier",
+    classifier_shapes,
+    convert_classifier,
+    parser=parse_classifier,
+    options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
+)
+update_registered_converter(
+    MLPRegressor, "SknnMLPRegressor", regressor_shapes, convert_regressor
+)
