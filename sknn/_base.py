@@ -296,6 +296,7 @@ class _BaseMLP(BaseEstimator):
             tol=float(self.tol),
             verbose=int(self.verbose),
             progress_bar=bool(self.progress_bar),
+            label_smoothing=self._label_smoothing(),
             momentum=float(self.momentum),
             nesterovs_momentum=bool(self.nesterovs_momentum),
             early_stopping=bool(X_val is not None),
@@ -489,6 +490,10 @@ class _BaseMLP(BaseEstimator):
             )
 
     # ------------------------------------------------------------------ prediction
+
+    def _label_smoothing(self):
+        """The classifier's label smoothing; regression targets have none."""
+        return 0.0
 
     def _with_class_weight(self, sample_weight, y):
         """The sample weights to train with; the classifier folds in class_weight."""

@@ -226,7 +226,7 @@ default='adam'
         ``verbose``, which prints scikit-learn's lines.
 
         .. versionadded:: 0.1
-"""
+{tail}"""
 
 SHARED_ATTRIBUTES = """\
 loss_ : float
@@ -413,15 +413,28 @@ CLASS_WEIGHT = """
 """
 
 
+LABEL_SMOOTHING = """
+    label_smoothing : float, default=0.0
+        With ``loss='log_loss'``, train on targets smoothed towards the uniform
+        distribution: ``(1 - label_smoothing) * one_hot + label_smoothing / n``
+        (``n`` classes; 2 for each output of binary and multi-label targets), as
+        ``torch.nn.CrossEntropyLoss(label_smoothing=...)`` does. It trades a little
+        log-loss for accuracy on noisy labels; ``loss_curve_`` and the validation
+        loss are then of the smoothed targets.
+
+        .. versionadded:: 0.1
+"""
+
+
 def classifier_doc():
     return CLASSIFIER_DOC.format(
-        parameters=SHARED_PARAMETERS.format(extra=CLASS_WEIGHT),
+        parameters=SHARED_PARAMETERS.format(extra=CLASS_WEIGHT, tail=LABEL_SMOOTHING),
         attributes=SHARED_ATTRIBUTES.format(score="accuracy"),
     )
 
 
 def regressor_doc():
     return REGRESSOR_DOC.format(
-        parameters=SHARED_PARAMETERS.format(extra=""),
+        parameters=SHARED_PARAMETERS.format(extra="", tail=""),
         attributes=SHARED_ATTRIBUTES.format(score="R²"),
     )

@@ -5,6 +5,8 @@ and the outputs of predict; the shared fit logic is in ``sknn._base`` and traini
 inference go through the torch seam, ``sknn._torch``.
 """
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
@@ -18,6 +20,7 @@ from sklearn.utils.validation import validate_data
 from sknn._base import _BaseMLP
 from sknn._docstrings import classifier_doc, regressor_doc
 from sknn._sklearn_compat import (
+    Interval,
     StrOptions,
     _check_partial_fit_first_call,
     _fit_context,
@@ -33,6 +36,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         **_BaseMLP._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "loss": [StrOptions({"log_loss", "hinge"})],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -74,6 +78,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         lr_gamma=0.1,
         checkpoint_dir=None,
         progress_bar=False,
+        label_smoothing=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -111,6 +116,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.lr_gamma = lr_gamma
         self.checkpoint_dir = checkpoint_dir
         self.progress_bar = progress_bar
+        self.label_smoothing = label_smoothing
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):
@@ -123,6 +129,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         labels = self._label_binarizer.inverse_transform(y)
         weights = compute_sample_weight(self.class_weight, labels)
         return weights if sample_weight is None else sample_weight * weights
+
+    def _label_smoothing(self):
+        if self.label_smoothing and self.loss != "log_loss":
+            raise ValueError(
+                f"label_smoothing={self.label_smoothing!r} smooths the targets of "
+                f"loss='log_loss'; loss={self.loss!r} has none. Set label_smoothing=0 "
+                "or loss='log_loss'."
+            )
+        return float(self.label_smoothing)
 
     def _loss_kind(self):
         multiclass = self._label_binarizer.y_type_ == "multiclass"

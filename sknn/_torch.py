@@ -83,6 +83,7 @@ class TrainingConfig:
     lr_step_size: int = 10  # epochs per decay ("step") or per half cycle ("cyclic")
     lr_gamma: float = 0.1  # decay factor ("step"), lowest rate's fraction ("cyclic")
     progress_bar: bool = False  # a tqdm bar over the epochs
+    label_smoothing: float = 0.0  # the log-losses' target smoothing
 
 
 @dataclasses.dataclass
@@ -571,6 +572,7 @@ def _build_net(config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
         module__init_weights=False,  # sknn's weights are copied in: draw nothing
         criterion=SklearnLoss,
         criterion__kind=config.loss,
+        criterion__label_smoothing=config.label_smoothing,
         optimizer=optimizer,
         lr=1.0 if config.solver == "lbfgs" else config.learning_rate_init,
         max_epochs=config.max_iter,

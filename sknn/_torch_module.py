@@ -106,20 +106,31 @@ class SklearnLoss(nn.Module):
     loss.
     """
 
-    def __init__(self, kind):
+    def __init__(self, kind, label_smoothing=0.0):
         super().__init__()
         self.kind = kind
+        self.label_smoothing = label_smoothing
+
+    def _smoothed(self, y):
+        """Binary targets moved towards 1/2 by the label smoothing."""
+        if not self.label_smoothing:
+            return y
+        return y * (1 - self.label_smoothing) + self.label_smoothing / 2
 
     def forward(self, z, y):
         """Per-sample loss, constant terms included."""
         if self.kind == "softmax_log_loss":
-            return F.cross_entropy(z, y, reduction="none")
+            return F.cross_entropy(
+                z, y, reduction="none", label_smoothing=self.label_smoothing
+            )
         if self.kind == "multi_margin":
             return F.multi_margin_loss(z, y, reduction="none")
         if self.kind == "binary_hinge":
             return F.relu(1 - (2 * y - 1) * z).sum(dim=1)
         if self.kind == "logistic_log_loss":
-            return F.binary_cross_entropy_with_logits(z, y, reduction="none").sum(dim=1)
+            return F.binary_cross_entropy_with_logits(
+                z, self._smoothed(y), reduction="none"
+            ).sum(dim=1)
         if self.kind == "poisson":
             return (torch.xlogy(y, y) - y * z - y + torch.exp(z)).sum(dim=1)
         if self.kind == "absolute_error":
@@ -131,7 +142,7 @@ class SklearnLoss(nn.Module):
     def mean(self, z, y):
         """The loss averaged over the batch with fused reductions, without constants."""
         if self.kind == "softmax_log_loss":
-            return F.cross_entropy(z, y)
+            return F.cross_entropy(z, y, label_smoothing=self.label_smoothing)
         if self.kind == "multi_margin":
             return F.multi_margin_loss(z, y)
         # torch's means run over samples and outputs; sklearn sums over outputs
@@ -145,7 +156,7 @@ class SklearnLoss(nn.Module):
         if self.kind == "binary_hinge":
             return F.relu(1 - (2 * y - 1) * z).mean() * n_outputs
         if self.kind == "logistic_log_loss":
-            mean = F.binary_cross_entropy_with_logits(z, y)
+            mean = F.binary_cross_entropy_with_logits(z, self._smoothed(y))
         else:
             mean = F.poisson_nll_loss(z, y, log_input=True, full=False)
         return mean if n_outputs == 1 else mean * n_outputs

@@ -98,8 +98,12 @@ CONFIG_CHECKS = {
     "lr_step_size": _integer(1),
     "lr_gamma": _real(0, 1, low_open=True),
     "progress_bar": _boolean,
+    "label_smoothing": lambda v: _real(0, 1)(v) and v < 1,
 }
-OPTIONAL_CONFIG = {"progress_bar"}  # fields newer than the first files
+OPTIONAL_CONFIG = {
+    "progress_bar",
+    "label_smoothing",
+}  # fields newer than the first files
 
 
 def check_config(config, coefs, intercepts):

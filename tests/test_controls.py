@@ -437,3 +437,31 @@ def test_lbfgs_ignores_the_schedule(iris):
     X, y = iris
     clf = MLPClassifier(solver="lbfgs", learning_rate="onecycle", max_iter=50)
     assert clf.set_params(random_state=0).fit(X, y).score(X, y) > 0.9
+
+
+# ---------------------------------------------------------------- label smoothing
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["multiclass", "binary"])
+def test_label_smoothing_bounds_the_confidence_it_trains_towards(binary, iris):
+    """Smoothed targets put (1 - e) + e / n on the true class: trained towards the
+    end, the network's confidence settles there; unsmoothed, it goes to ~1."""
+    X, y = iris
+    if binary:
+        y = (y == 0).astype(int)
+    params = dict(solver="lbfgs", max_iter=500, alpha=0.0, random_state=0)
+    plain = MLPClassifier(**params).fit(X, y)
+    smoothed = MLPClassifier(label_smoothing=0.2, **params).fit(X, y)
+    target = 1 - 0.2 + 0.2 / len(np.unique(y))
+    assert np.median(plain.predict_proba(X).max(axis=1)) > 0.99
+    confidence = smoothed.predict_proba(X).max(axis=1)
+    assert abs(np.median(confidence) - target) < 0.03
+    assert confidence.max() < target + 0.05
+    assert smoothed.score(X, y) > 0.9
+
+
+def test_label_smoothing_needs_the_log_loss(iris):
+    X, y = iris
+    msg = "label_smoothing=0.1 smooths the targets of loss='log_loss'"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        MLPClassifier(loss="hinge", label_smoothing=0.1).fit(X, y)

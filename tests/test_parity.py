@@ -49,7 +49,7 @@ def test_signature_extends_sklearn(ours, theirs):
     extra = mine[len(sklearns) :]
     expected = dict(SKNN_PARAMETERS)
     if ours is sknn.MLPClassifier:
-        expected.update(class_weight=None, loss="log_loss")
+        expected.update(class_weight=None, loss="log_loss", label_smoothing=0.0)
     assert {p.name: p.default for p in extra} == expected
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra)
 

@@ -1,0 +1,49 @@
+"""RobustScaleSmoothClipTransformer: RealMLP's robust scaling and smooth clip."""
+
+import numpy as np
+import pytest
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sknn.preprocessing import RobustScaleSmoothClipTransformer
+
+
+@parametrize_with_checks([RobustScaleSmoothClipTransformer()])
+def test_sklearn_compatible_transformer(estimator, check):
+    check(estimator)
+
+
+def test_an_outlier_neither_escapes_the_clip_nor_sets_the_scale():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 1))
+    X[0] = 1e6
+    out = RobustScaleSmoothClipTransformer().fit_transform(X)
+    assert np.abs(out).max() < 3.0
+    assert out[0, 0] == pytest.approx(3.0, abs=1e-6)
+    # the bulk keeps its spread (a standard scaler squeezes it to ~0)
+    assert out[1:].std() > 0.5
+    assert StandardScaler().fit_transform(X)[1:].std() < 0.01
+
+
+def test_the_clip_is_smooth_and_nearly_the_identity_near_the_centre():
+    X = np.linspace(-0.5, 0.5, 11).reshape(-1, 1)
+    out = RobustScaleSmoothClipTransformer(clip=3.0).fit_transform(X)
+    # (x - median) / IQR is x / 0.5 here; the clip changes it by under 1.5% for |x| <= 1
+    np.testing.assert_allclose(out[4:7].ravel(), [-0.2, 0.0, 0.2], rtol=0.01)
+    wide = RobustScaleSmoothClipTransformer(clip=100.0).fit_transform(X)
+    np.testing.assert_allclose(wide.ravel(), (X / 0.5).ravel(), rtol=1e-3)
+
+
+def test_zero_iqr_uses_the_half_range_and_constants_become_zero():
+    X = np.array([[0.0, 5.0], [0.0, 5.0], [0.0, 5.0], [0.0, 5.0], [4.0, 5.0]])
+    transformer = RobustScaleSmoothClipTransformer().fit(X)
+    np.testing.assert_allclose(transformer.scale_, [1 / 2.0, 0.0])
+    assert np.all(transformer.transform(X)[:, 1] == 0.0)
+
+
+def test_missing_values_are_ignored_and_kept():
+    X = np.array([[1.0], [np.nan], [3.0], [5.0]])
+    transformer = RobustScaleSmoothClipTransformer().fit(X)
+    assert transformer.center_[0] == 3.0
+    out = transformer.transform(X)
+    assert np.isnan(out[1, 0]) and np.isfinite(out[[0, 2, 3], 0]).all()
