@@ -75,6 +75,28 @@ def _initial_weights(fan_in, fan_out, scheme, activation, random_state):
     return coef, np.zeros(fan_out)
 
 
+def _initial_embedding(n_features, dim, frequency_scale, random_state):
+    """The periodic embedding's initial parameters, drawn from numpy as
+    rtdl_num_embeddings draws them: frequencies from a normal truncated at 3
+    standard deviations, the projection and its bias uniform in +-1/sqrt(fan_in).
+    Named as the module (its first layer, "0") names them."""
+    n_frequencies = _torch.N_FREQUENCIES
+    bound = 3 * frequency_scale
+    frequencies = np.clip(
+        random_state.normal(0.0, frequency_scale, (n_features, n_frequencies)),
+        -bound,
+        bound,
+    )
+    limit = 1 / np.sqrt(2 * n_frequencies)
+    projection = random_state.uniform(-limit, limit, (2 * n_frequencies, dim))
+    bias = random_state.uniform(-limit, limit, dim)
+    return {
+        "0.frequencies": frequencies.astype(np.float32),
+        "0.projection": projection.astype(np.float32),
+        "0.projection_bias": bias.astype(np.float32),
+    }
+
+
 class _BaseMLP(BaseEstimator):
     """Shared fit logic of MLPClassifier and MLPRegressor; not for direct use."""
 
@@ -129,6 +151,9 @@ class _BaseMLP(BaseEstimator):
         "lr_gamma": [Interval(Real, 0, 1, closed="right")],
         "checkpoint_dir": [str, os.PathLike, None],
         "progress_bar": ["boolean"],
+        "numeric_embedding": [StrOptions({"periodic"}), None],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "embedding_frequency_scale": [Interval(Real, 0, None, closed="neither")],
     }
 
     # ------------------------------------------------------------------ fitting
@@ -222,7 +247,9 @@ class _BaseMLP(BaseEstimator):
             y = y.reshape((-1, 1))
         n_samples, n_features = X.shape
         n_outputs = y.shape[1]
-        layer_units = [n_features, *hidden_layer_sizes, n_outputs]
+        # the first linear layer's inputs: the features, or their embeddings
+        width = n_features * (self.embedding_dim if self.numeric_embedding else 1)
+        layer_units = [width, *hidden_layer_sizes, n_outputs]
         random_state = check_random_state(self.random_state)
 
         if first_pass:
@@ -297,6 +324,8 @@ class _BaseMLP(BaseEstimator):
             verbose=int(self.verbose),
             progress_bar=bool(self.progress_bar),
             label_smoothing=self._label_smoothing(),
+            numeric_embedding=self.numeric_embedding,
+            embedding_dim=int(self.embedding_dim) if self.numeric_embedding else 1,
             momentum=float(self.momentum),
             nesterovs_momentum=bool(self.nesterovs_momentum),
             early_stopping=bool(X_val is not None),
@@ -412,6 +441,13 @@ class _BaseMLP(BaseEstimator):
             self.intercepts_.append(intercept.astype(np.float32))
         self._net = None
         self._extra_state = {}
+        if self.numeric_embedding:
+            self._extra_state = _initial_embedding(
+                layer_units[0] // self.embedding_dim,
+                self.embedding_dim,
+                self.embedding_frequency_scale,
+                random_state,
+            )
         self._convergence = _torch.ConvergenceState()
         if self.solver in _STOCHASTIC_SOLVERS and self.early_stopping:
             self._convergence.validation_scores = []

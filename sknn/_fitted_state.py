@@ -40,7 +40,7 @@ def check_fitted_state(state, classifier):
         fan_in = coefs[i - 1].shape[1] if i else None
         _check_array(coef, f"coefs_[{i}]", ndim=2, first=fan_in)
         _check_array(intercept, f"intercepts_[{i}]", ndim=1, first=coef.shape[1])
-    n_features, n_outputs = coefs[0].shape[0], coefs[-1].shape[1]
+    n_features, n_outputs = _n_features(state, coefs[0].shape[0]), coefs[-1].shape[1]
     _expect(state, "n_features_in_", n_features)
     _expect(state, "n_outputs_", n_outputs)
     _expect(state, "n_layers_", len(coefs) + 1)
@@ -75,6 +75,20 @@ def check_fitted_state(state, classifier):
     training = state.get("_checkpoint_training")
     if training is not None:
         _check_checkpoint_training(training)
+
+
+def _n_features(state, width):
+    """The number of features a first layer of ``width`` inputs takes: each
+    feature gives ``embedding_dim`` of them with the numeric embedding."""
+    config = state.get("_net_state", {}).get("config", {})
+    config = config if isinstance(config, dict) else {}
+    dim = config.get("embedding_dim", 1) if config.get("numeric_embedding") else 1
+    if not _count(dim) or not dim or width % dim:
+        raise ModelFileError(
+            f"the saved network's first layer has {width} inputs, which its "
+            f"embedding_dim {short_repr(dim)} does not divide."
+        )
+    return width // dim
 
 
 def _check_array(value, what, ndim, first=None):

@@ -78,6 +78,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         lr_gamma=0.1,
         checkpoint_dir=None,
         progress_bar=False,
+        numeric_embedding=None,
+        embedding_dim=24,
+        embedding_frequency_scale=0.1,
         label_smoothing=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -116,6 +119,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.lr_gamma = lr_gamma
         self.checkpoint_dir = checkpoint_dir
         self.progress_bar = progress_bar
+        self.numeric_embedding = numeric_embedding
+        self.embedding_dim = embedding_dim
+        self.embedding_frequency_scale = embedding_frequency_scale
         self.label_smoothing = label_smoothing
 
     @staticmethod
@@ -466,6 +472,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         lr_gamma=0.1,
         checkpoint_dir=None,
         progress_bar=False,
+        numeric_embedding=None,
+        embedding_dim=24,
+        embedding_frequency_scale=0.1,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -502,6 +511,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.lr_gamma = lr_gamma
         self.checkpoint_dir = checkpoint_dir
         self.progress_bar = progress_bar
+        self.numeric_embedding = numeric_embedding
+        self.embedding_dim = embedding_dim
+        self.embedding_frequency_scale = embedding_frequency_scale
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):

@@ -38,7 +38,14 @@ from sknn._torch_devices import (
     macs_per_row,
     resolve_device,
 )
-from sknn._torch_module import OUTPUT_ACTIVATIONS, MLPModule, SklearnLoss
+from sknn._torch_module import (
+    N_FREQUENCIES as N_FREQUENCIES,  # the estimators draw the embedding's start
+)
+from sknn._torch_module import (
+    OUTPUT_ACTIVATIONS,
+    MLPModule,
+    SklearnLoss,
+)
 from sknn._torch_state import (
     check_config,
     check_generator_state,
@@ -84,6 +91,8 @@ class TrainingConfig:
     lr_gamma: float = 0.1  # decay factor ("step"), lowest rate's fraction ("cyclic")
     progress_bar: bool = False  # a tqdm bar over the epochs
     label_smoothing: float = 0.0  # the log-losses' target smoothing
+    numeric_embedding: str | None = None  # "periodic": see PeriodicEmbedding
+    embedding_dim: int = 1  # per feature; layer_units[0] is n_features * this
 
 
 @dataclasses.dataclass
@@ -570,6 +579,8 @@ def _build_net(config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
         module__dropout=config.dropout,
         module__batch_norm=config.batch_norm,
         module__init_weights=False,  # sknn's weights are copied in: draw nothing
+        module__numeric_embedding=config.numeric_embedding,
+        module__embedding_dim=config.embedding_dim,
         criterion=SklearnLoss,
         criterion__kind=config.loss,
         criterion__label_smoothing=config.label_smoothing,
@@ -802,7 +813,7 @@ def restore_net(state, coefs, intercepts, extra_state):
         dropout=tuple(float(p) for p in config.dropout),
     )
     net = _build_net(config, coefs, intercepts)
-    check_module_state(extra_state, net.module_, "batch-norm state")
+    check_module_state(extra_state, net.module_, "batch-norm and embedding state")
     if extra_state:
         tensors = {key: torch.as_tensor(value) for key, value in extra_state.items()}
         net.module_.load_state_dict(tensors, strict=False)

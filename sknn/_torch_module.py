@@ -1,6 +1,8 @@
 """The network and its losses: sknn's multilayer perceptron as a torch module, and
 sklearn's MLP losses on its pre-activation outputs. Part of the torch seam."""
 
+import math
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -35,19 +37,58 @@ class Dropout(nn.Dropout):
         return X * mask.div_(1 - self.p)
 
 
+N_FREQUENCIES = 48  # rtdl_num_embeddings' default
+
+
+class PeriodicEmbedding(nn.Module):
+    """Each numeric feature as ``relu([cos(2 pi f x), sin(2 pi f x)] W + b)``.
+
+    Gorishniy et al., "On embeddings for numerical features in tabular deep
+    learning" (NeurIPS 2022): the PLR embedding in its "lite" form, with
+    ``N_FREQUENCIES`` learned frequencies per feature and one projection ``W``
+    (2 * N_FREQUENCIES x ``dim``) shared by the features. Maps (batch, n_features)
+    to (batch, n_features * dim). The parameters start at zero: sknn copies in the
+    initial values it drew itself.
+    """
+
+    def __init__(self, n_features, dim):
+        super().__init__()
+        self.frequencies = nn.Parameter(torch.zeros(n_features, N_FREQUENCIES))
+        self.projection = nn.Parameter(torch.zeros(2 * N_FREQUENCIES, dim))
+        self.projection_bias = nn.Parameter(torch.zeros(dim))
+
+    def forward(self, X):
+        angles = (2 * math.pi) * X.unsqueeze(-1) * self.frequencies
+        features = torch.cat([torch.cos(angles), torch.sin(angles)], dim=-1)
+        return torch.relu(features @ self.projection + self.projection_bias).flatten(1)
+
+
 class MLPModule(nn.Sequential):
     """A multilayer perceptron returning the output layer's pre-activation.
 
     Each hidden layer is Linear, then BatchNorm1d (with ``batch_norm``), then the
-    activation, then Dropout (where its rate is above 0). With ``init_weights=False``
-    the linear layers start at zero and nothing is drawn from torch's global RNG
-    (sknn copies in the weights it drew itself).
+    activation, then Dropout (where its rate is above 0). With
+    ``numeric_embedding="periodic"`` a :class:`PeriodicEmbedding` of
+    ``embedding_dim`` per feature comes first, and ``layer_units[0]`` is its output
+    width (n_features * embedding_dim). With ``init_weights=False`` the linear
+    layers start at zero and nothing is drawn from torch's global RNG (sknn copies
+    in the weights it drew itself).
     """
 
     def __init__(
-        self, layer_units, activation, dropout, batch_norm=False, init_weights=True
+        self,
+        layer_units,
+        activation,
+        dropout,
+        batch_norm=False,
+        init_weights=True,
+        numeric_embedding=None,
+        embedding_dim=1,
     ):
         layers = []
+        if numeric_embedding == "periodic":
+            n_features = layer_units[0] // embedding_dim
+            layers.append(PeriodicEmbedding(n_features, embedding_dim))
         n_hidden = len(layer_units) - 2
         for i, (fan_in, fan_out) in enumerate(zip(layer_units, layer_units[1:])):
             if init_weights:
@@ -76,11 +117,12 @@ class MLPModule(nn.Sequential):
         return [m for m in self if isinstance(m, nn.Linear)]
 
     def extra_state(self):
-        """The state beyond the linear layers (batch norm), as numpy arrays."""
+        """The state beyond the linear layers (batch norm, the numeric embedding),
+        as numpy arrays named as in ``state_dict``."""
         return {
             f"{name}.{key}": value.detach().cpu().numpy().copy()
             for name, layer in self.named_children()
-            if isinstance(layer, nn.BatchNorm1d)
+            if isinstance(layer, nn.BatchNorm1d | PeriodicEmbedding)
             for key, value in layer.state_dict().items()
         }
 

@@ -99,11 +99,13 @@ CONFIG_CHECKS = {
     "lr_gamma": _real(0, 1, low_open=True),
     "progress_bar": _boolean,
     "label_smoothing": lambda v: _real(0, 1)(v) and v < 1,
+    "numeric_embedding": lambda v: v is None or v == "periodic",
+    "embedding_dim": _integer(1),
 }
+# fields newer than the first files sknn wrote
 OPTIONAL_CONFIG = {
-    "progress_bar",
-    "label_smoothing",
-}  # fields newer than the first files
+    "progress_bar", "label_smoothing", "numeric_embedding", "embedding_dim",
+}  # fmt: skip
 
 
 def check_config(config, coefs, intercepts):
@@ -113,6 +115,12 @@ def check_config(config, coefs, intercepts):
         raise ModelFileError("the saved network has no valid config.")
     units = [coef.shape[0] for coef in coefs] + [coefs[-1].shape[1]]
     layer_units = config.get("layer_units")
+    dim = config.get("embedding_dim", 1)
+    if config.get("numeric_embedding") and (not _integer(1)(dim) or units[0] % dim):
+        raise ModelFileError(
+            f"the saved network's embedding_dim {short_repr(dim)} does not divide "
+            f"its first layer's {units[0]} inputs."
+        )
     if (
         not isinstance(layer_units, list | tuple)
         or len(layer_units) != len(units)
@@ -221,10 +229,10 @@ def check_scheduler_state(saved, scheduler):
 
 def check_module_state(saved, module, what):
     """Arrays named like ``module``'s entries, each of its entry's shape and dtype:
-    ``what`` is 'batch-norm state' (the entries beyond the linear layers) or 'best
-    weights' (all of them)."""
+    ``what`` is 'batch-norm and embedding state' (the entries beyond the linear
+    layers) or 'best weights' (all of them)."""
     fresh = module.state_dict()
-    if what == "batch-norm state":
+    if what == "batch-norm and embedding state":
         fresh = {key: fresh[key] for key in module.extra_state()}
     if not isinstance(saved, dict) or set(saved) != set(fresh):
         names = sorted(saved, key=str) if isinstance(saved, dict) else saved

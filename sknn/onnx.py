@@ -11,13 +11,13 @@ skl2onnx supports::
     onx = to_onnx(pipeline, X[:1])
 
 The exported graph computes what ``predict``, ``predict_proba`` and
-``decision_function`` compute: every activation sknn trains, batch norm folded into
-the linear layers, no dropout (as at inference), the regressor's target scaling and
-each loss's output transform, labels of any integer or string dtype, float32 or
-float64 input. A classifier gives skl2onnx's two outputs, the labels and the
-probabilities (for ``loss="hinge"``, the decision values; a binary one's as
-``[-value, value]``); a regressor gives its
-predictions as an (n_samples, n_outputs) array. What cannot be exported (an
+``decision_function`` compute: every activation sknn trains, the periodic numeric
+embedding, batch norm folded into the linear layers, no dropout (as at inference),
+the regressor's target scaling and each loss's output transform, labels of any
+integer or string dtype, float32 or float64 input. A classifier gives skl2onnx's
+two outputs, the labels and the probabilities (for ``loss="hinge"``, the decision
+values; a binary one's as ``[-value, value]``); a regressor gives its predictions
+as an (n_samples, n_outputs) array. What cannot be exported (an
 unfitted estimator, a classifier fitted on a single class) raises
 :class:`OnnxExportError`.
 
@@ -34,6 +34,7 @@ from skl2onnx.algebra.onnx_ops import (
     OnnxCast,
     OnnxClip,
     OnnxConcat,
+    OnnxCos,
     OnnxDiv,
     OnnxErf,
     OnnxExp,
@@ -46,6 +47,7 @@ from skl2onnx.algebra.onnx_ops import (
     OnnxRelu,
     OnnxReshape,
     OnnxSigmoid,
+    OnnxSin,
     OnnxSoftmax,
     OnnxSub,
     OnnxTanh,
@@ -144,7 +146,8 @@ def _layers(model):
         for coef, bias in zip(model.coefs_, model.intercepts_)
     ]
     extra = model._extra_state
-    indices = sorted({int(key.split(".")[0]) for key in extra}) if extra else []
+    running_means = [key for key in extra if key.endswith(".running_mean")]
+    indices = sorted(int(key.split(".")[0]) for key in running_means)
     for layer, index in zip(layers, indices):  # one BatchNorm1d per hidden layer
         gamma, beta, mean, var = (
             extra[f"{index}.{name}"].astype(np.float64)
@@ -156,10 +159,40 @@ def _layers(model):
     return layers
 
 
+def _periodic_embedding(model, x, dtype, opv):
+    """The numeric embedding: ``relu([cos(2 pi f x), sin(2 pi f x)] W + b)`` per
+    feature, flattened to (N, n_features * dim)."""
+    extra = model._extra_state
+    frequencies = extra["0.frequencies"].astype(np.float64) * (2 * np.pi)
+    n_features = frequencies.shape[0]
+    columns = OnnxReshape(x, np.array([-1, n_features, 1], np.int64), op_version=opv)
+    angles = OnnxMul(columns, frequencies.astype(dtype), op_version=opv)
+    features = OnnxConcat(
+        OnnxCos(angles, op_version=opv),
+        OnnxSin(angles, op_version=opv),
+        axis=2,
+        op_version=opv,
+    )
+    projected = OnnxAdd(
+        OnnxMatMul(features, extra["0.projection"].astype(dtype), op_version=opv),
+        extra["0.projection_bias"].astype(dtype),
+        op_version=opv,
+    )
+    width = n_features * extra["0.projection"].shape[1]
+    return OnnxReshape(
+        OnnxRelu(projected, op_version=opv),
+        np.array([-1, width], np.int64),
+        op_version=opv,
+    )
+
+
 def _network(model, x, dtype, opv):
     """The module's output-layer pre-activation for input ``x``."""
     layers = _layers(model)
-    activation = model._fitted_net().sknn_config.activation  # not set_params' later
+    config = model._fitted_net().sknn_config  # the fitted network, not set_params'
+    activation = config.activation
+    if config.numeric_embedding == "periodic":
+        x = _periodic_embedding(model, x, dtype, opv)
     for i, (coef, bias) in enumerate(layers):
         x = OnnxAdd(
             OnnxMatMul(x, coef.astype(dtype), op_version=opv),

@@ -203,6 +203,16 @@ STATE_ATTACKS = {
             "1.running_mean", np.zeros(3, np.float32)
         ),
     ),
+    "embedding frequencies of another feature count": (
+        {"numeric_embedding": "periodic", "embedding_dim": 2},
+        lambda s: s["_extra_state"].__setitem__(
+            "0.frequencies", np.zeros((9, 48), np.float32)
+        ),
+    ),
+    "embedding size that does not divide the first layer": (
+        {"numeric_embedding": "periodic", "embedding_dim": 2},
+        _set(("_net_state", "config", "embedding_dim"), 3),
+    ),
     "schedule state with foreign entries": (
         {"learning_rate": "cosine"},
         lambda s: s["_net_state"]["scheduler"].__setitem__("evil", 1),
@@ -306,6 +316,7 @@ def test_a_fitted_model_round_trips_every_option(tmp_path, iris):
         {"solver": "sgd", "learning_rate": "adaptive", "early_stopping": True},
         {"solver": "lbfgs"},
         {"loss": "hinge"},
+        {"numeric_embedding": "periodic", "embedding_dim": 3, "batch_norm": True},
     ]
     for params in options:
         clf = MLPClassifier((6,), max_iter=4, random_state=0, **params).fit(X, y)

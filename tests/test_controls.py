@@ -465,3 +465,44 @@ def test_label_smoothing_needs_the_log_loss(iris):
     msg = "label_smoothing=0.1 smooths the targets of loss='log_loss'"
     with pytest.raises(ValueError, match=re.escape(msg)):
         MLPClassifier(loss="hinge", label_smoothing=0.1).fit(X, y)
+
+
+# ---------------------------------------------------------------- numeric embedding
+
+
+def _periodic_data(n, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2, 2, (n, 2))
+    return X, np.sin(6 * X[:, 0]) + np.cos(4 * X[:, 1])
+
+
+def test_the_periodic_embedding_learns_what_a_plain_network_does_not():
+    X, y = _periodic_data(1500, 0)
+    X_test, y_test = _periodic_data(500, 1)
+    params = dict(hidden_layer_sizes=(64, 64), max_iter=60, random_state=0)
+    plain = MLPRegressor(**params).fit(X, y)
+    embedded = MLPRegressor(numeric_embedding="periodic", **params).fit(X, y)
+    assert plain.score(X_test, y_test) < 0.7
+    assert embedded.score(X_test, y_test) > 0.95
+    # the first layer takes each feature's embedding_dim values
+    assert embedded.coefs_[0].shape == (2 * 24, 64)
+    assert embedded.n_features_in_ == 2
+
+
+def test_the_embedding_is_drawn_from_random_state_and_trains(iris):
+    X, y = iris
+    params = dict(numeric_embedding="periodic", embedding_dim=4, max_iter=3)
+    a = MLPClassifier(random_state=0, **params).fit(X, y)
+    b = MLPClassifier(random_state=0, **params).fit(X, y)
+    c = MLPClassifier(random_state=1, **params).fit(X, y)
+    np.testing.assert_array_equal(a._extra_state["0.frequencies"],
+                                  b._extra_state["0.frequencies"])  # fmt: skip
+    assert not np.array_equal(
+        a._extra_state["0.frequencies"], c._extra_state["0.frequencies"]
+    )
+    # k partial_fits equal k epochs, embedding included
+    online = MLPClassifier(random_state=0, n_iter_no_change=100, **params)
+    for _ in range(3):
+        online.partial_fit(X, y, classes=[0, 1, 2])
+    for key, value in a._extra_state.items():
+        np.testing.assert_array_equal(online._extra_state[key], value)

@@ -89,6 +89,28 @@ def test_every_activation_and_batch_norm_export(
     _check_classifier(model, X_test, dtype)
 
 
+@pytest.mark.parametrize("pipeline", [False, True], ids=["bare", "pipeline"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("batch_norm", [False, True], ids=["", "batch_norm"])
+@pytest.mark.parametrize("task", ["classify", "regress"])
+def test_the_periodic_numeric_embedding_exports(
+    task, batch_norm, dtype, pipeline, iris
+):
+    X_train, X_test, y_train, _ = iris
+    params = dict(
+        hidden_layer_sizes=(12,), numeric_embedding="periodic", embedding_dim=6,
+        batch_norm=batch_norm, max_iter=15, random_state=0,
+    )  # fmt: skip
+    if task == "classify":
+        model = _fit(_wrap(sknn.MLPClassifier(**params), pipeline), X_train, y_train)
+        _check_classifier(model, X_test, dtype)
+        return
+    model = _fit(_wrap(sknn.MLPRegressor(**params), pipeline), X_train, X_train[:, 0])
+    (values,) = _run(model, X_test.astype(dtype))
+    expected = model.predict(X_test.astype(dtype)).reshape(-1, 1)
+    np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5)
+
+
 LABELS = {
     "binary ints": lambda y: (y == 1).astype(np.int64) * 7,
     "binary bools": lambda y: y == 1,

@@ -35,6 +35,9 @@ SKNN_PARAMETERS = {
     "lr_gamma": 0.1,
     "checkpoint_dir": None,
     "progress_bar": False,
+    "numeric_embedding": None,
+    "embedding_dim": 24,
+    "embedding_frequency_scale": 0.1,
 }
 
 
