@@ -154,6 +154,8 @@ class _BaseMLP(BaseEstimator):
         "numeric_embedding": [StrOptions({"periodic"}), None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequency_scale": [Interval(Real, 0, None, closed="neither")],
+        "scoring": [StrOptions({"score", "loss"})],
+        "restore_best": [StrOptions({"first", "last"})],
     }
 
     # ------------------------------------------------------------------ fitting
@@ -326,6 +328,8 @@ class _BaseMLP(BaseEstimator):
             label_smoothing=self._label_smoothing(),
             numeric_embedding=self.numeric_embedding,
             embedding_dim=int(self.embedding_dim) if self.numeric_embedding else 1,
+            scoring=self.scoring,
+            restore_best=self.restore_best,
             momentum=float(self.momentum),
             nesterovs_momentum=bool(self.nesterovs_momentum),
             early_stopping=bool(X_val is not None),
@@ -452,6 +456,7 @@ class _BaseMLP(BaseEstimator):
         if self.solver in _STOCHASTIC_SOLVERS and self.early_stopping:
             self._convergence.validation_scores = []
             self._convergence.best_validation_score = -np.inf
+            self._convergence.best_monitored = -np.inf
             self._convergence.best_loss = None
 
     def _validation_split(self, X, y, sample_weight, random_state):

@@ -252,6 +252,24 @@ default='adam'
         tens of epochs (R² 0.995 against 0.62 on ``sin(6 x0) + cos(4 x1)``).
 
         .. versionadded:: 0.1
+
+    scoring : {{'score', 'loss'}}, default='score'
+        What early stopping monitors on the validation set: the estimator's score
+        (accuracy or R², scikit-learn's rule) or its loss (the data term of the
+        training loss; lower is better), for both the stopping rule and the epoch
+        whose weights are restored. ``validation_scores_`` holds the scores either
+        way. As in HistGradientBoosting's ``scoring='loss'``.
+
+        .. versionadded:: 0.1
+
+    restore_best : {{'first', 'last'}}, default='first'
+        With early stopping, which of the epochs with the best monitored value
+        gives the final weights: the first (scikit-learn's) or the last, which,
+        when accuracy ties over many epochs, keeps the longer-trained network.
+        With ``n_iter_no_change=np.inf`` the whole schedule runs and the best epoch
+        is kept.
+
+        .. versionadded:: 0.1
 {tail}"""
 
 SHARED_ATTRIBUTES = """\

@@ -161,13 +161,14 @@ def _check_history(history):
 def _check_convergence(convergence):
     fields = {
         "loss_curve", "validation_scores", "best_loss", "best_validation_score",
-        "no_improvement_count", "t",
+        "no_improvement_count", "t", "best_monitored",
     }  # fmt: skip
     if not isinstance(convergence, dict) or not set(convergence) <= fields:
         raise ModelFileError("the saved stopping-rule state is not sknn's.")
     _check_numbers(convergence.get("loss_curve", []), "loss curve")
     _check_numbers(convergence.get("validation_scores") or [], "validation scores")
-    for name in ("best_loss", "best_validation_score", "no_improvement_count", "t"):
+    numbers = ("best_loss", "best_validation_score", "no_improvement_count", "t")
+    for name in (*numbers, "best_monitored"):
         if not _number(convergence.get(name)):
             raise ModelFileError(f"the saved stopping rule's {name} is not a number.")
 

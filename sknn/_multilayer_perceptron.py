@@ -81,6 +81,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         numeric_embedding=None,
         embedding_dim=24,
         embedding_frequency_scale=0.1,
+        scoring="score",
+        restore_best="first",
         label_smoothing=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -122,6 +124,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.numeric_embedding = numeric_embedding
         self.embedding_dim = embedding_dim
         self.embedding_frequency_scale = embedding_frequency_scale
+        self.scoring = scoring
+        self.restore_best = restore_best
         self.label_smoothing = label_smoothing
 
     @staticmethod
@@ -475,6 +479,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         numeric_embedding=None,
         embedding_dim=24,
         embedding_frequency_scale=0.1,
+        scoring="score",
+        restore_best="first",
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -514,6 +520,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.numeric_embedding = numeric_embedding
         self.embedding_dim = embedding_dim
         self.embedding_frequency_scale = embedding_frequency_scale
+        self.scoring = scoring
+        self.restore_best = restore_best
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):

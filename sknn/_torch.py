@@ -93,6 +93,8 @@ class TrainingConfig:
     label_smoothing: float = 0.0  # the log-losses' target smoothing
     numeric_embedding: str | None = None  # "periodic": see PeriodicEmbedding
     embedding_dim: int = 1  # per feature; layer_units[0] is n_features * this
+    scoring: str = "score"  # early stopping monitors the score or the loss
+    restore_best: str = "first"  # the first or last epoch of the best value
 
 
 @dataclasses.dataclass
@@ -105,6 +107,7 @@ class ConvergenceState:
     best_validation_score: float | None = None
     no_improvement_count: int = 0
     t: int = 0
+    best_monitored: float | None = None  # early stopping's best, higher is better
 
 
 @dataclasses.dataclass(frozen=True)

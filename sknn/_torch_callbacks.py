@@ -47,13 +47,22 @@ class SklearnConvergence(Callback):
             state.validation_scores.append(score)
             if config.verbose:
                 print("Validation score: %f" % score)
-            if score < state.best_validation_score + config.tol:
+            # the monitored value, higher is better: the score (sklearn's rule) or
+            # minus the validation loss
+            monitored = score if config.scoring == "score" else -valid_loss
+            best = state.best_monitored
+            if best is None:  # a fit saved before sknn monitored anything else
+                best = state.best_validation_score
+            if monitored < best + config.tol:
                 state.no_improvement_count += 1
             else:
                 state.no_improvement_count = 0
-            self.improved_ = score > state.best_validation_score
+            self.improved_ = monitored > best or (
+                config.restore_best == "last" and monitored == best
+            )
+            state.best_validation_score = max(state.best_validation_score, score)
+            state.best_monitored = max(best, monitored)
             if self.improved_:
-                state.best_validation_score = score
                 self.best_params_ = {
                     k: v.detach().clone() for k, v in net.module_.state_dict().items()
                 }
@@ -74,8 +83,9 @@ class SklearnConvergence(Callback):
         if state.no_improvement_count > config.n_iter_no_change:
             if config.early_stopping:
                 msg = (
-                    "Validation score did not improve more than tol=%f for %d "
-                    "consecutive epochs." % (config.tol, config.n_iter_no_change)
+                    "Validation %s did not improve more than tol=%f for %d "
+                    "consecutive epochs."
+                    % (config.scoring, config.tol, config.n_iter_no_change)
                 )
             else:
                 msg = (

@@ -101,10 +101,13 @@ CONFIG_CHECKS = {
     "label_smoothing": lambda v: _real(0, 1)(v) and v < 1,
     "numeric_embedding": lambda v: v is None or v == "periodic",
     "embedding_dim": _integer(1),
+    "scoring": _choice({"score", "loss"}),
+    "restore_best": _choice({"first", "last"}),
 }
 # fields newer than the first files sknn wrote
 OPTIONAL_CONFIG = {
     "progress_bar", "label_smoothing", "numeric_embedding", "embedding_dim",
+    "scoring", "restore_best",
 }  # fmt: skip
 
 

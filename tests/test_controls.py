@@ -506,3 +506,43 @@ def test_the_embedding_is_drawn_from_random_state_and_trains(iris):
         online.partial_fit(X, y, classes=[0, 1, 2])
     for key, value in a._extra_state.items():
         np.testing.assert_array_equal(online._extra_state[key], value)
+
+
+# ---------------------------------------------------------------- epoch selection
+
+
+def _restored_epoch_equals_a_fit_stopped_there(params, epoch, fitted, X, y):
+    """Training is deterministic: a fit of ``epoch`` epochs ends where the longer
+    fit was at that epoch, and (the epoch being its best) restores those weights."""
+    short = MLPClassifier(**{**params, "max_iter": epoch}).fit(X, y)
+    for a, b in zip(short.coefs_, fitted.coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("restore_best", ["first", "last"])
+def test_restore_best_keeps_the_first_or_last_of_tied_best_epochs(restore_best, iris):
+    X, y = iris
+    params = dict(
+        hidden_layer_sizes=(8,), early_stopping=True, n_iter_no_change=np.inf,
+        max_iter=25, random_state=0, restore_best=restore_best,
+    )  # fmt: skip
+    fitted = MLPClassifier(**params).fit(X, y)
+    scores = np.array(fitted.validation_scores_)
+    best = np.flatnonzero(scores == scores.max()) + 1
+    assert len(best) > 1  # accuracy ties on 15 validation rows
+    epoch = best[0] if restore_best == "first" else best[-1]
+    _restored_epoch_equals_a_fit_stopped_there(params, epoch, fitted, X, y)
+
+
+def test_scoring_loss_restores_the_epoch_of_least_validation_loss(iris):
+    X, y = iris
+    params = dict(
+        hidden_layer_sizes=(32,), early_stopping=True, n_iter_no_change=np.inf,
+        max_iter=60, random_state=0, scoring="loss", learning_rate_init=0.1,
+    )  # fmt: skip
+    fitted = MLPClassifier(**params).fit(X, y)
+    losses = [record["valid_loss"] for record in fitted.history_]
+    epoch = int(np.argmin(losses)) + 1
+    assert epoch < 60  # the loss turned up again: the restored epoch is earlier
+    _restored_epoch_equals_a_fit_stopped_there(params, epoch, fitted, X, y)
+    assert fitted.validation_scores_ == [r["valid_score"] for r in fitted.history_]

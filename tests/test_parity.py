@@ -38,6 +38,8 @@ SKNN_PARAMETERS = {
     "numeric_embedding": None,
     "embedding_dim": 24,
     "embedding_frequency_scale": 0.1,
+    "scoring": "score",
+    "restore_best": "first",
 }
 
 
