@@ -5,6 +5,7 @@ import copy
 import importlib.util
 import io
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -413,6 +414,17 @@ def test_columns_can_be_dropped_and_identifiers_are_named(tmp_path, data_dir):
     assert warning.endswith("leave it out with --drop passenger")
     info = run_sknn("info", "m.sknn", cwd=tmp_path)
     assert "features    6: a, b, c, d, color, passenger" in info.stdout
+
+
+def test_the_command_line_page_documents_every_command_and_option(tmp_path):
+    page = (ROOT / "docs" / "command_line.rst").read_text()
+    for command in ["demo", "fit", "predict", "search", "info"]:
+        help_text = run_sknn(command, "--help", cwd=tmp_path).stdout
+        assert f"sknn {command}" in page
+        for option in set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", help_text)):
+            assert option in page, f"{option} of sknn {command}"
+    for status in ["0", "1", "2", "130"]:
+        assert re.search(rf"^   \* - {status}$", page, re.MULTILINE), status
 
 
 @pytest.fixture(scope="module")
