@@ -416,6 +416,16 @@ def test_columns_can_be_dropped_and_identifiers_are_named(tmp_path, data_dir):
     assert "features    6: a, b, c, d, color, passenger" in info.stdout
 
 
+def test_readme_says_how_to_install_the_cpu_or_the_cuda_build_of_torch():
+    readme = (ROOT / "README.md").read_text()
+    installs = [
+        line for line in readme.splitlines() if re.search(r"pip install .*\.\[", line)
+    ]
+    assert installs and all("-c constraints.txt" in line for line in installs)
+    assert "--index-url https://download.pytorch.org/whl/cpu" in readme
+    assert "https://download.pytorch.org/whl/cu" in readme
+
+
 def test_the_command_line_page_documents_every_command_and_option(tmp_path):
     page = (ROOT / "docs" / "command_line.rst").read_text()
     for command in ["demo", "fit", "predict", "search", "info"]:
