@@ -471,7 +471,6 @@ def foreign_files(tmp_path_factory, data_dir):
     "name, command",
     [
         ("not-a-pipeline", "info"),
-        ("not-a-pipeline", "predict"),
         ("foreign-pipeline", "info"),
         ("foreign-pipeline-with-notes", "predict"),
         ("bare-estimator", "info"),
