@@ -14,7 +14,9 @@ import sys
 import threading
 import warnings
 
-MAX_AUTO_CLASSES = 20  # `--task auto` classifies whole numbers with this many values
+# `--task auto` classifies whole numbers with at most this many values (here, as the
+# help text says it and is built before pandas is imported)
+MAX_AUTO_CLASSES = 20
 
 
 class CommandError(Exception):
