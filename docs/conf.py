@@ -21,6 +21,8 @@ extensions = [
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
 html_theme_options = {"description": "scikit-learn's MLP on PyTorch"}
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]  # code blocks wrap long lines instead of clipping
 
 # the estimators' pages list their methods through autodoc, not numpydoc's tables
 numpydoc_show_class_members = False

@@ -82,3 +82,19 @@ new_customers = pd.DataFrame(
     }
 )
 print("probability of cancelling:", model.predict_proba(new_customers)[:, 1].round(2))
+
+# %%
+# The predicted odds of cancelling over the months as a customer, for each plan: a
+# customer in the north region, paying 40 a month, who called support once.
+import matplotlib.pyplot as plt
+
+months = np.arange(1, 60)
+fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+for plan in ["basic", "plus", "pro"]:
+    customer = pd.DataFrame(
+        {"months": months, "monthly_fee": 40.0, "support_calls": 1}
+    ).assign(plan=plan, region="north")
+    ax.plot(months, model.predict_proba(customer)[:, 1], label=plan)
+ax.set(xlabel="months as a customer", ylabel="probability of cancelling")
+ax.legend(title="plan")
+plt.show()

@@ -53,3 +53,19 @@ print(table.to_string(index=False, float_format="{:.3g}".format))
 print("best parameters:", search.best_params_)
 print(f"cross-validated accuracy: {search.best_score_:.3f}")
 print(f"test accuracy: {search.score(X_test, y_test):.3f}")
+
+# %%
+# The same table as a chart: each candidate's mean accuracy over the folds, with the
+# spread between folds.
+import matplotlib.pyplot as plt
+
+labels = [
+    ", ".join(f"{name}={value}" for name, value in row.items())
+    for row in table[list(table.columns[:3])].to_dict("records")
+]
+fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
+ax.barh(
+    labels[::-1], results["mean_test_score"][::-1], xerr=results["std_test_score"][::-1]
+)
+ax.set(xlabel="mean cross-validated accuracy", xlim=(0.5, 1))
+plt.show()

@@ -38,3 +38,11 @@ model = make_pipeline(
 ).fit(X_train, y_train)
 accuracy = model.score(X_test, y_test)
 print(f"{'with dropout':>12} MLPClassifier test accuracy: {accuracy:.3f}")
+
+# %%
+# Which digits does it confuse? The held-out predictions, by true and predicted digit.
+import matplotlib.pyplot as plt
+from sklearn.metrics import ConfusionMatrixDisplay
+
+ConfusionMatrixDisplay.from_estimator(model, X_test, y_test, colorbar=False)
+plt.show()

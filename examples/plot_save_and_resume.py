@@ -55,7 +55,8 @@ time.sleep(0.5)
 process.kill()
 process.wait()
 (run,) = (folder / "runs").iterdir()
-print(f"killed after {sknn.load(run / 'last.sknn').n_iter_} epochs: {run.name}")
+killed_after = sknn.load(run / "last.sknn").n_iter_
+print(f"killed after {killed_after} epochs: {run.name}")
 
 # %%
 # Resume: one call goes on from the last epoch on disk, with the optimizer's state,
@@ -79,3 +80,19 @@ print(
     f"best checkpoint: epoch {best.n_iter_}, validation accuracy "
     f"{best.best_validation_score_:.3f}"
 )
+
+# %%
+# The validation accuracy of each epoch: the resumed fit retraces the uninterrupted
+# one, before and after the kill.
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+epochs = np.arange(1, uninterrupted.n_iter_ + 1)
+ax.plot(
+    epochs, uninterrupted.validation_scores_, lw=5, alpha=0.4, label="uninterrupted"
+)
+ax.plot(epochs, resumed.validation_scores_, "k--", label="killed, then resumed")
+ax.axvline(killed_after, color="C3", ls=":", label="killed")
+ax.set(xlabel="epoch", ylabel="validation accuracy")
+ax.legend()
+plt.show()

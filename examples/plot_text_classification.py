@@ -72,3 +72,15 @@ new_reviews = [
 ]
 for text, proba in zip(new_reviews, model.predict_proba(new_reviews)[:, 1]):
     print(f"P(positive) = {proba:.2f}: {text}")
+
+# %%
+# The same probabilities as a chart.
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(7, 2.5), layout="constrained")
+ax.barh(
+    [text[:40] + "..." for text in new_reviews][::-1],
+    model.predict_proba(new_reviews)[::-1, 1],
+)
+ax.set(xlabel="P(positive)", xlim=(0, 1))
+plt.show()

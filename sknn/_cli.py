@@ -1,284 +1,111 @@
 """The ``sknn`` command line: ``demo``, ``fit``, ``predict``, ``search`` and ``info``.
 
 It trains sknn's public estimators inside scikit-learn Pipelines on CSV files read with
-pandas; it never touches torch or skorch itself. matplotlib is optional (``sknn[plot]``)
-and imported only when a plot is drawn. Results go to stdout; progress bars, warnings
-and errors go to stderr. A mistake in the input ends the command with one line,
-``sknn: error: ...``, and exit status 2.
+pandas; it never touches torch or skorch itself. Results go to stdout; progress bars,
+notes, warnings and errors go to stderr. A mistake in the input ends the command with
+one line, ``sknn: error: ...``, and exit status 2; Ctrl-C with ``sknn: interrupted``
+and exit status 130, leaving every existing file as it was.
+
+This module imports the standard library only: each command imports pandas,
+scikit-learn and sknn's estimators (and with them torch, seconds) once its arguments,
+input file and columns are checked, so that ``--help`` and those mistakes are
+answered at once.
 """
 
 import argparse
-import contextlib
-import logging
-import math
 import os
 import sys
-import warnings
-from pathlib import Path
+import zipfile
 
-import joblib
-import numpy as np
-import pandas as pd
-from sklearn.base import clone
-from sklearn.datasets import load_digits
-from sklearn.metrics import (
-    accuracy_score,
-    classification_report,
-    f1_score,
-    mean_absolute_error,
-    r2_score,
-)
-from sklearn.model_selection import (
-    GridSearchCV,
-    KFold,
-    StratifiedKFold,
-    train_test_split,
-)
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
-from tqdm import tqdm
-
-import sknn
-from sknn import MLPClassifier
-from sknn._cli_inputs import (
+from sknn import __version__
+from sknn._cli_console import (
     MAX_AUTO_CLASSES,
-    MLP,
     CommandError,
-    build_estimator,
-    build_pipeline,
+    Interrupted,
+    close_progress_bars,
+    command_context,
     format_params,
-    one_line,
-    parse_grid,
-    parse_settings,
-    read_csv,
-    resolve_task,
-    split_target,
+    say,
 )
-from sknn._persistence import library_versions
+from sknn._cli_csv import check_header, read_header
+from sknn._cli_outputs import check_output, staged_files
 
-_METRICS = {
-    "classify": {
-        "accuracy": accuracy_score,
-        "f1-macro": lambda y, p: f1_score(y, p, average="macro", zero_division=0),
-    },
-    "regress": {"R²": r2_score, "MAE": mean_absolute_error},
+_ROWS = {
+    "held-out": "the held-out test rows",
+    "cv": "the cross-validation folds' held-out rows",
 }
-_SEARCH_SCORING = {"classify": ("accuracy", "accuracy"), "regress": ("r2", "R²")}
-_PLOT_HINT = "pip install 'sknn[plot]'"
-
-
-# ------------------------------------------------------------------------ model files
-#
-# A model file is sknn.save's secure format: loading it never unpickles nor runs code.
-
-_NOT_A_MODEL = (
-    "'{}' is not an sknn model file; pass a model written by `sknn fit --out`, "
-    "`sknn search --out` or `sknn demo`"
-)
-
-
-def _versions():
-    """The libraries `sknn info` reports: the model's own and pandas, which read it."""
-    return library_versions(("sknn", "scikit-learn", "torch", "numpy", "pandas"))
-
-
-def _save_model(obj, path, metadata):
-    """Write ``obj`` with ``metadata`` and the library versions to ``path``."""
-    sknn.save({**metadata, "versions": _versions(), "model": obj}, path)
-
-
-def _load_model(path):
-    """The model and its metadata from ``path``; CommandError if it is not a model."""
-    try:
-        bundle = sknn.load(path)
-    except FileNotFoundError:
-        raise CommandError(f"no such model file: '{path}'; check the path") from None
-    except IsADirectoryError:
-        raise CommandError(_NOT_A_MODEL.format(path) + " (it is a directory)") from None
-    except sknn.ModelFileError as error:
-        reason = one_line(error).removeprefix(f"{path}: ")
-        raise CommandError(f"{_NOT_A_MODEL.format(path)} ({reason})") from None
-    if not isinstance(bundle, dict) or "model" not in bundle:
-        raise CommandError(
-            _NOT_A_MODEL.format(path) + " (a model saved without the "
-            "command line's metadata: use it from Python)"
-        )
-    return bundle.pop("model"), bundle
-
-
-# --------------------------------------------------------------------------- training
-
-
-def _fit(model, X, y, what):
-    try:
-        return model.fit(X, y)
-    except ValueError as exc:  # sklearn's wording for a bad parameter/data pairing
-        raise CommandError(f"training on {what} failed: {one_line(exc)}") from None
-
-
-def _evaluate(model, X, y, task, cv, test_size, quiet):
-    """Score the held-out test rows and cross-validate on the others.
-
-    Returns the report's lines, then which rows were predicted ("held-out" if any,
-    else "cv" if any, else None) and their (y_true, y_pred).
-    """
-    splits = []  # (label, train rows, test rows)
-    train = np.arange(len(y))
-    stratify = task == "classify" and y.value_counts().min() >= 2
-    if test_size > 0:
-        train, test = train_test_split(
-            train,
-            test_size=test_size,
-            random_state=0,
-            stratify=y if stratify else None,
-        )
-        splits.append(("held-out", train, test))
-    if cv:
-        folds = (StratifiedKFold if stratify else KFold)(
-            cv, shuffle=True, random_state=0
-        )
-        try:
-            cv_splits = list(folds.split(train, y.iloc[train]))
-        except ValueError as exc:
-            raise CommandError(f"--cv {cv}: {one_line(exc)}") from None
-        splits += [("cv", train[fit], train[score]) for fit, score in cv_splits]
-
-    scores = {"held-out": [], "cv": []}
-    predictions = {"held-out": ([], []), "cv": ([], [])}
-    model = clone(model).set_params(**{MLP + "verbose": 0})
-    for label, fit_rows, score_rows in tqdm(
-        splits, desc="evaluating", unit="fit", disable=quiet or not splits
-    ):
-        fitted = _fit(clone(model), X.iloc[fit_rows], y.iloc[fit_rows], "a split")
-        y_true, y_pred = y.iloc[score_rows], fitted.predict(X.iloc[score_rows])
-        scores[label].append(
-            {name: metric(y_true, y_pred) for name, metric in _METRICS[task].items()}
-        )
-        predictions[label][0].append(y_true)
-        predictions[label][1].append(y_pred)
-
-    lines = []
-    if scores["cv"]:
-        table = pd.DataFrame(scores["cv"])
-        summary = ", ".join(
-            f"{name} {table[name].mean():.3f} ± {table[name].std(ddof=0):.3f}"
-            for name in table
-        )
-        lines.append(f"{cv}-fold cross-validation ({len(train)} rows): {summary}")
-    if scores["held-out"]:
-        summary = ", ".join(f"{k} {v:.3f}" for k, v in scores["held-out"][0].items())
-        share = f"{len(y) - len(train)} rows, {test_size:.0%} of the data"
-        lines.append(f"held-out test ({share}): {summary}")
-    for label in ("held-out", "cv"):
-        if predictions[label][0]:
-            y_true, y_pred = predictions[label]
-            return lines, label, (pd.concat(y_true), np.concatenate(y_pred))
-    return lines, None, None
-
-
-def _verbosity(model, settings, quiet):
-    """The final fit shows the estimator's progress bar unless told otherwise."""
-    if "verbose" not in settings:
-        model.set_params(**{MLP + "verbose": 0 if quiet else 2})
-
-
-def _check_output_paths(*paths):
-    """Fail before training, not after, when an output's directory is missing."""
-    for path in filter(None, paths):
-        if not Path(path).resolve().parent.is_dir():
-            raise CommandError(
-                f"cannot write '{path}': directory '{Path(path).parent}' does not exist"
-            )
-
-
-def _train_report_save(model, X, y, task, args, source, settings):
-    """Evaluate, print the scores, fit on every row, save the model, draw the plot."""
-    lines, label, held_out = _evaluate(
-        model, X, y, task, args.cv, args.test_size, args.quiet
-    )
-    for line in lines:
-        print(line)
-    rows = {
-        "held-out": "the held-out test rows",
-        "cv": "the cross-validation folds' held-out rows",
-    }.get(label)
-    if task == "classify" and label is not None:
-        y_true, y_pred = held_out
-        print(f"classification report on {rows}:")
-        print(classification_report(y_true, y_pred, zero_division=0))
-    print(f"training the final model on all {len(y)} rows")
-    _verbosity(model, settings, args.quiet)
-    _fit(model, X, y, f"'{source}'")
-    metadata = {"target": y.name, "task": task, "data": str(source), "scores": lines}
-    _save_model(model, args.out, metadata)
-    print(f"wrote the model to {args.out} (see it with: sknn info {args.out})")
-    if args.plot:
-        _plot(args.plot, model[-1], task, held_out, rows)
-
-
-# --------------------------------------------------------------------------- plots
-
-
-def _plot(path, estimator, task, held_out, caption):
-    """The learning curve, and next to it the confusion matrix or the residuals."""
-    try:
-        import matplotlib
-    except ImportError:
-        print(
-            f"sknn: plot skipped: matplotlib is missing; {_PLOT_HINT}", file=sys.stderr
-        )
-        return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import ConfusionMatrixDisplay, PredictionErrorDisplay
-
-    panels = 1 if held_out is None else 2
-    figure, axes = plt.subplots(1, panels, figsize=(6 * panels, 4.5), squeeze=False)
-    axis = axes[0, 0]
-    loss_curve = getattr(estimator, "loss_curve_", None)
-    if loss_curve is None:
-        axis.text(0.5, 0.5, "solver='lbfgs' keeps no learning curve", ha="center")
-    else:
-        epochs = np.arange(1, len(loss_curve) + 1)
-        axis.plot(epochs, loss_curve, color="C0", label="training loss")
-        axis.set(
-            xlabel="epoch",
-            ylabel="training loss",
-            title="Learning curve of the saved model",
-        )
-        if estimator.validation_scores_ is not None:
-            score_axis = axis.twinx()
-            score_axis.plot(
-                epochs,
-                estimator.validation_scores_,
-                color="C1",
-                label="validation score",
-            )
-            score_axis.set_ylabel("validation score")
-            figure.legend(loc="center right", bbox_to_anchor=(0.9 / panels, 0.5))
-    if held_out is not None:
-        y_true, y_pred = held_out
-        if task == "classify":
-            ConfusionMatrixDisplay.from_predictions(
-                y_true, y_pred, ax=axes[0, 1], colorbar=False
-            )
-        else:
-            PredictionErrorDisplay.from_predictions(
-                y_true, y_pred, kind="residual_vs_predicted", ax=axes[0, 1]
-            )
-        kind = "Confusion matrix" if task == "classify" else "Residuals"
-        axes[0, 1].set_title(f"{kind} on {caption}")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"wrote the plot to {path}")
 
 
 # --------------------------------------------------------------------------- commands
 
 
+def _check_outputs(out, plot=None):
+    """Check ``--out`` and ``--plot`` before training; the plot's (path, format),
+    or None when there is none to draw."""
+    check_output(out, "--out")
+    if plot is None:
+        return None
+    from sknn import _cli_plots
+
+    plot = _cli_plots.check_plot(plot)
+    if plot is not None:
+        check_output(plot[0], "--plot")
+    return plot
+
+
+def _verbosity(model, settings, quiet):
+    """The final fit shows the estimator's progress bar unless told otherwise."""
+    from sknn._cli_inputs import MLP
+
+    if "progress_bar" not in settings:
+        model.set_params(**{MLP + "progress_bar": not quiet})
+
+
+def _train_report_save(model, X, y, task, args, source, settings, plot):
+    """Evaluate, print the scores, fit on every row, save the model and the plot."""
+    from sklearn.metrics import classification_report
+
+    from sknn import _cli_models, _cli_plots, _cli_training
+
+    lines, label, held_out = _cli_training.evaluate(
+        model,
+        X,
+        y,
+        task,
+        cv=args.cv,
+        test_size=args.test_size,
+        what=f"'{source}'",
+        quiet=args.quiet,
+    )
+    for line in lines:
+        print(line)
+    if task == "classify" and label is not None:
+        y_true, y_pred = held_out
+        print(f"classification report on {_ROWS[label]}:")
+        print(classification_report(y_true, y_pred, zero_division=0))
+    print(f"training the final model on all {len(y)} rows", flush=True)
+    _verbosity(model, settings, args.quiet)
+    _cli_training.fit_model(model, X, y, f"'{source}'")
+    metadata = {"target": y.name, "task": task, "data": str(source), "scores": lines}
+    with staged_files() as staged:
+        _cli_models.stage_model(staged, args.out, model, metadata)
+        if plot is not None:
+            figure = _cli_plots.draw(model[-1], task, held_out, _ROWS.get(label))
+            staged.stage(plot[0], lambda path: _cli_plots.save(figure, path, plot[1]))
+        staged.commit()
+    print(f"wrote the model to {args.out} (see it with: sknn info {args.out})")
+    if plot is not None:
+        print(f"wrote the plot to {plot[0]}")
+
+
 def _demo(args):
-    _check_output_paths(args.out, args.plot)
+    plot = _check_outputs(args.out, args.plot)
+    from sklearn.datasets import load_digits
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sknn import MLPClassifier
+
     digits = load_digits(as_frame=True)
     X, y = digits.data, digits.target.rename("digit")
     estimator = MLPClassifier(early_stopping=True, random_state=0)
@@ -288,31 +115,48 @@ def _demo(args):
         f"scikit-learn's {len(y)} handwritten 8x8 digits ({X.shape[1]} pixel "
         "columns, 10 classes)"
     )
-    _train_report_save(
-        model, X, y, "classify", args, "scikit-learn's digits", settings={}
-    )
+    _train_report_save(model, X, y, "classify", args, "scikit-learn's digits", {}, plot)
 
 
 def _fit_command(args):
-    _check_output_paths(args.out, args.plot)
-    frame = read_csv(args.data)
-    X, y = split_target(frame, args.target, args.data)
-    task = resolve_task(args.task, y, args.target)
-    settings = parse_settings(args.set)
-    estimator = build_estimator(task, settings)
+    header = read_header(args.data)
+    check_header(header, args.target, args.drop)
+    plot = _check_outputs(args.out, args.plot)
+    from sknn import _cli_inputs
+
+    settings = _cli_inputs.parse_settings(args.set)
+    frame = _cli_inputs.read_csv(header)
+    X, y = _cli_inputs.split_target(frame, args.target, args.drop, args.data)
+    task = _cli_inputs.resolve_task(args.task, y, args.target)
+    estimator = _cli_inputs.build_estimator(task, settings)
     print(
         f"task: {task} '{args.target}' from {X.shape[1]} columns of {len(y)} rows "
         f"with {estimator!r}"
     )
-    model = build_pipeline(X, estimator)
-    _train_report_save(model, X, y, task, args, args.data, settings)
+    model = _cli_inputs.build_pipeline(X, estimator)
+    _train_report_save(model, X, y, task, args, args.data, settings, plot)
+
+
+def _looks_swapped(args):
+    """Whether ``predict DATA.csv MODEL`` was typed for ``predict MODEL DATA.csv``."""
+    return zipfile.is_zipfile(args.data) and not zipfile.is_zipfile(args.model)
 
 
 def _predict_command(args):
-    _check_output_paths(args.out)
-    model, metadata = _load_model(args.model)
-    frame = read_csv(args.data)
+    if _looks_swapped(args):
+        raise CommandError(
+            f"'{args.model}' is not a model file but '{args.data}' looks like one: "
+            f"the model comes first, as in: sknn predict {args.data} {args.model}"
+        )
+    stream = args.out is not None and check_output(args.out, "--out", stream=True)
+    header = read_header(args.data)
+    from sknn import _cli_models
+
+    model, metadata = _cli_models.load_model(args.model)
+    from sknn import _cli_inputs
+
     features = list(model.feature_names_in_)
+    frame = _cli_inputs.read_csv(header)
     missing = [column for column in features if column not in frame.columns]
     if missing:
         raise CommandError(
@@ -328,168 +172,112 @@ def _predict_command(args):
     try:
         predicted = model.predict(X)
         probabilities = model.predict_proba(X) if args.proba else None
-    except ValueError as exc:  # e.g. text in a column that held numbers in training
+    except Exception as exc:  # text where numbers were, or a damaged model
         raise CommandError(
-            f"cannot predict the rows of '{args.data}': {one_line(exc)}"
+            f"cannot predict the rows of '{args.data}' with the model in "
+            f"'{args.model}': {_cli_models.reason(exc)}"
         ) from None
+    import pandas as pd
+
     predictions = pd.DataFrame({metadata.get("target") or "prediction": predicted})
     if args.proba:
         for i, label in enumerate(model.classes_):
             predictions[f"proba_{label}"] = probabilities[:, i]
-    if args.out:
-        predictions.to_csv(args.out, index=False, float_format="%.7g")
-        if not args.quiet:
-            print(
-                f"wrote {len(predictions)} predictions to {args.out}", file=sys.stderr
-            )
+    if args.out is None or stream:
+        predictions.to_csv(args.out or sys.stdout, index=False, float_format="%.7g")
     else:
-        predictions.to_csv(sys.stdout, index=False, float_format="%.7g")
-
-
-@contextlib.contextmanager
-def _dask_backend(scheduler, X, y, quiet):
-    """Run joblib's parallel work (the search's fits) on a Dask cluster: the one at
-    ``scheduler``, or a LocalCluster on this machine for 'local'. X and y go to every
-    worker once, before the fits (scatter), not with each fit."""
-    if scheduler is None:
-        yield
-        return
-    try:
-        import distributed
-    except ImportError:
-        raise CommandError(
-            "--scheduler needs Dask, an optional dependency: pip install 'sknn[dask]'"
-        ) from None
-    with contextlib.ExitStack() as stack:
-        if scheduler == "local":
-            cluster = stack.enter_context(
-                distributed.LocalCluster(
-                    threads_per_worker=1,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+        with staged_files() as staged:
+            staged.stage(
+                args.out,
+                lambda path: predictions.to_csv(path, index=False, float_format="%.7g"),
             )
-            address = cluster.scheduler_address
-        else:
-            address = scheduler
-        try:
-            client = stack.enter_context(distributed.Client(address, timeout="10s"))
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise CommandError(
-                f"cannot reach the Dask scheduler at '{scheduler}' ({one_line(exc)}); "
-                "pass its address (tcp://HOST:8786) or 'local'"
-            ) from None
-        if not quiet:
-            workers = len(client.scheduler_info()["workers"])
-            print(
-                f"on the Dask cluster at {address} ({workers} workers)", file=sys.stderr
-            )
-        stack.enter_context(
-            joblib.parallel_config(
-                backend="dask", scatter=[X, y], wait_for_workers_timeout=60
-            )
-        )
-        yield
+            staged.commit()
+    if args.out is not None and not args.quiet:
+        say(f"wrote {len(predictions)} predictions to {args.out}")
 
 
 def _search_command(args):
-    _check_output_paths(args.out)
-    frame = read_csv(args.data)
-    X, y = split_target(frame, args.target, args.data)
-    task = resolve_task(args.task, y, args.target)
-    settings = parse_settings(args.set)
-    grid = parse_grid(args.grid)
-    estimator = build_estimator(task, settings, grid)
-    model = build_pipeline(X, estimator)
-    scoring, score_name = _SEARCH_SCORING[task]
-    search = GridSearchCV(
-        model,
-        {MLP + name: values for name, values in grid.items()},
-        scoring=scoring,
-        cv=args.cv,
-        n_jobs=-1 if args.scheduler else args.n_jobs,  # a cluster: all its workers
-        error_score="raise",  # a fit that fails stops the search with its reason
-        refit=bool(args.out),  # the best candidate is trained on all rows to be saved
-    )
-    n_candidates = math.prod(len(values) for values in grid.values())
+    header = read_header(args.data)
+    check_header(header, args.target, args.drop)
+    if args.out is not None:
+        check_output(args.out, "--out")
+    from sklearn.base import clone
+
+    from sknn import _cli_inputs, _cli_models, _cli_training
+
+    settings = _cli_inputs.parse_settings(args.set)
+    grid = _cli_inputs.parse_grid(args.grid)
+    frame = _cli_inputs.read_csv(header)
+    X, y = _cli_inputs.split_target(frame, args.target, args.drop, args.data)
+    task = _cli_inputs.resolve_task(args.task, y, args.target)
+    estimator = _cli_inputs.build_estimator(task, settings, grid)
+    model = _cli_inputs.build_pipeline(X, estimator)
+    folds = _cli_training.cv_folds(task, args.cv)
+    n_candidates = _cli_training.n_candidates(grid)
     if not args.quiet:
-        print(
+        say(
             f"searching {n_candidates} candidate(s) x {args.cv} folds = "
             f"{n_candidates * args.cv} fits of {estimator!r} on {len(y)} rows of "
-            f"'{args.data}' ({task} '{args.target}') ...",
-            file=sys.stderr,
+            f"'{args.data}' ({task} '{args.target}')"
         )
-    with _dask_backend(args.scheduler, X, y, args.quiet):
-        _fit(search, X, y, f"'{args.data}'")
-    results = pd.DataFrame(search.cv_results_).sort_values("rank_test_score")
+    with _cli_training.dask_backend(args.scheduler, X, y, args.quiet):
+        results = _cli_training.search(
+            model,
+            grid,
+            X,
+            y,
+            task,
+            folds,
+            what=f"'{args.data}'",
+            n_jobs=-1 if args.scheduler else args.n_jobs,  # a cluster: all workers
+            quiet=args.quiet,
+        )
+    score_name = _cli_training.SEARCH_METRIC[task]
+    cv = _cli_training.describe_cv(folds, len(y))
+    print(f"{cv}, mean {score_name} of each candidate:")
     width = len(score_name) + 5
     print(f"rank  {'mean ' + score_name:>{width}}  {'std':>6}  parameters")
-    for _, row in results.iterrows():
-        params = {
-            name.removeprefix(MLP): value for name, value in row["params"].items()
-        }
-        mean, std = row["mean_test_score"], row["std_test_score"]
+    for row in results.itertuples():
         print(
-            f"{row['rank_test_score']:>4}  {mean:>{width}.4f}  {std:>6.4f}  "
-            f"{format_params(params)}"
+            f"{row.rank:>4}  {row.mean:>{width}.4f}  {row.std:>6.4f}  "
+            f"{format_params(row.params)}"
         )
-    if args.out:
-        metadata = {
-            "target": args.target,
-            "task": task,
-            "data": str(args.data),
-            "scores": [
-                f"{args.cv}-fold cross-validation ({len(y)} rows): {score_name} "
-                f"{search.best_score_:.3f}, the best of {n_candidates} candidate(s)"
-            ],
-        }
-        _save_model(search.best_estimator_, args.out, metadata)
-        print(f"wrote the best model to {args.out} (see it with: sknn info {args.out})")
-    else:
+    if args.out is None:
         print("the best model is not saved; pass --out MODEL to keep it")
+        return
+    best = results.iloc[0]
+    model = clone(model).set_params(
+        **{_cli_inputs.MLP + name: value for name, value in best.params.items()}
+    )
+    print(f"training the best candidate on all {len(y)} rows", flush=True)
+    _verbosity(model, settings, args.quiet)
+    _cli_training.fit_model(model, X, y, f"'{args.data}'")
+    metadata = {
+        "target": args.target,
+        "task": task,
+        "data": str(args.data),
+        "scores": [
+            f"{cv}: {score_name} {best['mean']:.3f} ± {best['std']:.3f}, the best of "
+            f"{n_candidates} candidate(s)"
+        ],
+    }
+    with staged_files() as staged:
+        _cli_models.stage_model(staged, args.out, model, metadata)
+        staged.commit()
+    print(f"wrote the best model to {args.out} (see it with: sknn info {args.out})")
 
 
 def _info_command(args):
-    model, metadata = _load_model(args.model)
-    estimator = model[-1]
-    default = type(estimator)().get_params()
-    changed = {
-        name: value
-        for name, value in estimator.get_params().items()
-        if name != "verbose" and repr(value) != repr(default[name])
-    }
-    steps = [type(step).__name__ for _, step in model.steps]
-    if estimator is not model[-1]:
-        steps[-1] = f"{type(estimator).__name__} (of the standardized target)"
-    sizes = [coef.shape[0] for coef in estimator.coefs_] + [estimator.n_outputs_]
-    features = [str(name) for name in getattr(model, "feature_names_in_", [])]
-    rows = [
-        ("pipeline", " -> ".join(steps)),
-        ("task", f"{metadata.get('task')} '{metadata.get('target')}'"),
-        ("trained on", metadata.get("data")),
-        (
-            "network",
-            f"{sizes[0]} inputs -> "
-            + "".join(f"{n} {estimator.activation} -> " for n in sizes[1:-1])
-            + f"{sizes[-1]} {estimator.out_activation_} outputs",
-        ),
-        ("parameters", format_params(changed) or "all defaults"),
-    ]
-    if hasattr(estimator, "classes_"):
-        classes = estimator.classes_
-        rows.append(("classes", f"{len(classes)}: {', '.join(map(str, classes))}"))
-    shown = ", ".join(features[:20]) + (", ..." if len(features) > 20 else "")
-    rows.append(("features", f"{len(features)}: {shown}"))
-    training = f"{estimator.n_iter_} iterations, final loss {estimator.loss_:.4g}"
-    if getattr(estimator, "best_validation_score_", None) is not None:
-        training += f", best validation score {estimator.best_validation_score_:.4f}"
-    rows.append(("training", training))
-    rows += [("scores", line) for line in metadata.get("scores", [])]
-    saved = metadata.get("versions", {})
-    rows.append(("saved with", ", ".join(f"{k} {v}" for k, v in saved.items())))
-    current = _versions()
-    if any(current.get(name) != version for name, version in saved.items()):
-        rows.append(("running", ", ".join(f"{k} {v}" for k, v in current.items())))
+    from sknn import _cli_models
+
+    model, metadata = _cli_models.load_model(args.model)
+    try:
+        rows = _cli_models.describe(model, metadata)
+    except Exception as exc:
+        raise CommandError(
+            f"cannot describe the model in '{args.model}', which looks damaged: "
+            f"{_cli_models.reason(exc)}; {_cli_models.WRITE_AGAIN}"
+        ) from None
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
@@ -530,6 +318,16 @@ _TASK_HELP = (
     f"target, or a whole-number one with at most {MAX_AUTO_CLASSES} distinct values, "
     "and regresses any other numeric target"
 )
+_PLOT_HELP = (
+    "a PNG, or the image format the name's extension says (.svg, .pdf, .jpg, ...); "
+    "a name without an extension gets .png; needs matplotlib: pip install "
+    "'sknn[plot]'"
+)
+_CV_TEXT = (
+    "The folds of --cv are shuffled with random_state=0 and, to classify, stratified\n"
+    "by class (StratifiedKFold; KFold to regress): sknn fit --cv and sknn search\n"
+    "score the same parameters alike."
+)
 _DESCRIPTIONS = {
     "sknn": """\
 Train scikit-learn-compatible PyTorch neural networks (sknn's MLPClassifier and
@@ -540,20 +338,24 @@ then:         sknn fit data.csv --target label --out model.sknn
               sknn predict model.sknn new.csv --out predictions.csv
 help on one:  sknn fit --help
 
-Model files are sknn.save files: loading one never runs code from it.""",
+Model files are sknn.save files: loading one never runs code from it. Exit status:
+0 done, 1 a file could not be written, 2 a mistake in the input (one line,
+"sknn: error: ..."), 130 interrupted by Ctrl-C (existing files are left as they
+were).""",
     "demo": """\
 Train MLPClassifier(early_stopping=True, random_state=0) after a StandardScaler on
 scikit-learn's bundled 8x8 handwritten digits (1797 images, 10 classes). Prints the
 5-fold cross-validated accuracy on a stratified 75%, the accuracy on the other 25%
 and a classification report; then trains on all digits and writes the model and
 its learning curve, in about ten seconds on two CPU cores.""",
-    "fit": """\
+    "fit": f"""\
 Train sknn's MLPClassifier or MLPRegressor on a CSV file and save the pipeline.
 Numeric columns are imputed with their median and standardized; the others are
 imputed with their most frequent value and one-hot encoded (values not seen in
-training are ignored). A regressor learns the standardized target and predicts in
-the target's units. The scores come from models fitted without the scored rows;
-the saved model is then trained on all rows.
+training are ignored); --drop leaves a column out. A regressor learns the
+standardized target and predicts in the target's units. The scores come from
+models fitted without the scored rows; the saved model is then trained on all rows.
+{_CV_TEXT}
 
 example:
   sknn fit data.csv --target species --cv 5 --set hidden_layer_sizes=64,32 \\
@@ -566,11 +368,12 @@ was trained on; its target column and any other extra column are ignored.
 
 example:
   sknn predict model.sknn new.csv --proba --out predictions.csv""",
-    "search": """\
-Cross-validate every combination of the --grid values (scikit-learn's GridSearchCV
-over the same pipeline as sknn fit), print the candidates ranked by mean accuracy
-(classify) or R² (regress), and save the best one, refitted on all rows. --set
-fixes other parameters.
+    "search": f"""\
+Cross-validate every combination of the --grid values (a grid search, over the same
+pipeline as sknn fit), print the candidates ranked by mean accuracy (classify) or
+R² (regress), and save the best one, refitted on all rows. --set fixes other
+parameters.
+{_CV_TEXT}
 
 example:
   sknn search data.csv --target species --grid 'hidden_layer_sizes=(32,),(64,32)' \\
@@ -596,7 +399,7 @@ def _build_parser():
         description=_DESCRIPTIONS["sknn"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=sknn.__version__)
+    parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     def command(name, function, help):
@@ -614,6 +417,14 @@ def _build_parser():
         sub.add_argument("data", metavar="DATA.csv", help="a CSV file with a header")
         sub.add_argument(
             "--target", required=True, metavar="COLUMN", help="the column to predict"
+        )
+        sub.add_argument(
+            "--drop",
+            action="append",
+            default=[],
+            metavar="COLUMN",
+            help="leave this column out of the features (an ID, a name, a column "
+            "that gives the target away); repeat for more columns",
         )
         sub.add_argument(
             "--task",
@@ -643,8 +454,8 @@ def _build_parser():
     demo.add_argument(
         "--plot",
         default="sknn-demo-learning-curve.png",
-        metavar="PNG",
-        help=f"where to draw the learning curve (default: %(default)s; {_PLOT_HINT})",
+        metavar="FILE",
+        help=f"where to draw the learning curve (default: %(default)s): {_PLOT_HELP}",
     )
     demo.set_defaults(cv=5, test_size=0.25)
 
@@ -659,9 +470,9 @@ def _build_parser():
     )
     fit.add_argument(
         "--plot",
-        metavar="PNG",
+        metavar="FILE",
         help="draw the learning curve and the confusion matrix (classify) or the "
-        f"residuals (regress) into this PNG ({_PLOT_HINT})",
+        f"residuals (regress) into this image file: {_PLOT_HELP}",
     )
 
     predict = command("predict", _predict_command, "predict with a saved model")
@@ -709,38 +520,30 @@ def _build_parser():
     return parser
 
 
-_shown_warnings = set()
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None):
-    """Each distinct warning once, on one line (cross-validation repeats them)."""
-    text = f"sknn: warning: {one_line(message)}"
-    if text not in _shown_warnings:
-        _shown_warnings.add(text)
-        print(text, file=sys.stderr)
+def _stop(line, status):
+    close_progress_bars()
+    say(line)
+    return status
 
 
 def main(argv=None):
     """Run the ``sknn`` command line with ``argv`` (default: ``sys.argv[1:]``).
 
-    Returns the exit status: 0 on success, 2 when the input has a mistake.
+    Returns the exit status: 0 on success, 1 when a file cannot be written, 2 when
+    the input has a mistake, 130 when interrupted (Ctrl-C).
     """
-    args = _build_parser().parse_args(argv)
-    with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
+    with command_context():
         try:
+            args = _build_parser().parse_args(argv)
             args.run(args)
         except CommandError as exc:
-            print(f"sknn: error: {exc}", file=sys.stderr)
-            return 2
+            return _stop(f"sknn: error: {exc}", 2)
+        except Interrupted:
+            return _stop("sknn: interrupted", 130)
         except BrokenPipeError:  # `sknn predict ... | head`: the reader has enough
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 1
-        except OSError as exc:  # an output path that cannot be written, a full disk
+        except OSError as exc:  # a file that cannot be written, a full disk
             where = f"'{exc.filename}': " if exc.filename else ""
-            print(f"sknn: error: {where}{exc.strerror or exc}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            print("sknn: interrupted", file=sys.stderr)
-            return 130
+            return _stop(f"sknn: error: {where}{exc.strerror or exc}", 1)
     return 0

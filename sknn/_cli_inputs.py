@@ -1,11 +1,10 @@
-"""The command line's inputs: CSV files read into features and a target, the task,
+"""The command line's inputs: a CSV file read into features and a target, the task,
 the preprocessing Pipeline, and ``--set`` / ``--grid`` values parsed into checked
 estimator parameters. Mistakes raise :class:`CommandError`."""
 
 import ast
-import difflib
 import math
-import sys
+import shlex
 
 import numpy as np
 import pandas as pd
@@ -15,31 +14,31 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from sknn import MLPClassifier, MLPRegressor
+import sknn
+from sknn._cli_console import (
+    MAX_AUTO_CLASSES,
+    CommandError,
+    did_you_mean,
+    note,
+    one_line,
+    warn,
+)
+from sknn._cli_csv import check_columns
 
-MAX_AUTO_CLASSES = 20
-_ESTIMATORS = {"classify": MLPClassifier, "regress": MLPRegressor}
 _KEYWORDS = {"true": True, "false": False, "none": None, "inf": math.inf}
-
-
-class CommandError(Exception):
-    """A mistake in the command's input: reported as one line, without a traceback."""
-
-
-def one_line(text):
-    return " ".join(str(text).split())
+# a text column is named when it has more distinct values than this share of its
+# rows and this many in all: an ID or a name, one-hot encoded into a column per row
+_IDENTIFIER_SHARE, _IDENTIFIER_VALUES = 0.5, 20
 
 
 # --------------------------------------------------------------------------- data
 
 
-def read_csv(path):
+def read_csv(header):
+    """The CSV file of ``header`` (from :func:`sknn._cli_csv.read_header`)."""
+    path = header.path
     try:
-        frame = pd.read_csv(path)
-    except FileNotFoundError:
-        raise CommandError(f"no such file: '{path}'; check the path") from None
-    except IsADirectoryError:
-        raise CommandError(f"'{path}' is a directory; pass a CSV file") from None
+        frame = pd.read_csv(path, sep=header.separator)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise CommandError(f"cannot read '{path}' as CSV: {one_line(e)}") from None
     if frame.empty:
@@ -47,29 +46,40 @@ def read_csv(path):
     return frame
 
 
-def _did_you_mean(name, choices):
-    close = difflib.get_close_matches(name, [str(c) for c in choices], n=1)
-    return f"did you mean '{close[0]}'? " if close else ""
-
-
-def split_target(frame, target, path):
-    """Features and target from ``frame``; rows without a target value are dropped."""
-    if target not in frame.columns:
-        raise CommandError(
-            f"'{path}' has no column '{target}'; {_did_you_mean(target, frame.columns)}"
-            f"pass one of its columns to --target: {', '.join(map(str, frame.columns))}"
-        )
+def split_target(frame, target, drop, path):
+    """Features and target from ``frame``, without the ``drop`` columns; rows without
+    a target value are dropped."""
+    check_columns(path, frame.columns, target, drop)
     missing = frame[target].isna()
     if missing.any():
-        print(
-            f"sknn: note: ignoring {missing.sum()} rows of '{path}' that have no "
-            f"value in '{target}'",
-            file=sys.stderr,
+        note(
+            f"ignoring {missing.sum()} rows of '{path}' that have no value in "
+            f"'{target}'"
         )
         frame = frame[~missing]
-    if frame.shape[1] < 2:
-        raise CommandError(f"'{path}' has no columns besides the target '{target}'")
-    return frame.drop(columns=target), frame[target]
+    if len(frame) < 2:
+        raise CommandError(
+            f"'{path}' has {len(frame)} row(s) with a value in '{target}'; training "
+            "and scoring need more rows"
+        )
+    X = frame.drop(columns=[target, *drop])
+    _warn_about_identifiers(X)
+    return X, frame[target]
+
+
+def _warn_about_identifiers(X):
+    for column in X.columns:
+        values = X[column]
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        distinct, rows = values.nunique(), values.count()
+        if distinct > max(_IDENTIFIER_VALUES, _IDENTIFIER_SHARE * rows):
+            warn(
+                f"text column '{column}' has {distinct} distinct values in {rows} "
+                f"rows: one-hot encoded, it becomes {distinct} features that new rows "
+                "cannot use; if it names or numbers the rows, leave it out with "
+                f"--drop {shlex.quote(str(column))}"
+            )
 
 
 def _infer_task(y):
@@ -190,13 +200,15 @@ def build_estimator(task, settings, grid=None):
     The command line seeds the estimator (random_state=0) so that a run repeats,
     here or on a cluster; ``--set random_state=...`` changes it.
     """
-    estimator = _ESTIMATORS[task](random_state=0)
+    # sknn's estimators import torch: only now that the data has been read
+    estimator_class = sknn.MLPClassifier if task == "classify" else sknn.MLPRegressor
+    estimator = estimator_class(random_state=0)
     valid = estimator.get_params()
     for name in [*settings, *(grid or {})]:
         if name not in valid:
             raise CommandError(
                 f"unknown parameter '{name}' for {type(estimator).__name__}; "
-                f"{_did_you_mean(name, valid)}valid parameters: {', '.join(valid)}"
+                f"{did_you_mean(name, valid)}valid parameters: {', '.join(valid)}"
             )
     candidates = [settings] + [
         {**settings, name: value}
@@ -225,7 +237,3 @@ def parse_grid(assignments):
         name: [_parse_value(v) for v in _split_top_level(values)]
         for name, values in (_assignment(a, "--grid") for a in assignments)
     }
-
-
-def format_params(params):
-    return ", ".join(f"{name}={value!r}" for name, value in params.items())

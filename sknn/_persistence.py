@@ -221,8 +221,6 @@ def load(path, *, max_bytes=MAX_MODEL_BYTES):
         When the versions of sknn, scikit-learn, torch, numpy or skops differ from
         those that saved the file.
     """
-    import skops.io
-
     path = Path(path)
     manifest, payload = _read_archive(path, max_bytes)
     if hashlib.sha256(payload).hexdigest() != manifest.get("payload_sha256"):
@@ -231,6 +229,8 @@ def load(path, *, max_bytes=MAX_MODEL_BYTES):
             "the file was altered or damaged after it was saved. Save it again."
         )
     _check_payload(path, payload, max_bytes)
+    import skops.io  # after the cheap checks: it imports scikit-learn and more
+
     try:
         untrusted = skops.io.get_untrusted_types(data=payload)
     except Exception as error:

@@ -1,30 +1,38 @@
 """The `sknn` command line, driven as a user drives it: `python -m sknn` in a
 subprocess, on CSV files in a temporary directory, bad inputs included."""
 
+import copy
 import importlib.util
 import io
 import os
+import re
 import subprocess
 import sys
+import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECIES = ["setosa", "versicolor", "virginica"]
 HAS_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
 
-def run_sknn(*args, cwd, pythonpath=()):
+def run_sknn(*args, cwd, pythonpath=(), python_options=()):
     """Run `python -m sknn ARGS` with this checkout's sknn first on the path."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
     paths = [*map(str, pythonpath), str(ROOT), env.get("PYTHONPATH", "")]
     env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     return subprocess.run(
-        [sys.executable, "-m", "sknn", *map(str, args)],
+        [sys.executable, *python_options, "-m", "sknn", *map(str, args)],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -84,17 +92,19 @@ def test_fit_predict_info_classify(tmp_path, data_dir):
     fit = run_sknn(
         "fit", data, "--target", "species", "--cv", 2, "--test-size", 0.25,
         "--set", "hidden_layer_sizes=(8,)", "--set", "max_iter=30",
-        "--out", "model.sknn", "--plot", "fit.png", "--quiet",
+        "--out", "model.sknn", "--plot", "fit", "--quiet",
         cwd=tmp_path,
     )  # fmt: skip
     assert_ok(fit)
     assert "task: classify 'species'" in fit.stdout
-    assert "2-fold cross-validation" in fit.stdout
+    assert "2-fold cross-validation on 67 rows (StratifiedKFold" in fit.stdout
     assert "held-out test" in fit.stdout
     assert "accuracy" in fit.stdout and "f1-macro" in fit.stdout
     assert (tmp_path / "model.sknn").is_file()
-    if HAS_MATPLOTLIB:
+    if HAS_MATPLOTLIB:  # a name without an extension gets .png, and says so
+        assert "wrote the plot to fit.png" in fit.stdout
         assert (tmp_path / "fit.png").read_bytes().startswith(b"\x89PNG")
+        assert not (tmp_path / "fit").exists()
     else:
         assert "sknn[plot]" in fit.stderr
 
@@ -128,14 +138,18 @@ def test_fit_predict_info_classify(tmp_path, data_dir):
 
 def test_fit_infers_regression_and_predicts_in_target_units(tmp_path, data_dir):
     data = data_dir / "regress.csv"
+    # matplotlib reads ./matplotlibrc: SVG text stays text, and the test can read it
+    (tmp_path / "matplotlibrc").write_text("svg.fonttype: none\n")
     fit = run_sknn(
-        "fit", data, "--target", "price", "--set", "max_iter=100", "--out", "m.sknn",
-        "-q",
+        "fit", data, "--target", "price", "--set", "max_iter=100",
+        "--set", "early_stopping=true", "--out", "m.sknn", "--plot", "fit.svg", "-q",
         cwd=tmp_path,
     )  # fmt: skip
     assert_ok(fit)
     assert "task: regress 'price'" in fit.stdout
     assert "R²" in fit.stdout and "MAE" in fit.stdout
+    if HAS_MATPLOTLIB:  # the second axis of the learning curve names its score
+        assert "validation R²" in (tmp_path / "fit.svg").read_text()
 
     predict = run_sknn("predict", "m.sknn", data, cwd=tmp_path)
     assert_ok(predict)
@@ -184,7 +198,8 @@ def test_demo_runs_and_skips_the_plot_without_matplotlib(tmp_path):
     assert "plot skipped" in demo.stderr and "pip install 'sknn[plot]'" in demo.stderr
 
 
-# Each bad input: the command (DATA stands for classify.csv) and words its error names.
+# Each bad input: the command (DATA stands for classify.csv, ONE for a file with one
+# row, ZIP for a zip archive) and words its error names.
 BAD_INPUTS = {
     "missing-data-file": (
         "fit missing.csv --target species --out m.sknn",
@@ -193,6 +208,14 @@ BAD_INPUTS = {
     "missing-target-column": (
         "fit DATA --target specie --out m.sknn",
         ["'specie'", "did you mean 'species'?"],
+    ),
+    "missing-drop-column": (
+        "fit DATA --target species --drop colour --out m.sknn",
+        ["'colour'", "--drop", "did you mean 'color'?"],
+    ),
+    "one-row-file": (
+        "fit ONE --target species --out m.sknn",
+        ["'one.csv' has 1 row(s)", "need more rows"],
     ),
     "unknown-parameter": (
         "fit DATA --target species --set alpah=1 --out m.sknn",
@@ -206,13 +229,33 @@ BAD_INPUTS = {
         "search DATA --target species --grid activation=relu,sigmoid",
         ["'activation'", "Got 'sigmoid'", "--grid"],
     ),
+    "out-is-a-directory": (
+        "fit DATA --target species --out .",
+        ["--out '.' is a directory", "'model.sknn'"],
+    ),
+    "out-in-a-missing-directory": (
+        "fit DATA --target species --out nowhere/m.sknn",
+        ["--out 'nowhere/m.sknn'", "'nowhere' does not exist"],
+    ),
+    "out-under-a-file": (
+        "search DATA --target species --grid alpha=1 --out one.csv/m.sknn",
+        ["'one.csv' is not a directory"],
+    ),
+    "unknown-plot-format": (
+        "fit DATA --target species --out m.sknn --plot p.jpgx",
+        ["--plot 'p.jpgx'", "'.jpgx'", ".png", ".svg"],
+    ),
     "csv-as-model": (
         "predict DATA DATA",
-        ["classify.csv", "is not an sknn model file"],
+        ["cannot load '", "classify.csv'", "pass a model written by sknn fit"],
     ),
     "random-bytes-as-model": (
         "info random.bin",
-        ["'random.bin' is not an sknn model file"],
+        ["cannot load 'random.bin'", "pass a model written by sknn fit"],
+    ),
+    "swapped-predict-arguments": (
+        "predict DATA ZIP",
+        ["looks like one", "the model comes first", "sknn predict ZIP "],
     ),
     "missing-model-file": (
         "info missing.sknn",
@@ -222,10 +265,225 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("name", BAD_INPUTS)
-def test_bad_input_is_one_error_line(tmp_path, data_dir, name):
+def test_bad_input_is_one_error_line_before_any_training(tmp_path, data_dir, name):
     command, words = BAD_INPUTS[name]
+    if "plot" in name and not HAS_MATPLOTLIB:
+        pytest.skip("without matplotlib the plot is skipped, not checked")
     (tmp_path / "random.bin").write_bytes(np.random.default_rng(0).bytes(2000))
-    data = str(data_dir / "classify.csv")
-    args = [data if arg == "DATA" else arg for arg in command.split()]
-    assert_one_error_line(run_sknn(*args, cwd=tmp_path), *words)
+    pd.read_csv(data_dir / "classify.csv").head(1).to_csv(tmp_path / "one.csv")
+    with zipfile.ZipFile(tmp_path / "model.zip", "w") as archive:
+        archive.writestr("manifest.json", "{}")
+    paths = {
+        "DATA": str(data_dir / "classify.csv"),
+        "ONE": "one.csv",
+        "ZIP": "model.zip",
+    }
+    args = [paths.get(arg, arg) for arg in command.split()]
+    result = run_sknn(*args, cwd=tmp_path)
+    words = [word.replace("ZIP", "model.zip") for word in words]
+    assert_one_error_line(result, *words)
+    assert result.returncode == 2 and result.stdout == ""
     assert not (tmp_path / "m.sknn").exists()
+    if "model" in name:  # one sentence, not a sentence quoting another
+        message = result.stderr.strip()
+        assert ". " not in message and "((" not in message.replace(" (", "(")
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="root writes into read-only directories",
+)
+def test_out_in_a_read_only_directory_is_an_error_before_training(tmp_path, data_dir):
+    read_only = tmp_path / "read-only"
+    read_only.mkdir(mode=0o555)
+    result = run_sknn(
+        "fit", data_dir / "classify.csv", "--target", "species",
+        "--out", "read-only/m.sknn",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert_one_error_line(result, "--out 'read-only/m.sknn'", "'read-only'")
+    assert result.stdout == ""
+
+
+def _imported_modules(stderr):
+    """The modules `python -X importtime` reported on ``stderr``."""
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in stderr.splitlines()
+        if line.startswith("import time:")
+    }
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "--help",
+        "fit --help",
+        "fit DATA --out m.sknn",  # an argument error: --target is missing
+        "fit missing.csv --target species --out m.sknn",
+        "fit DATA --target specie --out m.sknn",
+        "search DATA --target species --grid alpha=1 --drop colour",
+    ],
+)
+def test_help_and_input_mistakes_are_answered_before_importing_torch(
+    tmp_path, data_dir, command
+):
+    args = [
+        str(data_dir / "classify.csv") if a == "DATA" else a for a in command.split()
+    ]
+    result = run_sknn(*args, cwd=tmp_path, python_options=["-X", "importtime"])
+    assert result.returncode == (0 if "--help" in command else 2)
+    assert "Traceback" not in result.stderr
+    imported = _imported_modules(result.stderr)
+    assert "sknn._cli" in imported
+    assert not {"torch", "skorch", "sklearn", "pandas"} & imported
+
+
+@pytest.mark.parametrize("target", ["species", "price"])
+def test_fit_cv_and_search_score_a_file_sorted_by_its_target_alike(
+    tmp_path, data_dir, target
+):
+    """Both use the same shuffled (for classes, stratified) folds: a file sorted by
+    its target gives unshuffled folds each holding other targets than the rest."""
+    source = "classify.csv" if target == "species" else "regress.csv"
+    frame = pd.read_csv(data_dir / source).sort_values(target)
+    frame.to_csv(tmp_path / "sorted.csv", index=False)
+    common = ["sorted.csv", "--target", target, "--cv", 3, "-q"]
+    fit = run_sknn(
+        "fit", *common, "--test-size", 0, "--set", "max_iter=30", "--out", "m.sknn",
+        cwd=tmp_path,
+    )  # fmt: skip
+    search = run_sknn("search", *common, "--grid", "max_iter=30", cwd=tmp_path)
+    assert_ok(fit)
+    assert_ok(search)
+
+    folds = "StratifiedKFold" if target == "species" else "KFold"
+    cv = f"3-fold cross-validation on {len(frame)} rows ({folds}, shuffled with"
+    metric = "accuracy" if target == "species" else "R²"
+    [fit_line] = [line for line in fit.stdout.splitlines() if line.startswith(cv)]
+    fit_mean, fit_std = fit_line.split(f": {metric} ")[1].split(",")[0].split(" ± ")
+    lines = search.stdout.splitlines()
+    assert lines[0] == f"{fit_line.split('):')[0]}), mean {metric} of each candidate:"
+    rank, mean, std, params = lines[2].split()
+    assert (rank, params) == ("1", "max_iter=30")
+    assert (f"{float(mean):.3f}", f"{float(std):.3f}") == (fit_mean, fit_std)
+
+
+def test_warnings_are_lines_of_their_own_shown_once(tmp_path, data_dir):
+    """Also with progress bars on the same stream and from worker processes."""
+    data = data_dir / "classify.csv"
+    fit = run_sknn(
+        "fit", data, "--target", "species", "--cv", 2, "--set", "max_iter=2",
+        "--out", "m.sknn",
+        cwd=tmp_path,
+    )  # fmt: skip
+    search = run_sknn(
+        "search", data, "--target", "species", "--grid", "alpha=1e-4,1e-2",
+        "--set", "max_iter=2", "--cv", 2, "--n-jobs", 2,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert "evaluating: " in fit.stderr and "searching: " in search.stderr  # bars
+    for result in (fit, search):
+        assert_ok(result)
+        # what a terminal shows of each line: the text after its last carriage return
+        shown = [line.rsplit("\r", 1)[-1] for line in result.stderr.split("\n")]
+        assert [line for line in shown if "arning" in line] == [
+            "sknn: warning: Stochastic Optimizer: Maximum iterations (2) reached and "
+            "the optimization hasn't converged yet."
+        ]
+        assert "warnings.warn" not in result.stderr
+
+
+def test_columns_can_be_dropped_and_identifiers_are_named(tmp_path, data_dir):
+    frame = pd.read_csv(data_dir / "classify.csv")
+    frame["passenger"] = [f"passenger {i}" for i in range(len(frame))]
+    frame["ticket"] = np.arange(len(frame))
+    frame.to_csv(tmp_path / "semicolons.csv", sep=";", index=False)
+    fit = run_sknn(
+        "fit", "semicolons.csv", "--target", "species", "--drop", "ticket",
+        "--set", "max_iter=5", "--out", "m.sknn", "-q",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert_ok(fit)
+    assert (
+        "sknn: note: reading 'semicolons.csv' with ';' as its column separator"
+        in fit.stderr.splitlines()
+    )
+    [warning] = [line for line in fit.stderr.splitlines() if "passenger" in line]
+    assert warning.startswith("sknn: warning: text column 'passenger' has 90 distinct")
+    assert warning.endswith("leave it out with --drop passenger")
+    info = run_sknn("info", "m.sknn", cwd=tmp_path)
+    assert "features    6: a, b, c, d, color, passenger" in info.stdout
+
+
+def test_readme_says_how_to_install_the_cpu_or_the_cuda_build_of_torch():
+    readme = (ROOT / "README.md").read_text()
+    installs = [
+        line for line in readme.splitlines() if re.search(r"pip install .*\.\[", line)
+    ]
+    assert installs and all("-c constraints.txt" in line for line in installs)
+    assert "--index-url https://download.pytorch.org/whl/cpu" in readme
+    assert "https://download.pytorch.org/whl/cu" in readme
+
+
+def test_the_command_line_page_documents_every_command_and_option(tmp_path):
+    page = (ROOT / "docs" / "command_line.rst").read_text()
+    for command in ["demo", "fit", "predict", "search", "info"]:
+        help_text = run_sknn(command, "--help", cwd=tmp_path).stdout
+        assert f"sknn {command}" in page
+        for option in set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", help_text)):
+            assert option in page, f"{option} of sknn {command}"
+    for status in ["0", "1", "2", "130"]:
+        assert re.search(rf"^   \* - {status}$", page, re.MULTILINE), status
+
+
+@pytest.fixture(scope="module")
+def foreign_files(tmp_path_factory, data_dir):
+    """Files sknn.save wrote that the command line did not, or whose contents were
+    changed: each the command line must refuse in one line."""
+    import sknn
+
+    directory = tmp_path_factory.mktemp("foreign")
+    frame = pd.read_csv(data_dir / "classify.csv").dropna()
+    X, y = frame[["a", "b", "c", "d"]], frame["species"]
+    logistic = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    mlp = make_pipeline(StandardScaler(), sknn.MLPClassifier(max_iter=5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp.fit(X, y)
+    notes = {"target": "species", "task": "classify", "data": "classify.csv"}
+    no_weights = copy.deepcopy(mlp)
+    del no_weights[-1].coefs_
+    bundles = {
+        "not-a-pipeline": {"model": 42},
+        "foreign-pipeline": logistic,
+        "foreign-pipeline-with-notes": {"model": logistic, **notes},
+        "bare-estimator": mlp[-1],
+        "malformed-state": {"model": no_weights, **notes},
+        "malformed-notes": {"model": mlp, **notes, "scores": 5},
+    }
+    for name, bundle in bundles.items():
+        sknn.save(bundle, directory / f"{name}.sknn")
+    return directory
+
+
+@pytest.mark.parametrize(
+    "name, command",
+    [
+        ("not-a-pipeline", "info"),
+        ("foreign-pipeline", "info"),
+        ("foreign-pipeline-with-notes", "predict"),
+        ("bare-estimator", "info"),
+        ("malformed-state", "info"),
+        ("malformed-state", "predict"),
+        ("malformed-notes", "info"),
+    ],
+)
+def test_a_model_file_the_command_line_cannot_use_is_one_error_line(
+    tmp_path, data_dir, foreign_files, name, command
+):
+    model = foreign_files / f"{name}.sknn"
+    args = [model] if command == "info" else [model, data_dir / "classify.csv"]
+    result = run_sknn(command, *args, cwd=tmp_path)
+    assert_one_error_line(result, f"{name}.sknn'")
+    assert result.returncode == 2 and result.stdout == ""
