@@ -1,4 +1,5 @@
-"""The ``sknn`` command line: ``demo``, ``fit``, ``predict``, ``search`` and ``info``.
+"""The ``sknn`` command line: ``demo``, ``fit``, ``predict``, ``search``, ``info`` and
+``export``.
 
 It trains sknn's public estimators inside scikit-learn Pipelines on CSV files read with
 pandas; it never touches torch or skorch itself. Results go to stdout; progress bars,
@@ -267,6 +268,12 @@ def _search_command(args):
     print(f"wrote the best model to {args.out} (see it with: sknn info {args.out})")
 
 
+def _export_command(args):
+    from sknn._cli_export import export_command
+
+    export_command(args)
+
+
 def _info_command(args):
     from sknn import _cli_models
 
@@ -386,6 +393,17 @@ library versions it was saved with.
 
 example:
   sknn info model.sknn""",
+    "export": """\
+Write a model file's whole pipeline (imputers, scaling, one-hot encoding and the
+network) as an ONNX graph that onnxruntime runs without Python or sknn. The graph
+has one input per column the model was trained on, named after it, of shape (n, 1):
+float32 for numeric columns, strings for the others, with '' for a missing
+category. A classifier's outputs are 'label' and 'probabilities' (one column per
+class, as sknn predict --proba), a regressor's 'variable'. Needs the onnx extra:
+pip install 'sknn[onnx]'.
+
+example:
+  sknn export model.sknn model.onnx""",
 }
 
 
@@ -517,6 +535,18 @@ def _build_parser():
 
     info = command("info", _info_command, "describe a saved model")
     info.add_argument("model", metavar="MODEL", help="a model file from sknn fit")
+
+    export = command(
+        "export", _export_command, "write a saved model's Pipeline as ONNX"
+    )
+    export.add_argument("model", metavar="MODEL", help="a model file from sknn fit")
+    export.add_argument(
+        "out",
+        metavar="OUT.onnx",
+        help="where to write the ONNX graph: one input per column (float for "
+        "numbers, string for the others, '' for a missing category); needs the "
+        "onnx extra (pip install 'sknn[onnx]')",
+    )
     return parser
 
 

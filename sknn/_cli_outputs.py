@@ -9,6 +9,8 @@ from pathlib import Path
 
 from sknn._cli_console import CommandError, interrupts_ignored
 
+_EXAMPLE_NAMES = {"--plot": "plot.png", "OUT": "model.onnx"}
+
 
 def check_output(path, option, stream=False):
     """Raise CommandError now, not after training, if ``path`` cannot be written.
@@ -21,7 +23,7 @@ def check_output(path, option, stream=False):
     if path.is_dir():
         raise CommandError(
             f"{option} '{path}' is a directory; pass a file path in it, such as "
-            f"'{path / ('model.sknn' if option == '--out' else 'plot.png')}'"
+            f"'{path / _EXAMPLE_NAMES.get(option, 'model.sknn')}'"
         )
     if path.exists() and not path.is_file():
         if not stream:

@@ -83,7 +83,7 @@ def data_dir(tmp_path_factory):
 def test_help_lists_the_subcommands(tmp_path):
     result = run_sknn("--help", cwd=tmp_path)
     assert_ok(result)
-    for command in ["demo", "fit", "predict", "search", "info"]:
+    for command in ["demo", "fit", "predict", "search", "info", "export"]:
         assert f"    {command} " in result.stdout
 
 
@@ -428,7 +428,7 @@ def test_readme_says_how_to_install_the_cpu_or_the_cuda_build_of_torch():
 
 def test_the_command_line_page_documents_every_command_and_option(tmp_path):
     page = (ROOT / "docs" / "command_line.rst").read_text()
-    for command in ["demo", "fit", "predict", "search", "info"]:
+    for command in ["demo", "fit", "predict", "search", "info", "export"]:
         help_text = run_sknn(command, "--help", cwd=tmp_path).stdout
         assert f"sknn {command}" in page
         for option in set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", help_text)):
