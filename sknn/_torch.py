@@ -39,9 +39,7 @@ from sknn._torch_devices import (
     resolve_device,
 )
 from sknn._torch_module import (
-    N_FREQUENCIES as N_FREQUENCIES,  # the estimators draw the embedding's start
-)
-from sknn._torch_module import (
+    N_FREQUENCIES,
     OUTPUT_ACTIVATIONS,
     MLPModule,
     SklearnLoss,
@@ -893,12 +891,40 @@ def predict(net, X, out_activation):
     """
     macs = X.shape[0] * macs_per_row(net.module__layer_units)
     dtype = np.float32 if X.dtype == np.float32 or net.device != "cpu" else np.float64
+    activation = OUTPUT_ACTIVATIONS[out_activation]
     with TorchThreads(macs, PREDICT_SINGLE_THREAD_MACS), torch.inference_mode():
-        if type(X) is np.ndarray:
-            module = net.inference_module(dtype)  # no hooks: see MLPModule.forward
-            z = module.forward(dense_tensor(X, net.device, dtype))
+        if type(X) is not np.ndarray:
+            out = _as_numpy(activation(net._forward_tensor(X, dtype=dtype)))
         else:
-            z = net._forward_tensor(X, dtype=dtype)
-        out = OUTPUT_ACTIVATIONS[out_activation](z)
-        out = out.numpy() if net.device == "cpu" else out.cpu().numpy()
+            module = net.inference_module(dtype)  # no hooks: see MLPModule.forward
+            step = _predict_rows(net, np.dtype(dtype).itemsize)
+            if X.shape[0] <= step:
+                out = _as_numpy(
+                    activation(module.forward(dense_tensor(X, net.device, dtype)))
+                )
+            else:  # chunks: never every hidden activation of every row at once
+                out = np.empty((X.shape[0], module.linears()[-1].out_features), dtype)
+                for start in range(0, X.shape[0], step):
+                    rows = dense_tensor(X[start : start + step], net.device, dtype)
+                    out[start : start + step] = _as_numpy(
+                        activation(module.forward(rows))
+                    )
     return out if X.dtype == np.float32 else out.astype(np.float64, copy=False)
+
+
+# predict's rows at once: the widest layer's activations of a chunk take about this
+# many bytes (a few times the CPU's cache, so large matrix products keep their speed)
+PREDICT_CHUNK_BYTES = 2**24
+
+
+def _predict_rows(net, itemsize):
+    """Rows whose widest activations (a layer's, or the numeric embedding's sines
+    and cosines) fit in PREDICT_CHUNK_BYTES."""
+    widths = list(net.module__layer_units)
+    if net.module__numeric_embedding:
+        widths.append(widths[0] // net.module__embedding_dim * 2 * N_FREQUENCIES)
+    return max(1, PREDICT_CHUNK_BYTES // (itemsize * max(widths)))
+
+
+def _as_numpy(tensor):
+    return tensor.numpy() if tensor.device.type == "cpu" else tensor.cpu().numpy()

@@ -600,3 +600,54 @@ def test_html_repr_links_to_sknns_api_page():
     html = MLPRegressor()._repr_html_()
     link = "https://sknn.readthedocs.io/en/stable/api.html#sknn.MLPRegressor"
     assert f'href="{link}"' in html
+
+
+PREDICT_MEMORY = """
+import resource, sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+from sknn import MLPClassifier
+rng = np.random.default_rng(0)
+X = rng.standard_normal((2000, 20), dtype=np.float32)
+clf = MLPClassifier(max_iter=2, random_state=0).fit(X, (X[:, 0] > 0).astype(int))
+big = rng.standard_normal((1_000_000, 20), dtype=np.float32)
+clf.predict_proba(big[:10])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+proba = clf.predict_proba(big)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(after - before, proba.nbytes / 2**20)
+"""
+
+
+def test_predicting_many_rows_holds_a_bounded_working_set():
+    """1M rows through the default 100-unit layer: all activations at once would
+    take ~760 MiB; predict goes in chunks, holding the output (8 MiB) and about
+    16 MiB of activations at a time."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", PREDICT_MEMORY],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "OMP_NUM_THREADS": "1"},
+        check=True,
+    )
+    peak, output = map(float, result.stdout.split())
+    assert peak < output + 100, f"{peak:.0f} MiB above the process before predict"
+
+
+def test_chunked_predictions_equal_one_pass(iris, monkeypatch):
+    from sknn import _torch
+
+    X, y = iris
+    clf = MLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    whole = clf.predict_proba(X.astype(np.float32))
+    monkeypatch.setattr(_torch, "PREDICT_CHUNK_BYTES", 7 * 100 * 4)  # 7 rows a chunk
+    np.testing.assert_allclose(
+        clf.predict_proba(X.astype(np.float32)), whole, rtol=1e-6, atol=1e-7
+    )
+    np.testing.assert_array_equal(
+        clf.predict(X), clf.predict(X[:50]).tolist() + clf.predict(X[50:]).tolist()
+    )

@@ -269,6 +269,21 @@ print(before, status("VmHWM"), n * d * 4)
 """
 
 
+LARGE_PREDICT_SCRIPT = """
+from sklearn.neural_network import MLPClassifier as SklearnMLP
+rng = np.random.default_rng(0)
+X = rng.standard_normal((5_000_000, 20), dtype=np.float32)  # 381 MiB
+y = (X[:2000, 0] > 0).astype(int)
+Estimator = SklearnMLP if "{which}" == "sklearn" else sknn.MLPClassifier
+clf = Estimator(max_iter=2, random_state=0).fit(X[:2000], y)
+clf.predict_proba(X[:10])
+open("/proc/self/clear_refs", "w").write("5")
+before = status("VmRSS")
+proba = clf.predict_proba(X)
+print(before, status("VmHWM"), proba.nbytes)
+"""
+
+
 def _peak_above(script):
     out = subprocess.run(
         [sys.executable, "-c", PEAK_PROLOGUE + script],
@@ -293,6 +308,13 @@ def memory():
         f"RSS {peak:.0f} MiB above the process before; dense float32 it would be "
         f"{dense_mib:.0f} MiB"
     )
+    for which in ("sknn", "sklearn"):
+        peak, out_mib = _peak_above(LARGE_PREDICT_SCRIPT.replace("{which}", which))
+        print(
+            f"{which} predict_proba of 5M x 20 float32 rows, hidden_layer_sizes="
+            f"(100,): peak RSS {peak:.0f} MiB above the process before; the output "
+            f"is {out_mib:.0f} MiB"
+        )
 
 
 def main(argv=None):
