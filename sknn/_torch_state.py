@@ -179,12 +179,7 @@ def check_optimizer_state(saved, optimizer):
                 "the saved optimizer state's parameter groups hold other parameters "
                 "than the network's."
             )
-        for key, value in group.items():
-            if not _same_kind(value, expected[key]):
-                raise ModelFileError(
-                    f"the saved optimizer setting {key!r} is {short_repr(value)}, "
-                    "not a value of the solver's."
-                )
+        _check_same_kinds(group, expected, "optimizer setting")
     if isinstance(optimizer, torch.optim.LBFGS):
         return {"state": {}, "param_groups": groups}
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
@@ -222,12 +217,7 @@ def check_scheduler_state(saved, scheduler):
         raise ModelFileError(
             "the saved learning-rate schedule's state does not match the schedule."
         )
-    for key, value in saved.items():
-        if not _same_kind(value, fresh[key]):
-            raise ModelFileError(
-                f"the saved learning-rate schedule's {key!r} is {short_repr(value)}, "
-                "not a value of the schedule's."
-            )
+    _check_same_kinds(saved, fresh, "learning-rate schedule's")
 
 
 def check_module_state(saved, module, what):
@@ -272,6 +262,16 @@ def _check_array(value, shape, dtype, what):
         )
     if dtype == np.float32 and not np.isfinite(value).all():
         raise ModelFileError(f"the saved {what} holds non-finite values.")
+
+
+def _check_same_kinds(saved, fresh, what):
+    """Each of ``saved``'s values (its keys are ``fresh``'s) of its fresh kind."""
+    for key, value in saved.items():
+        if not _same_kind(value, fresh[key]):
+            raise ModelFileError(
+                f"the saved {what} {key!r} is {short_repr(value)}, not a value sknn "
+                "writes there."
+            )
 
 
 def _same_kind(value, expected):

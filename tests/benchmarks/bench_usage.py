@@ -34,15 +34,20 @@ def _median_time(fn, repeat):
     return statistics.median(times)
 
 
-def inference(rounds):
-    """predict_proba of 1 and 1000 rows vs the bare module's forward pass."""
+def _inference_models():
+    """float32 X, and sknn's and scikit-learn's networks of 2 hidden layers of 256
+    fitted on it."""
     X, y = make_classification(
         n_samples=5000, n_features=50, n_informative=20, n_classes=3, random_state=0
     )
     X = X.astype(np.float32)
     params = dict(hidden_layer_sizes=(256, 256), max_iter=2, random_state=0)
-    ours = sknn.MLPClassifier(**params).fit(X, y)
-    theirs = SklearnMLP(**params).fit(X, y)
+    return X, sknn.MLPClassifier(**params).fit(X, y), SklearnMLP(**params).fit(X, y)
+
+
+def inference(rounds):
+    """predict_proba of 1 and 1000 rows vs the bare module's forward pass."""
+    X, ours, theirs = _inference_models()
     module = ours._net.module_
     module64 = copy.deepcopy(module).double()
 
@@ -95,13 +100,7 @@ def onnx(rounds):
 
     import sknn.onnx  # noqa: F401  (registers the converters)
 
-    X, y = make_classification(
-        n_samples=5000, n_features=50, n_informative=20, n_classes=3, random_state=0
-    )
-    X = X.astype(np.float32)
-    params = dict(hidden_layer_sizes=(256, 256), max_iter=2, random_state=0)
-    ours = sknn.MLPClassifier(**params).fit(X, y)
-    theirs = SklearnMLP(**params).fit(X, y)
+    X, ours, theirs = _inference_models()
     exported = skl2onnx.to_onnx(ours, X[:1], options={"zipmap": False})
     session = onnxruntime.InferenceSession(
         exported.SerializeToString(), providers=["CPUExecutionProvider"]
