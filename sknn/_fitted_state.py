@@ -26,6 +26,10 @@ def check_fitted_state(state, classifier):
         raise ModelFileError("the saved estimator's state is not a dict of names.")
     if "coefs_" not in state:
         return
+    if not isinstance(state.get("_net_state"), dict):
+        raise ModelFileError(
+            "the saved model has weights but no network state to predict with."
+        )
     coefs, intercepts = state["coefs_"], state.get("intercepts_")
     if (
         not isinstance(coefs, list)

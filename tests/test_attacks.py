@@ -239,6 +239,10 @@ STATE_ATTACKS = {
             "shuffle", np.zeros(7, np.uint8)
         ),
     ),
+    "weights without a network state": (
+        {},
+        lambda s: s.pop("_net_state"),
+    ),
     "history that is not records": (
         {},
         _set(("history_",), [[1, [2, [3]]]]),
