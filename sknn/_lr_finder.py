@@ -109,6 +109,7 @@ def find_lr(
             config,
             coefs=probe.coefs_,
             intercepts=probe.intercepts_,
+            extra_state=probe._extra_state,
             X=data["X"],
             y=data["y"],
             sample_weight=data["sample_weight"],

@@ -690,11 +690,21 @@ def _resume_generators(net, resume):
 
 
 def lr_range_test(
-    config, *, coefs, intercepts, X, y, sample_weight, learning_rates, should_stop
+    config,
+    *,
+    coefs,
+    intercepts,
+    extra_state,
+    X,
+    y,
+    sample_weight,
+    learning_rates,
+    should_stop,
 ):
     """The training objective after each step of the LR range test, as a list.
 
-    A throw-away net starts from ``coefs``/``intercepts`` with the configured solver
+    A throw-away net starts from ``coefs``/``intercepts`` (and the numeric
+    embedding's ``extra_state``) with the configured solver
     and takes one step per rate of ``learning_rates``; see
     :meth:`SknnNet.lr_range_test`. Seeded by ``config.seed`` like :func:`train`.
     """
@@ -702,7 +712,7 @@ def lr_range_test(
     config = dataclasses.replace(config, learning_rate="constant")
     macs = config.batch_size * macs_per_row(config.layer_units)
     with TorchThreads(macs, TRAIN_SINGLE_THREAD_MACS):
-        net = _build_net(config, coefs, intercepts)
+        net = _build_net(config, coefs, intercepts, extra_state)
         return net.lr_range_test(data, learning_rates, should_stop)
 
 

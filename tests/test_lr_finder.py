@@ -135,3 +135,30 @@ def test_display_without_matplotlib_says_how_to_install(monkeypatch, digits):
     result = MLPClassifier(random_state=0).find_lr(X, y, num_iter=10)
     with pytest.raises(ImportError, match=re.escape("pip install 'sknn[plot]'")):
         result.plot()
+
+
+def test_the_range_test_starts_from_the_drawn_numeric_embedding(monkeypatch):
+    """The throw-away network has fit's initial embedding, not zeros: with
+    zero frequencies every feature would embed to a constant."""
+    from sknn import _torch
+
+    X, y = load_iris(return_X_y=True)
+    clf = MLPClassifier(numeric_embedding="periodic", embedding_dim=4, random_state=0)
+    seen = {}
+    original = _torch._build_net
+
+    def spy(config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
+        net = original(config, coefs, intercepts, extra_state, steps_per_epoch)
+        seen["frequencies"] = net.module_[0].frequencies.detach().numpy().copy()
+        return net
+
+    monkeypatch.setattr(_torch, "_build_net", spy)
+    clf.find_lr(X, y, num_iter=5)
+    fitted = MLPClassifier(numeric_embedding="periodic", embedding_dim=4, max_iter=1,
+                           random_state=0)  # fmt: skip
+    fitted._validate_params()
+    fitted._prepare_training(X, y, None, incremental=False)
+    np.testing.assert_array_equal(
+        seen["frequencies"], fitted._extra_state["0.frequencies"]
+    )
+    assert np.abs(seen["frequencies"]).max() > 0
