@@ -299,8 +299,15 @@ def _interrupt_after(monkeypatch, epochs):
     [
         {"dropout": 0.2},
         {"solver": "sgd", "learning_rate": "onecycle", "early_stopping": True},
+        {
+            "numeric_embedding": "periodic",
+            "embedding_dim": 3,
+            "dropout": 0.1,
+            "early_stopping": True,
+            "restore_best": "last",
+        },  # fmt: skip
     ],
-    ids=["adam-dropout", "sgd-onecycle-early-stopping"],
+    ids=["adam-dropout", "sgd-onecycle-early-stopping", "embedding-restore-last"],
 )
 def test_three_plus_three_resumed_epochs_equal_six(params, tmp_path, iris, monkeypatch):
     X, y = iris
