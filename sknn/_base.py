@@ -20,7 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknn import _checkpoints, _lr_finder, _torch
+from sknn import _checkpoints, _lr_finder, _persistence, _torch
 from sknn._fitted_state import check_fitted_state
 from sknn._sklearn_compat import (
     Interval,
@@ -601,6 +601,7 @@ class _BaseMLP(BaseEstimator):
     def _resume(self, X, y, sample_weight):
         """Go on with the fit this checkpoint was taken from (see sknn.resume)."""
         self._validate_params()
+        self._check_checkpoint_parameters()
         training = self.__dict__.pop("_checkpoint_training")
         if training["finished"] or self.n_iter_ >= self.max_iter:
             return self  # the fit had ended: nothing left to train
@@ -614,6 +615,31 @@ class _BaseMLP(BaseEstimator):
             history=self.history_,
         )
         return self._fit(X, y, sample_weight, incremental=False, resume=resume)
+
+    def _check_checkpoint_parameters(self):
+        """A checkpoint's parameters must describe the network it holds: resuming
+        builds the network from them and loads the saved state into it."""
+        config = self._net.sknn_config
+        hidden = list(np.ravel(self.hidden_layer_sizes))
+        expected = {
+            "hidden_layer_sizes": (hidden, list(config.layer_units[1:-1])),
+            "activation": (self.activation, config.activation),
+            "solver": (self.solver, config.solver),
+            "batch_norm": (bool(self.batch_norm), config.batch_norm),
+            "numeric_embedding": (self.numeric_embedding, config.numeric_embedding),
+        }
+        differ = [name for name, (ours, saved) in expected.items() if ours != saved]
+        try:
+            dropout = self._dropout_per_layer(len(hidden))
+        except ValueError:  # a dropout list of another length
+            dropout = None
+        if dropout != tuple(config.dropout):
+            differ.append("dropout")
+        if differ:
+            raise _persistence.ModelFileError(
+                f"the checkpoint's {', '.join(differ)} do not describe the network it "
+                "holds; it cannot be resumed."
+            )
 
     def _fitted_net(self):
         """The skorch net (``__setstate__`` rebuilt it after unpickling)."""

@@ -107,7 +107,7 @@ def resume(checkpoint, X, y, sample_weight=None):
     >>> clf = clf.fit(X, y)  # doctest: +SKIP
     >>> clf = sknn.resume(clf.checkpoint_path_, X, y)  # doctest: +SKIP
     """
-    path = Path(checkpoint)
+    path = Path(checkpoint).absolute()  # "last.sknn" has a parent to write into
     file = path / LAST if path.is_dir() else path
     if not file.exists():
         raise FileNotFoundError(

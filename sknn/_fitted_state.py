@@ -11,6 +11,7 @@ A state that fails is a :class:`sknn.ModelFileError`.
 import numbers
 
 import numpy as np
+from sklearn.preprocessing import LabelBinarizer
 
 from sknn._persistence import ModelFileError
 
@@ -25,6 +26,10 @@ def check_fitted_state(state, classifier):
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
         raise ModelFileError("the saved estimator's state is not a dict of names.")
     if "coefs_" not in state:
+        if "_net_state" in state or "_checkpoint_training" in state:
+            raise ModelFileError(
+                "the saved estimator has network or checkpoint state but no weights."
+            )
         return
     if not isinstance(state.get("_net_state"), dict):
         raise ModelFileError(
@@ -170,10 +175,17 @@ def _check_convergence(convergence):
     if not isinstance(convergence, dict) or not set(convergence) <= fields:
         raise ModelFileError("the saved stopping-rule state is not sknn's.")
     _check_numbers(convergence.get("loss_curve", []), "loss curve")
-    _check_numbers(convergence.get("validation_scores") or [], "validation scores")
-    numbers = ("best_loss", "best_validation_score", "no_improvement_count", "t")
-    for name in (*numbers, "best_monitored"):
-        if not _number(convergence.get(name)):
+    scores = convergence.get("validation_scores")
+    _check_numbers(scores or [], "validation scores")
+    for name in ("no_improvement_count", "t"):
+        if not _count(convergence.get(name, 0)):
+            raise ModelFileError(f"the saved stopping rule's {name} is not a count.")
+    # the best value the rule compares with: the score with early stopping (a list
+    # of scores), else the loss; the other may be None, as in a fresh fit
+    compared = "best_validation_score" if scores is not None else "best_loss"
+    for name in ("best_loss", "best_validation_score", "best_monitored"):
+        value = convergence.get(name)
+        if not _number(value) or (name == compared and value is None):
             raise ModelFileError(f"the saved stopping rule's {name} is not a number.")
 
 
@@ -194,7 +206,12 @@ def _check_classes(state, n_outputs):
     label_type = getattr(binarizer, "y_type_", None)
     binarizer_classes = getattr(binarizer, "classes_", None)
     if (
-        label_type not in LABEL_TYPES
+        not isinstance(binarizer, LabelBinarizer)
+        # what sknn's fit sets, and predict's inverse_transform reads
+        or binarizer.get_params()
+        != {"neg_label": 0, "pos_label": 1, "sparse_output": False}
+        or getattr(binarizer, "sparse_input_", None) is not False
+        or label_type not in LABEL_TYPES
         or not isinstance(binarizer_classes, np.ndarray)
         or binarizer_classes.shape != classes.shape
         or not np.array_equal(binarizer_classes, classes)

@@ -152,11 +152,18 @@ def check_config(config, coefs, intercepts):
             )
 
 
+# how torch runs a step, not what it computes: taken from the fresh optimizer (a
+# model trained on one device loads on another); every other switch must be equal
+IMPLEMENTATION_SWITCHES = ("fused", "foreach")
+
+
 def check_optimizer_state(saved, optimizer):
     """The saved optimizer state must have the fresh ``optimizer``'s parameter
-    groups and, per parameter, only torch's known state: a scalar step and arrays of
-    the parameter's shape and dtype. LBFGS keeps its search history, which sknn never
-    trains on from: only its groups are checked and loaded."""
+    groups (the same switches, numbers of the same kind) and, per parameter, the
+    entries a step of this optimizer keeps: a scalar step and arrays of the
+    parameter's shape and dtype. LBFGS keeps its search history, which sknn never
+    trains on from: only its groups are checked and loaded. Returns the state to
+    load."""
     fresh = optimizer.state_dict()
     groups = saved.get("param_groups") if isinstance(saved, dict) else None
     per_parameter = saved.get("state") if isinstance(saved, dict) else None
@@ -179,18 +186,39 @@ def check_optimizer_state(saved, optimizer):
                 "the saved optimizer state's parameter groups hold other parameters "
                 "than the network's."
             )
-        _check_same_kinds(group, expected, "optimizer setting")
+        _check_same_kinds(group, expected, "optimizer setting", exact_flags=True)
+    groups = [
+        {
+            **group,
+            **{key: expected[key] for key in IMPLEMENTATION_SWITCHES if key in group},
+        }
+        for group, expected in zip(groups, fresh["param_groups"])
+    ]
     if isinstance(optimizer, torch.optim.LBFGS):
         return {"state": {}, "param_groups": groups}
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
+    entries = _state_entries(optimizer)
     for index, state in per_parameter.items():
         if not _integer(0, len(parameters) - 1)(index) or not isinstance(state, dict):
             raise ModelFileError(
                 f"the saved optimizer state names parameter {short_repr(index)}; the "
                 f"network has {len(parameters)}."
             )
+        if state and set(state) != set(entries[index]):
+            raise ModelFileError(
+                f"the saved optimizer state of parameter {index} holds "
+                f"{short_repr(sorted(state, key=str))}; the solver keeps "
+                f"{sorted(entries[index])}."
+            )
         parameter = parameters[index]
         for key, value in state.items():
+            if entries[index][key] is None:
+                if value is not None:
+                    raise ModelFileError(
+                        f"the saved optimizer state {key!r} is set; the solver keeps "
+                        "none."
+                    )
+                continue
             if key in SCALAR_STATE:
                 shape = ()
             elif key in PARAMETER_STATE:
@@ -200,7 +228,24 @@ def check_optimizer_state(saved, optimizer):
                     f"the saved optimizer state holds an unknown entry {key!r}."
                 )
             _check_array(value, shape, np.float32, f"optimizer state {key!r}")
-    return saved
+    return {"state": per_parameter, "param_groups": groups}
+
+
+def _state_entries(optimizer):
+    """Per parameter, the entries (name -> value) ``optimizer`` keeps after a step:
+    one step of an optimizer of its class and settings on zero copies of its
+    parameters."""
+    copies, groups = [], []
+    for group in optimizer.param_groups:
+        params = [torch.zeros_like(p, requires_grad=True) for p in group["params"]]
+        for param in params:
+            param.grad = torch.zeros_like(param)
+        copies += params
+        settings = {key: value for key, value in group.items() if key != "params"}
+        groups.append({**settings, "params": params})
+    probe = type(optimizer)(groups)
+    probe.step()
+    return [dict(probe.state[param]) for param in copies]
 
 
 def check_scheduler_state(saved, scheduler):
@@ -217,7 +262,7 @@ def check_scheduler_state(saved, scheduler):
         raise ModelFileError(
             "the saved learning-rate schedule's state does not match the schedule."
         )
-    _check_same_kinds(saved, fresh, "learning-rate schedule's")
+    _check_same_kinds(saved, fresh, "learning-rate schedule's", exact_flags=False)
 
 
 def check_module_state(saved, module, what):
@@ -264,38 +309,42 @@ def _check_array(value, shape, dtype, what):
         raise ModelFileError(f"the saved {what} holds non-finite values.")
 
 
-def _check_same_kinds(saved, fresh, what):
+def _check_same_kinds(saved, fresh, what, exact_flags):
     """Each of ``saved``'s values (its keys are ``fresh``'s) of its fresh kind."""
     for key, value in saved.items():
-        if not _same_kind(value, fresh[key]):
+        if key in IMPLEMENTATION_SWITCHES:
+            continue  # taken from the fresh optimizer
+        if not _same_kind(value, fresh[key], exact_flags):
             raise ModelFileError(
                 f"the saved {what} {key!r} is {short_repr(value)}, not a value sknn "
                 "writes there."
             )
 
 
-def _same_kind(value, expected):
-    """``value`` is of ``expected``'s kind: the same plain type (ints and floats
-    mix; numbers not NaN), or a dict, list or tuple of the same shape holding such
-    values."""
+def _same_kind(value, expected, exact_flags):
+    """``value`` is of ``expected``'s kind: a dict, list or tuple of the same shape
+    holding such values; the same string or None; a boolean (the same one with
+    ``exact_flags``); an int where ``expected`` is one, at least 1 where it is
+    (step sizes, periods, counts), else at least -1 (``last_epoch``); a number not
+    NaN where ``expected`` is a float."""
     if isinstance(expected, dict):
         return (
             isinstance(value, dict)
             and set(value) == set(expected)
-            and all(_same_kind(value[k], expected[k]) for k in expected)
+            and all(_same_kind(value[k], expected[k], exact_flags) for k in expected)
         )
     if isinstance(expected, list | tuple):
         return (
             isinstance(value, list | tuple)
             and len(value) == len(expected)
-            and all(_same_kind(v, e) for v, e in zip(value, expected))
+            and all(_same_kind(v, e, exact_flags) for v, e in zip(value, expected))
         )
-    if expected is None or isinstance(expected, bool | str):
-        return (
-            value is None
-            or isinstance(value, bool | str)
-            and type(value) is type(expected)
-        )
+    if expected is None or isinstance(expected, str):
+        return type(value) is type(expected) and value == expected
+    if isinstance(expected, bool):
+        return isinstance(value, bool) and (value == expected or not exact_flags)
+    if isinstance(expected, numbers.Integral):
+        return _integer(1 if expected >= 1 else -1)(value)
     if isinstance(expected, numbers.Real):
         return _real()(value)
     return False

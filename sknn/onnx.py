@@ -366,7 +366,7 @@ update_registered_converter(
     classifier_shapes,
     convert_classifier,
     parser=parse_classifier,
-    options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
+    options={"zipmap": [True, False, "columns"]},
 )
 update_registered_converter(
     MLPRegressor, "SknnMLPRegressor", regressor_shapes, convert_regressor

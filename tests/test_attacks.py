@@ -6,6 +6,7 @@ cap of 8 GiB of address space and 60 s, which reports its peak memory: a signal
 death, a hang or a blown cap fails the test instead of the test run.
 """
 
+import copy
 import hashlib
 import io
 import json
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import threading
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -242,6 +244,31 @@ STATE_ATTACKS = {
     "weights without a network state": (
         {},
         lambda s: s.pop("_net_state"),
+    ),
+    "Adam state without its second moment": (
+        {},
+        lambda s: s["_net_state"]["optimizer"]["state"][0].pop("exp_avg_sq"),
+    ),
+    "fused Adam made differentiable": (
+        {},
+        _set(("_net_state", "optimizer", "param_groups", 0, "differentiable"), True),
+    ),
+    "step schedule of period zero": (
+        {"learning_rate": "step"},
+        _set(("_net_state", "scheduler", "step_size"), 0),
+    ),
+    "stopping rule's sample count erased": ({}, _set(("_convergence", "t"), None)),
+    "early stopping's best score erased": (
+        {"early_stopping": True},
+        _set(("_convergence", "best_validation_score"), None),
+    ),
+    "label encoder with other labels": (
+        {},
+        lambda s: s.update(
+            _label_binarizer=copy.deepcopy(s["_label_binarizer"]).set_params(
+                neg_label=-1
+            )
+        ),
     ),
     "history that is not records": (
         {},
@@ -512,6 +539,31 @@ def test_dropout_fits_in_threads_equal_serial_ones_and_leave_the_rng(iris):
         assert torch.equal(torch.get_rng_state(), rng_state)
 
 
+def test_resume_refuses_parameters_that_do_not_describe_the_network(tmp_path, iris):
+    X, y = iris
+    clf = MLPClassifier((8,), max_iter=3, random_state=0, checkpoint_dir=tmp_path)
+    clf.fit(X, y)
+    last = sknn.load(os.path.join(clf.checkpoint_path_, "last.sknn"))
+
+    def edit(state):
+        state["hidden_layer_sizes"] = (7,)
+        state["max_iter"] = 6
+        state["_checkpoint_training"] = dict(
+            state["_checkpoint_training"], finished=False
+        )
+
+    crafted(tmp_path / "last.sknn", last, edit)
+    msg = "the checkpoint's hidden_layer_sizes do not describe the network it holds"
+    with pytest.raises(ModelFileError, match=re.escape(msg)):
+        sknn.resume(tmp_path / "last.sknn", X, y)
+
+    unfitted = MLPClassifier()
+    unfitted.__dict__["_checkpoint_training"] = "x"
+    path = sknn.save(unfitted, tmp_path / "unfitted.sknn")
+    with pytest.raises(ModelFileError, match="checkpoint state but no weights"):
+        sknn.resume(path, X, y)
+
+
 # ---------------------------------------------------------------- 4. resume's writes
 
 
@@ -544,6 +596,27 @@ def test_resume_writes_only_into_the_directory_it_was_given(tmp_path, iris):
     assert sorted(p.name for p in given.iterdir()) == ["best.sknn", "last.sknn"]
     assert sknn.load(given / "last.sknn").n_iter_ == 6
     assert resumed.checkpoint_path_ == str(given)
+
+
+def test_resume_from_a_relative_file_goes_on_in_its_directory(
+    tmp_path, iris, monkeypatch
+):
+    X, y = iris
+    clf = MLPClassifier((8,), max_iter=3, random_state=0, checkpoint_dir=tmp_path)
+    clf.fit(X, y)
+    run = Path(clf.checkpoint_path_)
+
+    def edit(state):
+        state["max_iter"] = 5
+        state["_checkpoint_training"] = dict(
+            state["_checkpoint_training"], finished=False
+        )
+
+    crafted(run / "last.sknn", sknn.load(run / "last.sknn"), edit)
+    monkeypatch.chdir(run)
+    sknn.resume("last.sknn", X, y)
+    assert sorted(p.name for p in run.iterdir()) == ["best.sknn", "last.sknn"]
+    assert sknn.load(run / "last.sknn").n_iter_ == 5
 
 
 def test_resuming_a_copied_run_after_the_original_is_deleted(
