@@ -219,10 +219,11 @@ def _input(operator, opv):
 # ----------------------------------------------------------------------- converters
 
 
-def _class_labels(model):
+def _class_labels(model, nocl=False):
     """``classes_`` as ONNX holds labels: int64 (bools, ints and the integral
-    floats scikit-learn accepts as classes) or strings."""
-    classes = model.classes_
+    floats scikit-learn accepts as classes) or strings; with skl2onnx's ``nocl``
+    option, the class indices."""
+    classes = np.arange(len(model.classes_)) if nocl else model.classes_
     if classes.dtype.kind in "biuf":
         return classes.astype(np.int64)
     return np.array([str(label) for label in classes])
@@ -232,6 +233,7 @@ def convert_classifier(scope, operator, container):
     """skl2onnx converter of :class:`sknn.MLPClassifier`."""
     model, opv = operator.raw_operator, container.target_opset
     _check_exportable(model)
+    nocl = container.get_options(model, dict(nocl=False))["nocl"]
     x, dtype = _input(operator, opv)
     z = _network(model, x, dtype, opv)
     label_type = model._label_binarizer.y_type_
@@ -265,11 +267,15 @@ def convert_classifier(scope, operator, container):
             np.array([-1], np.int64),
             op_version=opv,
         )
-        labels = OnnxArrayFeatureExtractor(_class_labels(model), index, op_version=opv)
+        labels = OnnxArrayFeatureExtractor(
+            _class_labels(model, nocl), index, op_version=opv
+        )
         probabilities = scores
     else:
         index = OnnxArgMax(scores, axis=1, keepdims=0, op_version=opv)
-        labels = OnnxArrayFeatureExtractor(_class_labels(model), index, op_version=opv)
+        labels = OnnxArrayFeatureExtractor(
+            _class_labels(model, nocl), index, op_version=opv
+        )
         probabilities = scores
     shape = [-1, model.n_outputs_] if label_type == "multilabel-indicator" else [-1]
     labels = OnnxReshape(
@@ -334,7 +340,8 @@ def classifier_shapes(operator):
     model = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
     multilabel = model._label_binarizer.y_type_ == "multilabel-indicator"
-    numeric = multilabel or model.classes_.dtype.kind in "biuf"
+    nocl = operator.scope_inst.get_options(model, dict(nocl=False))["nocl"]
+    numeric = multilabel or nocl or model.classes_.dtype.kind in "biuf"
     label_type = Int64TensorType if numeric else StringTensorType
     operator.outputs[0].type = label_type([n, model.n_outputs_] if multilabel else [n])
     columns = 2 if model.n_outputs_ == 1 and not multilabel else model.n_outputs_
@@ -366,7 +373,7 @@ update_registered_converter(
     classifier_shapes,
     convert_classifier,
     parser=parse_classifier,
-    options={"zipmap": [True, False, "columns"]},
+    options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
 )
 update_registered_converter(
     MLPRegressor, "SknnMLPRegressor", regressor_shapes, convert_regressor

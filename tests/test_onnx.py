@@ -151,6 +151,16 @@ def test_zipmap_output_by_default(iris):
     )
 
 
+def test_the_nocl_option_gives_class_indices(iris):
+    X_train, X_test, y_train, _ = iris
+    names = np.array(["setosa", "versicolor", "virginica"])
+    clf = _fit(sknn.MLPClassifier((8,), max_iter=10, random_state=0), X_train,
+               names[y_train])  # fmt: skip
+    labels, _ = _run(clf, X_test.astype(np.float32), zipmap=False, nocl=True)
+    expected = clf.predict(X_test.astype(np.float32))
+    np.testing.assert_array_equal(names[labels], expected)
+
+
 REGRESSION_LOSSES = ["squared_error", "poisson", "absolute_error", "huber",
                      "squared_log_error"]  # fmt: skip
 
