@@ -472,17 +472,16 @@ def main(argv=None):
                 if key in cache:
                     rows.append(cache[key])
 
-    print("\n## Data sets\n")
     described = pd.DataFrame([d.describe() for d in datasets]).set_index("data set")
-    print(markdown(described, str))
-    if not rows:
-        print("\nNo results yet.")
-        return
-    models = [spec for spec in specs if spec not in skipped]
-    text = report(pd.DataFrame(rows), datasets, models)
-    print("\n## Results\n\n" + text)
+    text = "## Data sets\n\n" + markdown(described, str) + "\n\n## Results\n\n"
+    if rows:
+        models = [spec for spec in specs if spec not in skipped]
+        text += report(pd.DataFrame(rows), datasets, models)
+    else:
+        text += "No results yet.\n"
+    print("\n" + text)
     if args.report is not None:
-        args.report.write_text(text + "\n")
+        args.report.write_text(text)
 
 
 if __name__ == "__main__":
