@@ -59,3 +59,14 @@ def bench(session):
     for task in ("classify", "regress"):
         session.run("python", "tests/benchmarks/bench_training.py", "--task", task)
     session.run("python", "tests/benchmarks/bench_usage.py")
+
+
+@nox.session
+def bench_tabular(session):
+    """Score sknn on real tabular data against HGB and RealMLP_TD (opt-in, slow)."""
+    install(session, "test,bench")
+    # one thread for every model (torch, BLAS, OpenMP), so fit CPU times compare
+    session.run(
+        "python", "tests/benchmarks/bench_tabular.py", *session.posargs,
+        env={"OMP_NUM_THREADS": "1"},
+    )  # fmt: skip
