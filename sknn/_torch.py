@@ -600,14 +600,19 @@ def _build_net(config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
         for linear, coef, intercept in zip(net.module_.linears(), coefs, intercepts):
             linear.weight.copy_(torch.as_tensor(coef.T, dtype=torch.float32))
             linear.bias.copy_(torch.as_tensor(intercept, dtype=torch.float32))
-    if extra_state:
-        tensors = {key: torch.as_tensor(value) for key, value in extra_state.items()}
-        net.module_.load_state_dict(tensors, strict=False)
+    _load_extra_state(net.module_, extra_state)
     net.lr_scheduler_, net.lr_per_batch_ = lr_scheduler(
         config, net.optimizer_, steps_per_epoch
     )
     net.module_.eval()  # the epoch loop switches to train mode and back
     return net
+
+
+def _load_extra_state(module, extra_state):
+    """Load the batch-norm and embedding arrays of ``extra_state`` (if any)."""
+    if extra_state:
+        tensors = {key: torch.as_tensor(value) for key, value in extra_state.items()}
+        module.load_state_dict(tensors, strict=False)
 
 
 def train(
@@ -825,9 +830,7 @@ def restore_net(state, coefs, intercepts, extra_state):
     )
     net = _build_net(config, coefs, intercepts)
     check_module_state(extra_state, net.module_, "batch-norm and embedding state")
-    if extra_state:
-        tensors = {key: torch.as_tensor(value) for key, value in extra_state.items()}
-        net.module_.load_state_dict(tensors, strict=False)
+    _load_extra_state(net.module_, extra_state)
     _load_training_state(net, state)
     if "generators" in state:
         _restore_generators(net, state["generators"], same_device=device == saved)

@@ -98,16 +98,22 @@ def data_files(tmp_path_factory, iris):
     return directory / "X.npy", directory / "y.npy"
 
 
-def crafted(path, estimator, edit):
-    """Save ``estimator`` with its saved state changed by ``edit(state)``, through
-    sknn.save (a valid checksum), skipping the checks a load would make."""
+def _unchecked_copy(estimator, edit):
+    """``estimator`` with its saved state changed by ``edit(state)``, built without
+    the checks ``__setstate__`` would make."""
     state = estimator.__getstate__()
     edit(state)
     fake = type(estimator).__new__(type(estimator))
     fake.__dict__.update(state)
     if isinstance(state.get("_convergence"), dict):
         fake.__dict__["_convergence"] = ConvergenceState(**state["_convergence"])
-    return sknn.save(fake, path)
+    return fake
+
+
+def crafted(path, estimator, edit):
+    """Save ``estimator`` with its saved state changed by ``edit(state)``, through
+    sknn.save (a valid checksum), skipping the checks a load would make."""
+    return sknn.save(_unchecked_copy(estimator, edit), path)
 
 
 def rewrite(path, payload=None, manifest=None):
@@ -294,16 +300,7 @@ def test_a_model_state_inconsistent_with_its_network_is_refused(
     with pytest.raises(ModelFileError, match=re.escape(f"{path}: the saved")):
         sknn.load(path)
     with pytest.raises(ModelFileError, match="the saved"):  # pickle checks too
-        pickle.loads(pickle.dumps(_unchecked_copy(path, clf, edit)))
-
-
-def _unchecked_copy(path, estimator, edit):
-    state = estimator.__getstate__()
-    edit(state)
-    fake = type(estimator).__new__(type(estimator))
-    fake.__dict__.update(state)
-    fake.__dict__["_convergence"] = ConvergenceState(**state["_convergence"])
-    return fake
+        pickle.loads(pickle.dumps(_unchecked_copy(clf, edit)))
 
 
 def test_checkpoint_rng_and_best_weights_are_checked_on_resume(tmp_path, iris):
