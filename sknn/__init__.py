@@ -12,6 +12,8 @@ __all__ = [
     "MLPRegressor",
     "ModelFileError",
     "SKOPS_TRUSTED_TYPES",
+    "TabularMLPClassifier",
+    "TabularMLPRegressor",
     "__version__",
     "load",
     "resume",
@@ -27,6 +29,8 @@ _MODULES = {
     "MLPRegressor": "sknn._multilayer_perceptron",
     "ModelFileError": "sknn._persistence",
     "SKOPS_TRUSTED_TYPES": "sknn._persistence",
+    "TabularMLPClassifier": "sknn._tabular",
+    "TabularMLPRegressor": "sknn._tabular",
     "load": "sknn._persistence",
     "resume": "sknn._checkpoints",
     "save": "sknn._persistence",
@@ -38,6 +42,7 @@ if typing.TYPE_CHECKING:  # what static analysis and editors see
     from sknn._lr_finder import LRFinderResult
     from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
     from sknn._persistence import SKOPS_TRUSTED_TYPES, ModelFileError, load, save
+    from sknn._tabular import TabularMLPClassifier, TabularMLPRegressor
 
 
 def __getattr__(name):

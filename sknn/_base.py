@@ -107,6 +107,8 @@ class _BaseMLP(BaseEstimator):
         "#{estimator_module}.{estimator_name}"
     )
 
+    _auto_batch_size = 200  # batch_size="auto": this many rows, or all if fewer
+
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
             "array-like",
@@ -250,7 +252,11 @@ class _BaseMLP(BaseEstimator):
         n_samples, n_features = X.shape
         n_outputs = y.shape[1]
         # the first linear layer's inputs: the features, or their embeddings
-        width = n_features * (self.embedding_dim if self.numeric_embedding else 1)
+        embedding, embedded = self._numeric_embedding()
+        width = n_features
+        if embedding:
+            n_embedded = n_features if embedded is None else embedded
+            width += n_embedded * (self.embedding_dim - 1)
         layer_units = [width, *hidden_layer_sizes, n_outputs]
         random_state = check_random_state(self.random_state)
 
@@ -291,7 +297,7 @@ class _BaseMLP(BaseEstimator):
                 return self._score_raw(raw, labels_val, sample_weight_val)
 
         if self.batch_size == "auto":
-            batch_size = min(200, X_train.shape[0])
+            batch_size = min(self._auto_batch_size, X_train.shape[0])
         else:
             if self.batch_size > X_train.shape[0]:
                 warnings.warn(
@@ -326,8 +332,9 @@ class _BaseMLP(BaseEstimator):
             verbose=int(self.verbose),
             progress_bar=bool(self.progress_bar),
             label_smoothing=self._label_smoothing(),
-            numeric_embedding=self.numeric_embedding,
-            embedding_dim=int(self.embedding_dim) if self.numeric_embedding else 1,
+            numeric_embedding=embedding,
+            embedding_dim=int(self.embedding_dim) if embedding else 1,
+            embedded_features=embedded,
             scoring=self.scoring,
             restore_best=self.restore_best,
             momentum=float(self.momentum),
@@ -445,9 +452,10 @@ class _BaseMLP(BaseEstimator):
             self.intercepts_.append(intercept.astype(np.float32))
         self._net = None
         self._extra_state = {}
-        if self.numeric_embedding:
+        embedding, embedded = self._numeric_embedding()
+        if embedding:
             self._extra_state = _initial_embedding(
-                layer_units[0] // self.embedding_dim,
+                _torch.embedded_count(layer_units[0], self.embedding_dim, embedded),
                 self.embedding_dim,
                 self.embedding_frequency_scale,
                 random_state,
@@ -458,6 +466,33 @@ class _BaseMLP(BaseEstimator):
             self._convergence.best_validation_score = -np.inf
             self._convergence.best_monitored = -np.inf
             self._convergence.best_loss = None
+
+    def _validate_features(self, X, y, reset, y_numeric=False):
+        """fit's ``validate_data``: X as a float array, y as sklearn checks it."""
+        return validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=y_numeric,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+
+    def _numeric_embedding(self):
+        """The numeric embedding this fit builds and how many leading input columns
+        it takes (None: all of them); (None, None) without one. The tabular
+        estimators embed their numeric columns only, and none when they have none."""
+        embedded = self._embedded_features()
+        if not self.numeric_embedding or embedded == 0:
+            return None, None
+        return self.numeric_embedding, embedded
+
+    def _embedded_features(self):
+        """How many leading input columns the numeric embedding takes: None for
+        all of them (the tabular estimators embed their numeric columns only)."""
+        return None
 
     def _validation_split(self, X, y, sample_weight, random_state):
         # don't stratify in multilabel classification; stratify on the boolean
@@ -564,7 +599,7 @@ class _BaseMLP(BaseEstimator):
         structure (a file may be hostile: see ``sknn._fitted_state`` and the seam's
         ``restore_net``); the network is rebuilt here, so the first predictions
         of threads sharing a loaded model find it ready."""
-        check_fitted_state(state, is_classifier(self))
+        check_fitted_state(state, is_classifier(self), self._network_inputs(state))
         state = dict(state)
         net_state = state.pop("_net_state", None)
         if "_convergence" in state:
@@ -577,6 +612,11 @@ class _BaseMLP(BaseEstimator):
                 state.get("_extra_state", {}),
             )
         super().__setstate__(state)
+
+    def _network_inputs(self, state):
+        """The network's input count a saved state implies beyond its weights
+        (the tabular estimators' encoders give it); None: ``n_features_in_``."""
+        return None
 
     def _set_checkpoint(self, snapshot):
         """Become the model at the end of a snapshot's epoch, able to go on."""
@@ -626,7 +666,10 @@ class _BaseMLP(BaseEstimator):
             "activation": (self.activation, config.activation),
             "solver": (self.solver, config.solver),
             "batch_norm": (bool(self.batch_norm), config.batch_norm),
-            "numeric_embedding": (self.numeric_embedding, config.numeric_embedding),
+            "numeric_embedding": (
+                self._numeric_embedding()[0],
+                config.numeric_embedding,
+            ),
         }
         differ = [name for name, (ours, saved) in expected.items() if ours != saved]
         try:

@@ -1,5 +1,7 @@
 """numpydoc text shared by the classifier and the regressor, written once."""
 
+import inspect
+
 SHARED_PARAMETERS = """\
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element represents the number of neurons in the ith hidden layer.
@@ -481,4 +483,96 @@ def regressor_doc():
     return REGRESSOR_DOC.format(
         parameters=SHARED_PARAMETERS.format(extra="", tail=""),
         attributes=SHARED_ATTRIBUTES.format(score="R²"),
+    )
+
+
+TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
+
+    A :class:`{base}` that takes what
+    :class:`sklearn.ensemble.HistGradientBoosting{kind}` takes: a pandas DataFrame
+    with numeric, boolean, categorical (category, object or string dtype) columns and
+    missing values, or a numeric array with NaN. It encodes the columns itself, so no
+    preprocessing pipeline is needed:
+
+    * numeric columns are imputed with their median, robustly scaled and smoothly
+      clipped (:class:`sknn.preprocessing.RobustScaleSmoothClipTransformer`), get a
+      missing-value indicator where fit saw missing values, and are fed through the
+      learned periodic numeric embedding (``numeric_embedding``);
+    * categorical columns are one-hot encoded, missing values as a category of their
+      own, at most ``max_categories`` columns each (rarer categories share one; a
+      category unseen in fit encodes as that one or as all zeros).
+
+    The network's defaults are the recipe chosen on sknn's real-data benchmark
+    (``tests/benchmarks/bench_tabular.py``; see Notes): they differ from
+    :class:`{base}`'s as listed there. Every parameter of :class:`{base}` is
+    accepted and documented there; the two below are this class's own.
+
+    Parameters
+    ----------
+    categorical_features : 'from_dtype' or array-like, default='from_dtype'
+        Which columns are categorical. 'from_dtype': those of category, object or
+        string dtype (a NumPy array is then all numeric). Otherwise a boolean mask
+        over the columns, their positions, or their names.
+
+    max_categories : int, default=16
+        The most one-hot columns of one categorical column, the infrequent
+        categories' shared column included (``OneHotEncoder(max_categories=...)``).
+
+    **mlp_params
+        Every parameter of :class:`{base}`, with the defaults of the Notes.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        The number of columns of X seen in fit (before encoding).
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        The column names seen in fit, when X had string column names.
+
+    The rest as :class:`{base}`'s; ``coefs_[0]`` takes the encoded columns (each
+    numeric column ``embedding_dim`` times after the embedding).
+
+    See Also
+    --------
+    {base} : The same network on data that is already numeric.
+    sklearn.ensemble.HistGradientBoosting{kind} : Gradient boosting on such data.
+
+    Notes
+    -----
+    Defaults that differ from :class:`{base}`'s:
+
+{recipe}
+    ``batch_size='auto'`` is ``min(256, n_samples)`` here.
+
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sknn import Tabular{short}
+    >>> X = pd.DataFrame({{"size": [1.0, 2.5, None, 4.0] * 25,
+    ...                   "colour": ["red", "blue", "red", None] * 25}})
+    >>> y = {example_y}
+    >>> model = Tabular{short}(max_iter=5, random_state=0).fit(X, y)
+    >>> model.predict(X.head(2)).shape
+    (2,)
+    """
+
+
+def tabular_doc(tabular, base, kind):
+    """The docstring of ``tabular`` (a tabular estimator over ``base``), its
+    recipe listed from the two signatures."""
+    ours = inspect.signature(tabular.__init__).parameters
+    theirs = inspect.signature(base.__init__).parameters
+    recipe = "".join(
+        f"    * ``{name}={value.default!r}`` (``{theirs[name].default!r}``)\n"
+        for name, value in ours.items()
+        if name in theirs and value.default != theirs[name].default
+    )
+    return TABULAR_DOC.format(
+        title=f"Multi-layer Perceptron {kind.lower()}",
+        base=base.__name__,
+        kind=kind,
+        short=base.__name__[3:],
+        recipe=recipe,
+        example_y="[0, 1, 1, 0] * 25" if kind == "Classifier" else "list(range(100))",
     )

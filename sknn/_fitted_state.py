@@ -20,9 +20,11 @@ LABEL_TYPES = {"binary", "multiclass", "multilabel-indicator"}
 MAX_RECORDS = 10_000_000  # entries of history_, loss_curve_, validation_scores_
 
 
-def check_fitted_state(state, classifier):
+def check_fitted_state(state, classifier, n_inputs=None):
     """Raise ModelFileError unless ``state`` (an estimator's ``__dict__`` as saved)
-    is unfitted or describes one consistent fitted network."""
+    is unfitted or describes one consistent fitted network. ``n_inputs`` is the
+    number of columns its network takes when not ``n_features_in_`` (the tabular
+    estimators encode their features first)."""
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
         raise ModelFileError("the saved estimator's state is not a dict of names.")
     if "coefs_" not in state:
@@ -50,7 +52,15 @@ def check_fitted_state(state, classifier):
         _check_array(coef, f"coefs_[{i}]", ndim=2, first=fan_in)
         _check_array(intercept, f"intercepts_[{i}]", ndim=1, first=coef.shape[1])
     n_features, n_outputs = _n_features(state, coefs[0].shape[0]), coefs[-1].shape[1]
-    _expect(state, "n_features_in_", n_features)
+    if n_inputs is None:
+        _expect(state, "n_features_in_", n_features)
+    elif n_features != n_inputs:
+        raise ModelFileError(
+            f"the saved network takes {n_features} inputs; the saved encoders give "
+            f"{n_inputs}."
+        )
+    else:
+        n_features = state["n_features_in_"]
     _expect(state, "n_outputs_", n_outputs)
     _expect(state, "n_layers_", len(coefs) + 1)
     if state.get("out_activation_") not in OUTPUT_ACTIVATIONS:
@@ -88,16 +98,23 @@ def check_fitted_state(state, classifier):
 
 def _n_features(state, width):
     """The number of features a first layer of ``width`` inputs takes: each
-    feature gives ``embedding_dim`` of them with the numeric embedding."""
+    embedded feature gives ``embedding_dim`` of them with the numeric embedding."""
     config = state.get("_net_state", {}).get("config", {})
     config = config if isinstance(config, dict) else {}
-    dim = config.get("embedding_dim", 1) if config.get("numeric_embedding") else 1
-    if not _count(dim) or not dim or width % dim:
-        raise ModelFileError(
-            f"the saved network's first layer has {width} inputs, which its "
-            f"embedding_dim {short_repr(dim)} does not divide."
-        )
-    return width // dim
+    if not config.get("numeric_embedding"):
+        return width
+    dim = config.get("embedding_dim", 1)
+    embedded = config.get("embedded_features")
+    if embedded is None and _count(dim) and dim and not width % dim:
+        return width // dim
+    if embedded is not None and _count(dim) and _count(embedded):
+        if 0 < embedded and embedded * dim <= width:
+            return width - embedded * (dim - 1)
+    raise ModelFileError(
+        f"the saved network's first layer has {width} inputs, which its "
+        f"embedding_dim {short_repr(dim)} and embedded_features "
+        f"{short_repr(embedded)} do not fit."
+    )
 
 
 def _check_array(value, what, ndim, first=None):

@@ -15,7 +15,6 @@ from sklearn.utils import column_or_1d
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import validate_data
 
 from sknn._base import _BaseMLP
 from sknn._docstrings import classifier_doc, regressor_doc
@@ -178,15 +177,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return True
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
+        X, y = self._validate_features(X, y, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
@@ -563,16 +554,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return y
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            y_numeric=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
+        X, y = self._validate_features(X, y, reset, y_numeric=True)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):

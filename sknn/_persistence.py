@@ -32,6 +32,9 @@ PAYLOAD = "model.skops"
 SKNN_TYPES = (
     "sknn._multilayer_perceptron.MLPClassifier",
     "sknn._multilayer_perceptron.MLPRegressor",
+    "sknn._tabular.TabularMLPClassifier",
+    "sknn._tabular.TabularMLPRegressor",
+    "sknn.preprocessing.RobustScaleSmoothClipTransformer",
     "numpy.dtype",
 )
 # the public name, for skops' trusted= and MLflow's skops_trusted_types=

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.optimize import _check_optimize_result
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, _check_y
 
 __all__ = [
     "Interval",
@@ -22,6 +22,7 @@ __all__ = [
     "_check_optimize_result",
     "_check_partial_fit_first_call",
     "_check_sample_weight",
+    "_check_y",
     "_fit_context",
     "validate_params",
 ]

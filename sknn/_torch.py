@@ -43,6 +43,7 @@ from sknn._torch_module import (
     OUTPUT_ACTIVATIONS,
     MLPModule,
     SklearnLoss,
+    embedded_count,
 )
 from sknn._torch_state import (
     check_config,
@@ -90,7 +91,10 @@ class TrainingConfig:
     progress_bar: bool = False  # a tqdm bar over the epochs
     label_smoothing: float = 0.0  # the log-losses' target smoothing
     numeric_embedding: str | None = None  # "periodic": see PeriodicEmbedding
-    embedding_dim: int = 1  # per feature; layer_units[0] is n_features * this
+    embedding_dim: int = 1  # per embedded feature
+    # the leading features the embedding takes (None: all); the rest pass through,
+    # so layer_units[0] is embedded_features * embedding_dim + the others
+    embedded_features: int | None = None
     scoring: str = "score"  # early stopping monitors the score or the loss
     restore_best: str = "first"  # the first or last epoch of the best value
 
@@ -582,6 +586,7 @@ def _build_net(config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
         module__init_weights=False,  # sknn's weights are copied in: draw nothing
         module__numeric_embedding=config.numeric_embedding,
         module__embedding_dim=config.embedding_dim,
+        module__embedded_features=config.embedded_features,
         criterion=SklearnLoss,
         criterion__kind=config.loss,
         criterion__label_smoothing=config.label_smoothing,
@@ -935,7 +940,10 @@ def _predict_rows(net, itemsize):
     and cosines) fit in PREDICT_CHUNK_BYTES."""
     widths = list(net.module__layer_units)
     if net.module__numeric_embedding:
-        widths.append(widths[0] // net.module__embedding_dim * 2 * N_FREQUENCIES)
+        n_embedded = embedded_count(
+            widths[0], net.module__embedding_dim, net.module__embedded_features
+        )
+        widths.append(n_embedded * 2 * N_FREQUENCIES)
     return max(1, PREDICT_CHUNK_BYTES // (itemsize * max(widths)))
 
 

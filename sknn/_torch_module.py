@@ -46,9 +46,11 @@ class PeriodicEmbedding(nn.Module):
     Gorishniy et al., "On embeddings for numerical features in tabular deep
     learning" (NeurIPS 2022): the PLR embedding in its "lite" form, with
     ``N_FREQUENCIES`` learned frequencies per feature and one projection ``W``
-    (2 * N_FREQUENCIES x ``dim``) shared by the features. Maps (batch, n_features)
-    to (batch, n_features * dim). The parameters start at zero: sknn copies in the
-    initial values it drew itself.
+    (2 * N_FREQUENCIES x ``dim``) shared by the features. Maps the first
+    ``n_features`` columns of X to ``n_features * dim`` columns and passes the
+    columns after them through unchanged (the tabular estimators' missing-value
+    indicators and one-hot categories). The parameters start at zero: sknn copies
+    in the initial values it drew itself.
     """
 
     def __init__(self, n_features, dim):
@@ -58,9 +60,22 @@ class PeriodicEmbedding(nn.Module):
         self.projection_bias = nn.Parameter(torch.zeros(dim))
 
     def forward(self, X):
-        angles = (2 * math.pi) * X.unsqueeze(-1) * self.frequencies
+        n_features = self.frequencies.shape[0]
+        numeric = X if X.shape[1] == n_features else X[:, :n_features]
+        angles = (2 * math.pi) * numeric.unsqueeze(-1) * self.frequencies
         features = torch.cat([torch.cos(angles), torch.sin(angles)], dim=-1)
-        return torch.relu(features @ self.projection + self.projection_bias).flatten(1)
+        embedded = torch.relu(features @ self.projection + self.projection_bias)
+        if X.shape[1] == n_features:
+            return embedded.flatten(1)
+        return torch.cat([embedded.flatten(1), X[:, n_features:]], dim=1)
+
+
+def embedded_count(width, embedding_dim, embedded_features):
+    """How many input features the embedding takes, given the first linear layer's
+    ``width``: ``embedded_features``, or (None) every one of them."""
+    if embedded_features is None:
+        return width // embedding_dim
+    return embedded_features
 
 
 class MLPModule(nn.Sequential):
@@ -69,10 +84,11 @@ class MLPModule(nn.Sequential):
     Each hidden layer is Linear, then BatchNorm1d (with ``batch_norm``), then the
     activation, then Dropout (where its rate is above 0). With
     ``numeric_embedding="periodic"`` a :class:`PeriodicEmbedding` of
-    ``embedding_dim`` per feature comes first, and ``layer_units[0]`` is its output
-    width (n_features * embedding_dim). With ``init_weights=False`` the linear
-    layers start at zero and nothing is drawn from torch's global RNG (sknn copies
-    in the weights it drew itself).
+    ``embedding_dim`` per feature comes first, taking the first
+    ``embedded_features`` features (None: all), and ``layer_units[0]`` is its
+    output width (embedded features * embedding_dim + the others). With
+    ``init_weights=False`` the linear layers start at zero and nothing is drawn
+    from torch's global RNG (sknn copies in the weights it drew itself).
     """
 
     def __init__(
@@ -84,11 +100,14 @@ class MLPModule(nn.Sequential):
         init_weights=True,
         numeric_embedding=None,
         embedding_dim=1,
+        embedded_features=None,
     ):
         layers = []
         if numeric_embedding == "periodic":
-            n_features = layer_units[0] // embedding_dim
-            layers.append(PeriodicEmbedding(n_features, embedding_dim))
+            n_embedded = embedded_count(
+                layer_units[0], embedding_dim, embedded_features
+            )
+            layers.append(PeriodicEmbedding(n_embedded, embedding_dim))
         n_hidden = len(layer_units) - 2
         for i, (fan_in, fan_out) in enumerate(zip(layer_units, layer_units[1:])):
             if init_weights:

@@ -101,13 +101,14 @@ CONFIG_CHECKS = {
     "label_smoothing": lambda v: _real(0, 1)(v) and v < 1,
     "numeric_embedding": lambda v: v is None or v == "periodic",
     "embedding_dim": _integer(1),
+    "embedded_features": lambda v: v is None or _integer(1)(v),
     "scoring": _choice({"score", "loss"}),
     "restore_best": _choice({"first", "last"}),
 }
 # fields newer than the first files sknn wrote
 OPTIONAL_CONFIG = {
     "progress_bar", "label_smoothing", "numeric_embedding", "embedding_dim",
-    "scoring", "restore_best",
+    "scoring", "restore_best", "embedded_features",
 }  # fmt: skip
 
 
@@ -119,10 +120,16 @@ def check_config(config, coefs, intercepts):
     units = [coef.shape[0] for coef in coefs] + [coefs[-1].shape[1]]
     layer_units = config.get("layer_units")
     dim = config.get("embedding_dim", 1)
-    if config.get("numeric_embedding") and (not _integer(1)(dim) or units[0] % dim):
+    embedded = config.get("embedded_features")
+    if config.get("numeric_embedding") and (
+        not _integer(1)(dim)
+        or (units[0] % dim if embedded is None else not _integer(1)(embedded))
+        or (embedded is not None and embedded * dim > units[0])
+    ):
         raise ModelFileError(
-            f"the saved network's embedding_dim {short_repr(dim)} does not divide "
-            f"its first layer's {units[0]} inputs."
+            f"the saved network's embedding_dim {short_repr(dim)} and "
+            f"embedded_features {short_repr(embedded)} do not fit its first layer's "
+            f"{units[0]} inputs."
         )
     if (
         not isinstance(layer_units, list | tuple)

@@ -48,6 +48,7 @@ from skl2onnx.algebra.onnx_ops import (
     OnnxReshape,
     OnnxSigmoid,
     OnnxSin,
+    OnnxSlice,
     OnnxSoftmax,
     OnnxSub,
     OnnxTanh,
@@ -161,11 +162,18 @@ def _layers(model):
 
 def _periodic_embedding(model, x, dtype, opv):
     """The numeric embedding: ``relu([cos(2 pi f x), sin(2 pi f x)] W + b)`` per
-    feature, flattened to (N, n_features * dim)."""
+    embedded feature, flattened to (N, n_features * dim), then the columns it
+    passes through."""
     extra = model._extra_state
     frequencies = extra["0.frequencies"].astype(np.float64) * (2 * np.pi)
     n_features = frequencies.shape[0]
-    columns = OnnxReshape(x, np.array([-1, n_features, 1], np.int64), op_version=opv)
+    passed = _layers(model)[0][0].shape[0] - n_features * extra["0.projection"].shape[1]
+    numeric = x
+    if passed:
+        numeric = _columns(x, 0, n_features, opv)
+    columns = OnnxReshape(
+        numeric, np.array([-1, n_features, 1], np.int64), op_version=opv
+    )
     angles = OnnxMul(columns, frequencies.astype(dtype), op_version=opv)
     features = OnnxConcat(
         OnnxCos(angles, op_version=opv),
@@ -179,9 +187,24 @@ def _periodic_embedding(model, x, dtype, opv):
         op_version=opv,
     )
     width = n_features * extra["0.projection"].shape[1]
-    return OnnxReshape(
+    embedded = OnnxReshape(
         OnnxRelu(projected, op_version=opv),
         np.array([-1, width], np.int64),
+        op_version=opv,
+    )
+    if not passed:
+        return embedded
+    rest = _columns(x, n_features, n_features + passed, opv)
+    return OnnxConcat(embedded, rest, axis=1, op_version=opv)
+
+
+def _columns(x, start, stop, opv):
+    """Columns ``start:stop`` of the 2-D ``x``."""
+    return OnnxSlice(
+        x,
+        np.array([start], np.int64),
+        np.array([stop], np.int64),
+        np.array([1], np.int64),
         op_version=opv,
     )
 

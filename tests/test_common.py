@@ -5,7 +5,7 @@ import re
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sknn import MLPClassifier, MLPRegressor
+from sknn import MLPClassifier, MLPRegressor, TabularMLPClassifier, TabularMLPRegressor
 
 # sklearn compares fits on weighted and on repeated samples at rtol=1e-7.
 SAMPLE_WEIGHT_CHECKS = (
@@ -59,6 +59,10 @@ ESTIMATORS = [
         lr_step_size=2,
         learning_rate_init=0.01,
     ),
+    # the tabular front door, with a network small enough for the checks' many fits
+    # (its encoders and the numeric embedding stay on)
+    TabularMLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01),
+    TabularMLPRegressor(hidden_layer_sizes=(16,), learning_rate_init=0.01),
 ]
 
 

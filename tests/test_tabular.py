@@ -1,0 +1,243 @@
+"""The tabular front door: DataFrames in, their own encoding, the recipe's defaults."""
+
+import inspect
+import pickle
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+import sknn
+from sknn import (
+    MLPClassifier,
+    MLPRegressor,
+    ModelFileError,
+    TabularMLPClassifier,
+    TabularMLPRegressor,
+)
+
+SMALL = dict(hidden_layer_sizes=(16,), max_iter=20, random_state=0)
+
+
+def _frame(n=120, seed=0):
+    """Numeric, boolean, category, object and string columns, values missing in
+    some; the target depends on the numeric column and on the colour."""
+    rng = np.random.default_rng(seed)
+    size = rng.normal(size=n)
+    colour = rng.choice(["red", "green", "blue"], size=n)
+    frame = pd.DataFrame(
+        {
+            "size": size,
+            "flag": rng.random(n) > 0.5,
+            "colour": pd.Categorical(colour),
+            "shape": rng.choice(["round", "square", None], size=n).astype(object),
+            "label": pd.array(rng.choice(["a", "b"], size=n), dtype="string"),
+            "count": pd.array(rng.integers(0, 5, n), dtype="Int64"),
+        }
+    )
+    frame.loc[::7, "size"] = np.nan
+    frame.loc[::11, "colour"] = np.nan
+    frame.loc[::5, "label"] = pd.NA
+    frame.loc[::13, "count"] = pd.NA
+    y = ((np.nan_to_num(size) > 0) ^ (colour == "red")).astype(int)
+    return frame, y
+
+
+@pytest.mark.parametrize("cls", [TabularMLPClassifier, TabularMLPRegressor])
+def test_a_mixed_dataframe_with_missing_values_fits_as_it_is(cls):
+    X, y = _frame()
+    model = cls(**SMALL).fit(X, y)
+    assert model.n_features_in_ == 6
+    assert list(model.feature_names_in_) == list(X.columns)
+    assert np.isfinite(model.predict(X)).all()
+    # a category fit never saw, and all-missing rows, still predict
+    unseen = X.head(3).copy()
+    unseen["shape"] = ["hexagon", None, "round"]
+    unseen.loc[1, ["size", "count"]] = pd.NA
+    assert model.predict(unseen).shape == (3,)
+
+
+def test_the_embedding_takes_the_numeric_columns_and_passes_the_rest():
+    X, y = _frame()
+    model = TabularMLPClassifier(embedding_dim=5, **SMALL).fit(X, y)
+    numeric = 3  # size, flag, count
+    indicators = 2  # size and count miss values
+    one_hot = 4 + 3 + 3  # colour and its missing, shape with None, label with NA
+    assert model._extra_state["0.frequencies"].shape[0] == numeric
+    assert model.coefs_[0].shape[0] == numeric * 5 + indicators + one_hot
+    plain = TabularMLPClassifier(numeric_embedding=None, **SMALL).fit(X, y)
+    assert plain.coefs_[0].shape[0] == numeric + indicators + one_hot
+
+
+def test_missing_values_are_information_the_network_sees():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=300)
+    missing = rng.random(300) < 0.4
+    x[missing] = np.nan
+    X = pd.DataFrame({"x": x, "noise": rng.normal(size=300)})
+    model = TabularMLPClassifier(
+        hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0
+    ).fit(X, missing)
+    assert model.score(X, missing) == 1.0
+
+
+def test_categories_without_a_pipeline_match_one_hot_encoding_by_hand():
+    rng = np.random.default_rng(1)
+    colour = rng.choice(list("abcdefgh"), size=400)
+    y = np.isin(colour, list("aceg")).astype(int)  # no numeric signal at all
+    X = pd.DataFrame({"colour": colour, "noise": rng.normal(size=400)})
+    model = TabularMLPClassifier(
+        hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0
+    )
+    assert cross_val_score(model, X, y, cv=3).mean() > 0.97
+
+
+def test_max_categories_bounds_the_one_hot_columns():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"id": rng.integers(0, 1000, 300).astype(str)})
+    model = TabularMLPRegressor(max_categories=5, **SMALL).fit(X, rng.normal(size=300))
+    assert model.coefs_[0].shape[0] == 5
+
+
+@pytest.mark.parametrize(
+    "categorical", [["colour", "shape", "label"], [2, 3, 4], [0, 0, 1, 1, 1, 0]]
+)
+def test_categorical_features_by_name_position_or_mask(categorical):
+    X, y = _frame()
+    mask = np.array(categorical, dtype=bool) if len(categorical) == 6 else None
+    given = mask if mask is not None else categorical
+    model = TabularMLPClassifier(categorical_features=given, **SMALL).fit(X, y)
+    default = TabularMLPClassifier(**SMALL).fit(X, y)
+    np.testing.assert_array_equal(model.predict_proba(X), default.predict_proba(X))
+
+
+def test_a_numeric_array_with_nan_is_all_numeric():
+    X, y = _frame()
+    values = X[["size", "count"]].to_numpy(dtype=float, na_value=np.nan)
+    model = TabularMLPClassifier(**SMALL).fit(values, y)
+    assert model.n_features_in_ == 2
+    assert not hasattr(model, "feature_names_in_")
+    assert model.predict(values[:4]).shape == (4,)
+
+
+def test_unsupported_columns_and_names_are_clear_errors():
+    X, y = _frame()
+    X["when"] = pd.Timestamp("2026-01-01")
+    msg = "column(s) ['when'] are of dtype(s) ['datetime64["
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        TabularMLPClassifier(**SMALL).fit(X, y)
+    X, y = _frame()
+    msg = "categorical_features names column(s) ['colour2'] that X does not have"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        TabularMLPClassifier(categorical_features=["colour2"], **SMALL).fit(X, y)
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        TabularMLPRegressor(**SMALL).fit(X.assign(size=np.inf), y)
+
+
+def test_columns_out_of_order_at_predict_are_refused_as_sklearn_does():
+    X, y = _frame()
+    model = TabularMLPClassifier(**SMALL).fit(X, y)
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(X[X.columns[::-1]])
+
+
+def test_pipelines_searches_and_pickles_take_the_frame():
+    X, y = _frame()
+    search = GridSearchCV(
+        TabularMLPClassifier(**SMALL), {"embedding_dim": [2, 4]}, cv=2
+    ).fit(X, y)
+    model = search.best_estimator_
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
+
+
+def test_save_and_load_keep_the_encoders(tmp_path):
+    X, y = _frame()
+    model = TabularMLPRegressor(**SMALL).fit(X, y)
+    sknn.save(model, tmp_path / "model.sknn")
+    loaded = sknn.load(tmp_path / "model.sknn")
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def _tampered(model, change):
+    state = model.__getstate__()
+    change(state)
+    clone = object.__new__(type(model))
+    clone.__setstate__(state)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s.__setitem__("_numeric_columns", [0, 1]),
+        lambda s: s.__setitem__("_categorical_columns", [2, 3, "x"]),
+        lambda s: s.__setitem__("_category_encoder", StandardScaler()),
+        lambda s: s["_numeric_encoder"].steps.reverse(),
+        lambda s: s["_category_encoder"].categories_.pop(),
+        lambda s: s.__setitem__("n_features_in_", 7),
+    ],
+)
+def test_encoders_that_do_not_fit_the_network_are_refused(change):
+    X, y = _frame()
+    model = TabularMLPClassifier(**SMALL).fit(X, y)
+    with pytest.raises(ModelFileError):
+        _tampered(model, change)
+
+
+def test_checkpoints_resume_a_tabular_fit(tmp_path):
+    X, y = _frame()
+    params = dict(SMALL, max_iter=6, checkpoint_dir=tmp_path)
+    model = TabularMLPClassifier(**params).fit(X, y)
+    resumed = sknn.resume(model.checkpoint_path_, X, y)
+    assert type(resumed) is TabularMLPClassifier
+    np.testing.assert_array_equal(resumed.predict_proba(X), model.predict_proba(X))
+
+
+def test_partial_fit_needs_early_stopping_off():
+    X, y = _frame()
+    model = TabularMLPClassifier(**SMALL)
+    assert not hasattr(model, "partial_fit")
+    model.set_params(early_stopping=False)
+    model.partial_fit(X, y, classes=[0, 1]).partial_fit(X, y)
+    assert model.t_ == 2 * len(X)  # samples seen, as scikit-learn counts them
+
+
+@pytest.mark.parametrize(
+    "tabular, mlp",
+    [(TabularMLPClassifier, MLPClassifier), (TabularMLPRegressor, MLPRegressor)],
+)
+def test_every_mlp_parameter_is_accepted_and_the_mlps_defaults_are_unchanged(
+    tabular, mlp
+):
+    ours = inspect.signature(tabular).parameters
+    theirs = inspect.signature(mlp).parameters
+    assert set(theirs) <= set(ours)
+    assert [n for n in ours if n not in theirs] == [
+        "categorical_features",
+        "max_categories",
+    ]
+    # the MLP estimators keep scikit-learn's behaviour: no recipe leaks into them
+    assert theirs["numeric_embedding"].default is None
+    assert theirs["restore_best"].default == "first"
+    assert theirs["hidden_layer_sizes"].default == (100,)
+    # the docstring lists what the recipe changes
+    changed = [n for n in theirs if ours[n].default != theirs[n].default]
+    for name in changed:
+        assert f"``{name}=" in tabular.__doc__
+
+
+def test_the_recipe_beats_the_plain_mlp_on_a_periodic_target():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.uniform(-3, 3, 600), "z": rng.normal(size=600)})
+    y = np.sin(3 * X["x"]) + 0.05 * rng.normal(size=600)
+    train, test = slice(0, 450), slice(450, None)
+    tabular = TabularMLPRegressor(hidden_layer_sizes=(64, 64), random_state=0)
+    plain = make_pipeline(StandardScaler(), MLPRegressor(random_state=0))
+    scores = [
+        m.fit(X[train], y[train]).score(X[test], y[test]) for m in (tabular, plain)
+    ]
+    assert scores[0] > 0.95 > scores[1]
