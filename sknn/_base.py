@@ -75,12 +75,11 @@ def _initial_weights(fan_in, fan_out, scheme, activation, random_state):
     return coef, np.zeros(fan_out)
 
 
-def _initial_embedding(n_features, dim, frequency_scale, random_state):
+def _initial_embedding(n_features, dim, n_frequencies, frequency_scale, random_state):
     """The periodic embedding's initial parameters, drawn from numpy as
     rtdl_num_embeddings draws them: frequencies from a normal truncated at 3
     standard deviations, the projection and its bias uniform in +-1/sqrt(fan_in).
     Named as the module (its first layer, "0") names them."""
-    n_frequencies = _torch.N_FREQUENCIES
     bound = 3 * frequency_scale
     frequencies = np.clip(
         random_state.normal(0.0, frequency_scale, (n_features, n_frequencies)),
@@ -155,6 +154,7 @@ class _BaseMLP(BaseEstimator):
         "progress_bar": ["boolean"],
         "numeric_embedding": [StrOptions({"periodic"}), None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "embedding_frequencies": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequency_scale": [Interval(Real, 0, None, closed="neither")],
         "scoring": [StrOptions({"score", "loss"})],
         "restore_best": [StrOptions({"first", "last"})],
@@ -335,6 +335,7 @@ class _BaseMLP(BaseEstimator):
             numeric_embedding=embedding,
             embedding_dim=int(self.embedding_dim) if embedding else 1,
             embedded_features=embedded,
+            embedding_frequencies=int(self.embedding_frequencies) if embedding else 48,
             scoring=self.scoring,
             restore_best=self.restore_best,
             momentum=float(self.momentum),
@@ -457,6 +458,7 @@ class _BaseMLP(BaseEstimator):
             self._extra_state = _initial_embedding(
                 _torch.embedded_count(layer_units[0], self.embedding_dim, embedded),
                 self.embedding_dim,
+                self.embedding_frequencies,
                 self.embedding_frequency_scale,
                 random_state,
             )

@@ -232,7 +232,8 @@ default='adam'
     numeric_embedding : {{None, 'periodic'}}, default=None
         None feeds the features to the first layer as they are. 'periodic' first
         embeds each feature ``x`` as ``relu([cos(2 pi f x), sin(2 pi f x)] W + b)``
-        with 48 learned frequencies ``f`` per feature and a projection ``W`` to
+        with ``embedding_frequencies`` learned frequencies ``f`` per feature and a
+        projection ``W`` to
         ``embedding_dim`` values shared by the features: the PLR ("lite")
         embedding of Gorishniy et al., "On embeddings for numerical features in
         tabular deep learning" (2022). The first layer then has ``n_features *
@@ -244,6 +245,14 @@ default='adam'
 
     embedding_dim : int, default=24
         Values per feature of the numeric embedding.
+
+        .. versionadded:: 0.1
+
+    embedding_frequencies : int, default=48
+        Learned frequencies per feature of the numeric embedding
+        (rtdl_num_embeddings' default is 48, RealMLP's 16). The embedding's cost
+        grows with ``n_features * embedding_frequencies``: its sines and cosines
+        can cost more than the network behind it.
 
         .. versionadded:: 0.1
 

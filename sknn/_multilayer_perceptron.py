@@ -79,6 +79,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         progress_bar=False,
         numeric_embedding=None,
         embedding_dim=24,
+        embedding_frequencies=48,
         embedding_frequency_scale=0.1,
         scoring="score",
         restore_best="first",
@@ -122,6 +123,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.progress_bar = progress_bar
         self.numeric_embedding = numeric_embedding
         self.embedding_dim = embedding_dim
+        self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
         self.scoring = scoring
         self.restore_best = restore_best
@@ -469,6 +471,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         progress_bar=False,
         numeric_embedding=None,
         embedding_dim=24,
+        embedding_frequencies=48,
         embedding_frequency_scale=0.1,
         scoring="score",
         restore_best="first",
@@ -510,6 +513,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.progress_bar = progress_bar
         self.numeric_embedding = numeric_embedding
         self.embedding_dim = embedding_dim
+        self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
         self.scoring = scoring
         self.restore_best = restore_best

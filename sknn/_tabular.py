@@ -343,6 +343,7 @@ class TabularMLPClassifier(_TabularMixin, MLPClassifier):
         progress_bar=False,
         numeric_embedding="periodic",
         embedding_dim=8,
+        embedding_frequencies=48,
         embedding_frequency_scale=0.1,
         scoring="loss",
         restore_best="last",
@@ -388,6 +389,7 @@ class TabularMLPClassifier(_TabularMixin, MLPClassifier):
         self.progress_bar = progress_bar
         self.numeric_embedding = numeric_embedding
         self.embedding_dim = embedding_dim
+        self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
         self.scoring = scoring
         self.restore_best = restore_best
@@ -442,6 +444,7 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
         progress_bar=False,
         numeric_embedding="periodic",
         embedding_dim=8,
+        embedding_frequencies=48,
         embedding_frequency_scale=0.1,
         scoring="loss",
         restore_best="last",
@@ -485,6 +488,7 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
         self.progress_bar = progress_bar
         self.numeric_embedding = numeric_embedding
         self.embedding_dim = embedding_dim
+        self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
         self.scoring = scoring
         self.restore_best = restore_best

@@ -39,7 +39,6 @@ from sknn._torch_devices import (
     resolve_device,
 )
 from sknn._torch_module import (
-    N_FREQUENCIES,
     OUTPUT_ACTIVATIONS,
     MLPModule,
     SklearnLoss,
@@ -95,6 +94,7 @@ class TrainingConfig:
     # the leading features the embedding takes (None: all); the rest pass through,
     # so layer_units[0] is embedded_features * embedding_dim + the others
     embedded_features: int | None = None
+    embedding_frequencies: int = 48  # learned frequencies per embedded feature
     scoring: str = "score"  # early stopping monitors the score or the loss
     restore_best: str = "first"  # the first or last epoch of the best value
 
@@ -587,6 +587,7 @@ def _build_net(config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
         module__numeric_embedding=config.numeric_embedding,
         module__embedding_dim=config.embedding_dim,
         module__embedded_features=config.embedded_features,
+        module__embedding_frequencies=config.embedding_frequencies,
         criterion=SklearnLoss,
         criterion__kind=config.loss,
         criterion__label_smoothing=config.label_smoothing,
@@ -815,7 +816,7 @@ def restore_net(state, coefs, intercepts, extra_state):
     keys = {"config", "optimizer", "scheduler"}
     if not isinstance(state, dict) or not keys <= set(state) <= keys | {"generators"}:
         raise ModelFileError("the saved network state is not one sknn writes.")
-    check_config(state["config"], coefs, intercepts)
+    check_config(state["config"], coefs, intercepts, extra_state)
     try:
         config = TrainingConfig(**state["config"])
     except TypeError:
@@ -943,7 +944,7 @@ def _predict_rows(net, itemsize):
         n_embedded = embedded_count(
             widths[0], net.module__embedding_dim, net.module__embedded_features
         )
-        widths.append(n_embedded * 2 * N_FREQUENCIES)
+        widths.append(n_embedded * 2 * net.module__embedding_frequencies)
     return max(1, PREDICT_CHUNK_BYTES // (itemsize * max(widths)))
 
 

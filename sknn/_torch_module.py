@@ -37,26 +37,23 @@ class Dropout(nn.Dropout):
         return X * mask.div_(1 - self.p)
 
 
-N_FREQUENCIES = 48  # rtdl_num_embeddings' default
-
-
 class PeriodicEmbedding(nn.Module):
     """Each numeric feature as ``relu([cos(2 pi f x), sin(2 pi f x)] W + b)``.
 
     Gorishniy et al., "On embeddings for numerical features in tabular deep
     learning" (NeurIPS 2022): the PLR embedding in its "lite" form, with
-    ``N_FREQUENCIES`` learned frequencies per feature and one projection ``W``
-    (2 * N_FREQUENCIES x ``dim``) shared by the features. Maps the first
+    ``n_frequencies`` learned frequencies per feature and one projection ``W``
+    (2 * n_frequencies x ``dim``) shared by the features. Maps the first
     ``n_features`` columns of X to ``n_features * dim`` columns and passes the
     columns after them through unchanged (the tabular estimators' missing-value
     indicators and one-hot categories). The parameters start at zero: sknn copies
     in the initial values it drew itself.
     """
 
-    def __init__(self, n_features, dim):
+    def __init__(self, n_features, dim, n_frequencies=48):
         super().__init__()
-        self.frequencies = nn.Parameter(torch.zeros(n_features, N_FREQUENCIES))
-        self.projection = nn.Parameter(torch.zeros(2 * N_FREQUENCIES, dim))
+        self.frequencies = nn.Parameter(torch.zeros(n_features, n_frequencies))
+        self.projection = nn.Parameter(torch.zeros(2 * n_frequencies, dim))
         self.projection_bias = nn.Parameter(torch.zeros(dim))
 
     def forward(self, X):
@@ -101,13 +98,16 @@ class MLPModule(nn.Sequential):
         numeric_embedding=None,
         embedding_dim=1,
         embedded_features=None,
+        embedding_frequencies=48,
     ):
         layers = []
         if numeric_embedding == "periodic":
             n_embedded = embedded_count(
                 layer_units[0], embedding_dim, embedded_features
             )
-            layers.append(PeriodicEmbedding(n_embedded, embedding_dim))
+            layers.append(
+                PeriodicEmbedding(n_embedded, embedding_dim, embedding_frequencies)
+            )
         n_hidden = len(layer_units) - 2
         for i, (fan_in, fan_out) in enumerate(zip(layer_units, layer_units[1:])):
             if init_weights:

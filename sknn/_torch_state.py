@@ -102,19 +102,22 @@ CONFIG_CHECKS = {
     "numeric_embedding": lambda v: v is None or v == "periodic",
     "embedding_dim": _integer(1),
     "embedded_features": lambda v: v is None or _integer(1)(v),
+    "embedding_frequencies": _integer(1),
     "scoring": _choice({"score", "loss"}),
     "restore_best": _choice({"first", "last"}),
 }
 # fields newer than the first files sknn wrote
 OPTIONAL_CONFIG = {
     "progress_bar", "label_smoothing", "numeric_embedding", "embedding_dim",
-    "scoring", "restore_best", "embedded_features",
+    "scoring", "restore_best", "embedded_features", "embedding_frequencies",
 }  # fmt: skip
 
 
-def check_config(config, coefs, intercepts):
+def check_config(config, coefs, intercepts, extra_state):
     """The saved training config must hold known values and describe the saved
-    weights: ``layer_units`` is the chain of the coefficient matrices' shapes."""
+    weights: ``layer_units`` is the chain of the coefficient matrices' shapes, and
+    the embedding's frequency count that of its saved frequencies (so no size in
+    the config allocates more than the file holds)."""
     if not isinstance(config, dict):
         raise ModelFileError("the saved network has no valid config.")
     units = [coef.shape[0] for coef in coefs] + [coefs[-1].shape[1]]
@@ -130,6 +133,19 @@ def check_config(config, coefs, intercepts):
             f"the saved network's embedding_dim {short_repr(dim)} and "
             f"embedded_features {short_repr(embedded)} do not fit its first layer's "
             f"{units[0]} inputs."
+        )
+    frequencies = (
+        extra_state.get("0.frequencies") if isinstance(extra_state, dict) else None
+    )
+    saved_count = config.get("embedding_frequencies", 48)
+    if config.get("numeric_embedding") and (
+        not isinstance(frequencies, np.ndarray)
+        or frequencies.ndim != 2
+        or frequencies.shape[1] != saved_count
+    ):
+        raise ModelFileError(
+            f"the saved network's embedding_frequencies {short_repr(saved_count)} "
+            "do not match its saved embedding frequencies."
         )
     if (
         not isinstance(layer_units, list | tuple)

@@ -37,6 +37,7 @@ SKNN_PARAMETERS = {
     "progress_bar": False,
     "numeric_embedding": None,
     "embedding_dim": 24,
+    "embedding_frequencies": 48,
     "embedding_frequency_scale": 0.1,
     "scoring": "score",
     "restore_best": "first",
