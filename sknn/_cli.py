@@ -129,7 +129,7 @@ def _fit_command(args):
     frame = _cli_inputs.read_csv(header)
     X, y = _cli_inputs.split_target(frame, args.target, args.drop, args.data)
     task = _cli_inputs.resolve_task(args.task, y, args.target)
-    estimator = _cli_inputs.build_estimator(task, settings)
+    estimator = _cli_inputs.build_estimator(task, settings, model=args.model)
     print(
         f"task: {task} '{args.target}' from {X.shape[1]} columns of {len(y)} rows "
         f"with {estimator!r}"
@@ -211,7 +211,7 @@ def _search_command(args):
     frame = _cli_inputs.read_csv(header)
     X, y = _cli_inputs.split_target(frame, args.target, args.drop, args.data)
     task = _cli_inputs.resolve_task(args.task, y, args.target)
-    estimator = _cli_inputs.build_estimator(task, settings, grid)
+    estimator = _cli_inputs.build_estimator(task, settings, grid, model=args.model)
     model = _cli_inputs.build_pipeline(X, estimator)
     folds = _cli_training.cv_folds(task, args.cv)
     n_candidates = _cli_training.n_candidates(grid)
@@ -329,6 +329,13 @@ _PLOT_HELP = (
     "a PNG, or the image format the name's extension says (.svg, .pdf, .jpg, ...); "
     "a name without an extension gets .png; needs matplotlib: pip install "
     "'sknn[plot]'"
+)
+_MODEL_HELP = (
+    "mlp (default): MLPClassifier / MLPRegressor after the preprocessing above; "
+    "tabular: TabularMLPClassifier / TabularMLPRegressor, which encode the columns "
+    "themselves (numeric embeddings, missing-value indicators) and train a larger "
+    "network with early stopping: better on most real tables, slower to train, "
+    "not exportable to ONNX"
 )
 _CV_TEXT = (
     "The folds of --cv are shuffled with random_state=0 and, to classify, stratified\n"
@@ -461,6 +468,12 @@ def _build_parser():
             help=f"cross-validation folds (default: {cv_default or 'none'})",
         )
         sub.add_argument("--out", required=out_required, metavar="MODEL", help=out_help)
+        sub.add_argument(
+            "--model",
+            choices=["mlp", "tabular"],
+            default="mlp",
+            help=_MODEL_HELP,
+        )
 
     demo = command("demo", _demo, "train on bundled digits and show the scores")
     demo.add_argument(

@@ -110,7 +110,10 @@ MLP = "model__"  # the prefix of the estimator's parameters in the Pipeline
 
 def build_pipeline(X, estimator):
     """Impute and scale the numeric columns, impute and one-hot encode the others,
-    then the estimator (MLPRegressor standardizes the target itself)."""
+    then the estimator (MLPRegressor standardizes the target itself). The tabular
+    estimators encode the columns themselves: a Pipeline of the estimator alone."""
+    if isinstance(estimator, (sknn.TabularMLPClassifier, sknn.TabularMLPRegressor)):
+        return Pipeline([("model", estimator)])
     return Pipeline([("preprocess", _preprocessor(X)), ("model", estimator)])
 
 
@@ -193,16 +196,26 @@ def _assignment(text, option):
     return name.strip(), value
 
 
-def build_estimator(task, settings, grid=None):
-    """The task's estimator with ``settings`` applied; every name and value checked.
+# --model: the estimators the command line trains, per task
+MODELS = {
+    "mlp": ("MLPClassifier", "MLPRegressor"),
+    "tabular": ("TabularMLPClassifier", "TabularMLPRegressor"),
+}
+
+
+def build_estimator(task, settings, grid=None, model="mlp"):
+    """The task's estimator of kind ``model`` (see MODELS) with ``settings``
+    applied; every name and value checked.
 
     ``settings`` maps names to values, ``grid`` names to lists of candidate values.
     The command line seeds the estimator (random_state=0) so that a run repeats,
     here or on a cluster; ``--set random_state=...`` changes it.
     """
     # sknn's estimators import torch: only now that the data has been read
-    estimator_class = sknn.MLPClassifier if task == "classify" else sknn.MLPRegressor
-    estimator = estimator_class(random_state=0)
+    classifier, regressor = MODELS[model]
+    estimator = getattr(sknn, classifier if task == "classify" else regressor)(
+        random_state=0
+    )
     valid = estimator.get_params()
     for name in [*settings, *(grid or {})]:
         if name not in valid:

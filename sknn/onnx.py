@@ -65,6 +65,7 @@ from skl2onnx.common.utils import check_input_and_output_numbers
 from skl2onnx.proto import onnx_proto
 
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
+from sknn._tabular import TabularMLPClassifier, TabularMLPRegressor
 
 __all__ = ["OnnxExportError"]
 
@@ -337,6 +338,13 @@ def convert_regressor(scope, operator, container):
 
 
 def _check_exportable(model):
+    if isinstance(model, TabularMLPClassifier | TabularMLPRegressor):
+        raise OnnxExportError(
+            f"{type(model).__name__} encodes its columns itself (missing-value "
+            "indicators, category strings), which has no ONNX export; export an "
+            "MLPClassifier or MLPRegressor (numeric embedding included) in a Pipeline "
+            "after scikit-learn's encoders instead."
+        )
     if model.__dict__.get("_net") is None or not hasattr(model, "coefs_"):
         raise OnnxExportError(
             f"{type(model).__name__} is not fitted: fit it before exporting it."
@@ -400,4 +408,18 @@ update_registered_converter(
 )
 update_registered_converter(
     MLPRegressor, "SknnMLPRegressor", regressor_shapes, convert_regressor
+)
+# the tabular estimators are found, to be refused in one sentence (_check_exportable)
+update_registered_converter(
+    TabularMLPClassifier,
+    "SknnTabularMLPClassifier",
+    classifier_shapes,
+    convert_classifier,
+    parser=parse_classifier,
+)
+update_registered_converter(
+    TabularMLPRegressor,
+    "SknnTabularMLPRegressor",
+    regressor_shapes,
+    convert_regressor,
 )

@@ -87,6 +87,29 @@ def test_help_lists_the_subcommands(tmp_path):
         assert f"    {command} " in result.stdout
 
 
+@pytest.mark.parametrize("task", ["classify", "regress"])
+def test_the_tabular_model_trains_on_the_raw_columns(tmp_path, data_dir, task):
+    data, target = (
+        (data_dir / "classify.csv", "species")
+        if task == "classify"
+        else (data_dir / "regress.csv", "price")
+    )
+    fit = run_sknn(
+        "fit", data, "--target", target, "--model", "tabular",
+        "--set", "hidden_layer_sizes=(8,)", "--set", "max_iter=20",
+        "--out", "model.sknn", "--quiet", cwd=tmp_path,
+    )  # fmt: skip
+    assert_ok(fit)
+    name = "TabularMLPClassifier" if task == "classify" else "TabularMLPRegressor"
+    assert f"with {name}(" in fit.stdout
+    predict = run_sknn("predict", "model.sknn", data, cwd=tmp_path)
+    assert_ok(predict)
+    assert len(predict.stdout.splitlines()) == 1 + len(pd.read_csv(data))
+    info = run_sknn("info", "model.sknn", cwd=tmp_path)
+    assert_ok(info)
+    assert name in info.stdout
+
+
 def test_fit_predict_info_classify(tmp_path, data_dir):
     data = data_dir / "classify.csv"
     fit = run_sknn(

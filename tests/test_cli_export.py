@@ -102,6 +102,10 @@ def test_export_errors_are_one_line_and_write_nothing(mixed_csv):
     ]
     sknn_command("fit", "data.csv", "--target", "label", "--out", "clf.sknn",
                  "--quiet", cwd=mixed_csv)  # fmt: skip
+    sknn_command("fit", "data.csv", "--target", "label", "--out", "tab.sknn",
+                 "--model", "tabular", "--set", "hidden_layer_sizes=(4,)",
+                 "--set", "max_iter=3", "--quiet", cwd=mixed_csv)  # fmt: skip
+    cases.append((("export", "tab.sknn", "x.onnx"), "encodes its columns itself"))
     for args, words in cases:
         result = sknn_command(*args, cwd=mixed_csv)
         assert result.returncode == 2

@@ -230,8 +230,39 @@ def test_a_dataframe_pipeline_with_categories_and_missing_values():
     )
 
 
+class _PartlyEmbedded(sknn.MLPRegressor):
+    """The tabular estimators' network: the embedding takes the first columns and
+    passes the others through."""
+
+    def _embedded_features(self):
+        return 2
+
+
+def test_an_embedding_of_the_first_columns_passes_the_rest_through(iris):
+    X_train, X_test, _, _ = iris
+    skl2onnx.update_registered_converter(
+        _PartlyEmbedded,
+        "SknnPartlyEmbedded",
+        sknn_onnx.regressor_shapes,
+        sknn_onnx.convert_regressor,
+    )
+    model = _PartlyEmbedded(
+        hidden_layer_sizes=(8,), numeric_embedding="periodic", embedding_dim=3,
+        max_iter=10, random_state=0,
+    )  # fmt: skip
+    model = _fit(model, X_train, X_train[:, 0])
+    assert model.coefs_[0].shape[0] == 2 * 3 + 2
+    (values,) = _run(model, X_test.astype(np.float32))
+    expected = model.predict(X_test.astype(np.float32)).reshape(-1, 1)
+    np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5)
+
+
 def test_what_cannot_be_exported_is_a_clear_error(iris):
     X_train, _, y_train, _ = iris
+    for cls in (sknn.TabularMLPClassifier, sknn.TabularMLPRegressor):
+        tabular = _fit(cls(hidden_layer_sizes=(4,), max_iter=3), X_train, y_train)
+        with pytest.raises(sknn_onnx.OnnxExportError, match="encodes its columns"):
+            skl2onnx.to_onnx(tabular, X_train[:1])
     for unfitted in (sknn.MLPClassifier(), sknn.MLPRegressor()):
         with pytest.raises(sknn_onnx.OnnxExportError, match="is not fitted"):
             skl2onnx.to_onnx(unfitted, X_train[:1])
