@@ -10,6 +10,11 @@ sklearn last in each round and followed by a pause (numpy's BLAS threads keep sp
 after sklearn work and slow whatever torch code runs next); the first round is a
 warm-up and is dropped; each cell reports the median over rounds of the per-round
 ratio, which cancels this machine's multi-second stalls better than a median of times.
+
+``--embedding DIM FREQUENCIES`` puts sknn's periodic numeric embedding in front of
+the layers (``numeric_embedding="periodic"``), in the hand-written loop, sknn and
+skorch alike (the same ``PeriodicEmbedding`` module); sklearn has no such layer and
+is left out.
 """
 
 import argparse
@@ -34,6 +39,7 @@ GRID_BATCH = (32, 256, 2048)
 
 
 DEVICE = "cpu"  # --device: the hand-written loop, sknn and skorch run there
+EMBEDDING = None  # --embedding: (embedding_dim, embedding_frequencies) or None
 TASK = "classify"  # --task: "classify" (3 classes) or "regress" (one target)
 
 
@@ -60,14 +66,31 @@ def _loss(output, target):
     return F.mse_loss(output.squeeze(1), target)
 
 
+def _module(n_features, h):
+    """The benchmark's network as plain torch modules: two hidden ReLU layers of
+    ``h`` units, after the periodic embedding with ``--embedding``."""
+    layers = []
+    if EMBEDDING is not None:
+        from sknn._torch_module import PeriodicEmbedding
+
+        dim, frequencies = EMBEDDING
+        embedding = PeriodicEmbedding(n_features, dim, frequencies)
+        with torch.no_grad():  # sknn's initial frequencies: normal, scale 0.1
+            embedding.frequencies.normal_(0.0, 0.1)
+            embedding.projection.uniform_(-0.1, 0.1)
+        layers.append(embedding)
+        n_features *= dim
+    layers += [
+        nn.Linear(n_features, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
+        nn.Linear(h, _n_outputs()),
+    ]  # fmt: skip
+    return nn.Sequential(*layers)
+
+
 def hand_written(X, y, h, batch_size, epochs):
     """The reference: tensors permuted once per epoch and sliced, fused Adam."""
     torch.manual_seed(0)
-    model = nn.Sequential(
-        nn.Linear(X.shape[1], h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
-        nn.Linear(h, _n_outputs()),
-    )  # fmt: skip
-    model = model.to(DEVICE)
+    model = _module(X.shape[1], h).to(DEVICE)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
     Xt, yt = torch.from_numpy(X).to(DEVICE), torch.from_numpy(y).to(DEVICE)
     n = len(Xt)
@@ -99,6 +122,17 @@ def _mlp_params(h, batch_size, epochs):
     )
 
 
+def _embedding_params():
+    if EMBEDDING is None:
+        return {}
+    dim, frequencies = EMBEDDING
+    return dict(
+        numeric_embedding="periodic",
+        embedding_dim=dim,
+        embedding_frequencies=frequencies,
+    )
+
+
 FIXED_COSTS = []
 
 
@@ -107,7 +141,9 @@ def sknn_fit(X, y, h, batch_size, epochs):
     ``dur`` spans its batches and its callbacks); the rest of the fit's wall time is
     its fixed cost (validation, building the net, exporting the weights)."""
     estimator = sknn.MLPClassifier if TASK == "classify" else sknn.MLPRegressor
-    clf = estimator(**_mlp_params(h, batch_size, epochs), device=DEVICE)
+    clf = estimator(
+        **_mlp_params(h, batch_size, epochs), **_embedding_params(), device=DEVICE
+    )
     tic = time.perf_counter()
     clf.fit(X, y)
     wall = time.perf_counter() - tic
@@ -129,10 +165,7 @@ def skorch_defaults(X, y, h, batch_size, epochs):
     """skorch's NeuralNet with its default DataLoader, callbacks and (unfused) Adam."""
     from skorch import NeuralNet
 
-    module = nn.Sequential(
-        nn.Linear(X.shape[1], h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
-        nn.Linear(h, _n_outputs()),
-    )  # fmt: skip
+    module = _module(X.shape[1], h)
     if TASK == "regress":
         y = y.reshape(-1, 1)
     net = NeuralNet(
@@ -185,6 +218,7 @@ def print_training_table(ratios, seconds, variants, grid_h, grid_batch, n_sample
         f"\nPer-epoch time relative to the hand-written loop (median of per-round "
         f"ratios), {n_samples} x {N_FEATURES}, "
         f"{'3 classes' if TASK == 'classify' else 'one regression target'}, Adam, "
+        f"periodic embedding (dim, frequencies) {EMBEDDING}, "
         f"device {DEVICE}, "
         f"torch threads={torch.get_num_threads()}"
     )
@@ -219,9 +253,19 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=N_SAMPLES)
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N")
     parser.add_argument("--task", default="classify", choices=["classify", "regress"])
+    parser.add_argument(
+        "--embedding",
+        nargs=2,
+        type=int,
+        metavar=("DIM", "FREQUENCIES"),
+        help="the periodic numeric embedding in front of every variant but sklearn",
+    )
     args = parser.parse_args(argv)
-    global DEVICE, TASK
+    global DEVICE, TASK, EMBEDDING
     DEVICE, TASK = args.device, args.task
+    if args.embedding is not None:
+        EMBEDDING = tuple(args.embedding)
+        args.variants = [v for v in args.variants if v != "sklearn"]
     warnings.simplefilter("ignore", ConvergenceWarning)
     variants = ["hand-written", *[v for v in args.variants if v != "hand-written"]]
     ratios, seconds = run_training(
