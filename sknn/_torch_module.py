@@ -26,15 +26,20 @@ class Dropout(nn.Dropout):
     """``nn.Dropout`` drawing its masks from ``generator`` when one is set (the
     training loop sets the fit's own), not from torch's global RNG: fits in parallel
     threads then neither share nor change it. The same arithmetic as
-    ``F.dropout``: a Bernoulli(1 - p) mask scaled by 1 / (1 - p)."""
+    ``F.dropout``: a Bernoulli(1 - p) mask scaled by 1 / (1 - p), drawn as
+    ``uniform < 1 - p`` (on the CPU, ``bernoulli_`` with a generator takes about
+    2.5x as long as drawing the uniforms and comparing)."""
 
     generator = None
 
     def forward(self, X):
         if not self.training or self.p == 0 or self.generator is None:
             return super().forward(X)
-        mask = torch.empty_like(X).bernoulli_(1 - self.p, generator=self.generator)
-        return X * mask.div_(1 - self.p)
+        keep = 1 - self.p
+        uniform = torch.rand(
+            X.shape, generator=self.generator, device=X.device, dtype=X.dtype
+        )
+        return X * (uniform < keep).to(X.dtype).mul_(1 / keep)
 
 
 class PeriodicEmbedding(nn.Module):
