@@ -217,6 +217,14 @@ STATE_ATTACKS = {
             "0.frequencies", np.zeros((9, 48), np.float32)
         ),
     ),
+    "a frequency count far beyond the saved frequencies (allocates nothing)": (
+        {"numeric_embedding": "periodic", "embedding_dim": 2},
+        _set(("_net_state", "config", "embedding_frequencies"), 10**12),
+    ),
+    "embedded features beyond the first layer's inputs": (
+        {"numeric_embedding": "periodic", "embedding_dim": 2},
+        _set(("_net_state", "config", "embedded_features"), 10**6),
+    ),
     "embedding size that does not divide the first layer": (
         {"numeric_embedding": "periodic", "embedding_dim": 2},
         _set(("_net_state", "config", "embedding_dim"), 3),

@@ -489,6 +489,22 @@ def test_the_periodic_embedding_learns_what_a_plain_network_does_not():
     assert embedded.n_features_in_ == 2
 
 
+def test_embedding_frequencies_sets_the_learned_frequencies_per_feature():
+    X, y = _periodic_data(1500, 0)
+    X_test, y_test = _periodic_data(500, 1)
+    params = dict(
+        hidden_layer_sizes=(64, 64), max_iter=60, random_state=0,
+        numeric_embedding="periodic", embedding_dim=8,
+    )  # fmt: skip
+    one = MLPRegressor(embedding_frequencies=1, **params).fit(X, y)
+    many = MLPRegressor(embedding_frequencies=16, **params).fit(X, y)
+    assert one._extra_state["0.frequencies"].shape == (2, 1)
+    assert many._extra_state["0.frequencies"].shape == (2, 16)
+    assert many._extra_state["0.projection"].shape == (32, 8)
+    # one sine and cosine per feature cannot hold two periods' worth of shape
+    assert one.score(X_test, y_test) < many.score(X_test, y_test) - 0.05
+
+
 def test_the_embedding_is_drawn_from_random_state_and_trains(iris):
     X, y = iris
     params = dict(numeric_embedding="periodic", embedding_dim=4, max_iter=3)
