@@ -557,11 +557,11 @@ TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
     Examples
     --------
     >>> import pandas as pd
-    >>> from sknn import Tabular{short}
+    >>> from sknn import Tabular{base}
     >>> X = pd.DataFrame({{"size": [1.0, 2.5, None, 4.0] * 25,
     ...                   "colour": ["red", "blue", "red", None] * 25}})
     >>> y = {example_y}
-    >>> model = Tabular{short}(max_iter=5, random_state=0).fit(X, y)
+    >>> model = Tabular{base}(max_iter=5, random_state=0).fit(X, y)
     >>> model.predict(X.head(2)).shape
     (2,)
     """
@@ -581,7 +581,6 @@ def tabular_doc(tabular, base, kind):
         title=f"Multi-layer Perceptron {kind.lower()}",
         base=base.__name__,
         kind=kind,
-        short=base.__name__[3:],
         recipe=recipe,
         example_y="[0, 1, 1, 0] * 25" if kind == "Classifier" else "list(range(100))",
     )

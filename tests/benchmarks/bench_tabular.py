@@ -388,6 +388,54 @@ def report(table, datasets, models):
     return "\n".join(out)
 
 
+def ablations(table, datasets, base, specs):
+    """One row per ablation of ``base`` (one parameter changed): on how many data
+    sets the base scores better, the mean change of each metric it causes, and its
+    fit time relative to the base's."""
+    means = table.groupby(["dataset", "model"]).mean(numeric_only=True)
+    lines = [
+        f"### Ablations of {base}: each changes one default",
+        "",
+        "Each row is a fit of the base with one parameter changed, on the same splits.",
+        "'base better on' counts the data sets where the base has the better accuracy",
+        "or RMSE; changes are the ablation's minus the base's (RMSE in percent of the",
+        "base's), averaged over the data sets.",
+        "",
+        "| ablation | base better on | RMSE change | accuracy change | log-loss change "
+        "| fit CPU / base's |",
+        "|---|---|---|---|---|---|",
+    ]
+    for spec in specs:
+        better, rmse, accuracy, log_loss_, cpu = 0, [], [], [], []
+        for dataset in datasets:
+            try:
+                ours, theirs = (
+                    means.loc[(dataset.name, base)],
+                    means.loc[(dataset.name, spec)],
+                )
+            except KeyError:  # not fitted on this data set (yet)
+                continue
+            if dataset.task == "regression":
+                rmse.append(100 * (theirs["rmse"] / ours["rmse"] - 1))
+                better += ours["rmse"] < theirs["rmse"]
+            else:
+                accuracy.append(theirs["accuracy"] - ours["accuracy"])
+                log_loss_.append(theirs["log_loss"] - ours["log_loss"])
+                better += ours["accuracy"] > theirs["accuracy"]
+            cpu.append(theirs["fit_cpu_s"] / ours["fit_cpu_s"])
+
+        def mean(values, fmt):
+            return fmt.format(np.mean(values)) if values else "-"
+
+        n = len(rmse) + len(accuracy)
+        lines.append(
+            f"| {spec} | {better}/{n} | {mean(rmse, '{:+.1f}%')} "
+            f"| {mean(accuracy, '{:+.4f}')} | {mean(log_loss_, '{:+.4f}')} "
+            f"| {mean(cpu, '{:.2f}')} |"
+        )
+    return "\n".join(lines + [""])
+
+
 # %% main
 
 
@@ -434,6 +482,13 @@ def main(argv=None):
     parser.add_argument(
         "--report-only", action="store_true", help="report from the cache, fit nothing"
     )
+    parser.add_argument(
+        "--ablations",
+        nargs="*",
+        default=[],
+        help="ablations of 'tabular' (tabular:param=value ...), fitted like the "
+        "models and reported in a section of their own",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--report", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
@@ -444,7 +499,7 @@ def main(argv=None):
     torch.set_num_threads(1)
     threadpool_limits(limits=1)  # BLAS and OpenMP pools already loaded
 
-    specs = {spec: parse_model(spec) for spec in args.models}
+    specs = {spec: parse_model(spec) for spec in [*args.models, *args.ablations]}
     datasets = [DATASETS[name]() for name in args.datasets]
     cache = {} if args.fresh else read_cache(args.results)
     rows, skipped, warm = [], set(), set()
@@ -475,8 +530,11 @@ def main(argv=None):
     described = pd.DataFrame([d.describe() for d in datasets]).set_index("data set")
     text = "## Data sets\n\n" + markdown(described, str) + "\n\n## Results\n\n"
     if rows:
-        models = [spec for spec in specs if spec not in skipped]
-        text += report(pd.DataFrame(rows), datasets, models)
+        models = [spec for spec in args.models if spec not in skipped]
+        frame = pd.DataFrame(rows)
+        text += report(frame[frame.model.isin(models)], datasets, models)
+        if args.ablations:
+            text += "\n" + ablations(frame, datasets, "tabular", args.ablations)
     else:
         text += "No results yet.\n"
     print("\n" + text)
