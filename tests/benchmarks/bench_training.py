@@ -274,7 +274,7 @@ def main(argv=None):
     print_training_table(ratios, seconds, variants, args.hidden, args.batch, args.rows)
     if FIXED_COSTS:
         print(
-            f"sknn fixed cost of a fit on 40000 x 50: median "
+            f"sknn fixed cost of a fit on {args.rows} x {N_FEATURES}: median "
             f"{statistics.median(FIXED_COSTS) * 1000:.1f} ms"
         )
 
