@@ -27,6 +27,7 @@ from sknn._torch_callbacks import (
     CheckpointWriter,
     EpochProgressBar,
     SklearnConvergence,
+    ThreadsFollowLoad,
     lr_scheduler,
     step_scheduler,
 )
@@ -654,7 +655,7 @@ def train(
     rows_per_step = X.shape[0] if config.solver == "lbfgs" else config.batch_size
     with TorchThreads(
         rows_per_step * macs_per_row(config.layer_units), TRAIN_SINGLE_THREAD_MACS
-    ):
+    ) as threads:
         if net is None:
             rows = data.rows_per_epoch(config.batch_size, config.batch_norm)
             steps = -(-rows // (config.batch_size * config.gradient_accumulation_steps))
@@ -675,7 +676,15 @@ def train(
         if resume is not None:
             _resume_generators(net, resume)
         result = _train(
-            net, config, state, valid_score, incremental, data, checkpoint, resume
+            net,
+            config,
+            state,
+            valid_score,
+            incremental,
+            data,
+            checkpoint,
+            resume,
+            threads,
         )
         return net, result
 
@@ -721,7 +730,9 @@ def lr_range_test(
         return net.lr_range_test(data, learning_rates, should_stop)
 
 
-def _train(net, config, state, valid_score, incremental, data, checkpoint, resume):
+def _train(
+    net, config, state, valid_score, incremental, data, checkpoint, resume, threads
+):
     net.__dict__.pop("float64_cache_", None)  # the weights change: a new copy
     earlier = [] if resume is None else list(resume["history"])
     epochs = 1 if incremental else config.max_iter - len(earlier)
@@ -733,6 +744,8 @@ def _train(net, config, state, valid_score, incremental, data, checkpoint, resum
     if checkpoint is not None and config.solver != "lbfgs":
         writer = CheckpointWriter(checkpoint, earlier, incremental)
         net.callbacks_.append(("checkpoint", writer))
+    if threads.parallel:
+        net.callbacks_.append(("threads", ThreadsFollowLoad(threads)))
     if config.progress_bar:
         bar_epochs = 1 if config.solver == "lbfgs" else epochs
         net.callbacks_.append(("progress", EpochProgressBar(bar_epochs)))
