@@ -922,20 +922,26 @@ def predict(net, X, out_activation):
         if type(X) is not np.ndarray:
             out = _as_numpy(activation(net._forward_tensor(X, dtype=dtype)))
         else:
-            module = net.inference_module(dtype)  # no hooks: see MLPModule.forward
-            step = _predict_rows(net, np.dtype(dtype).itemsize)
-            if X.shape[0] <= step:
-                out = _as_numpy(
-                    activation(module.forward(dense_tensor(X, net.device, dtype)))
-                )
-            else:  # chunks: never every hidden activation of every row at once
-                out = np.empty((X.shape[0], module.linears()[-1].out_features), dtype)
-                for start in range(0, X.shape[0], step):
-                    rows = dense_tensor(X[start : start + step], net.device, dtype)
-                    out[start : start + step] = _as_numpy(
-                        activation(module.forward(rows))
-                    )
+            out = _predict_dense(net, X, dtype, activation)
     return out if X.dtype == np.float32 else out.astype(np.float64, copy=False)
+
+
+def _predict_dense(net, X, dtype, activation):
+    """The activations of ndarray X: at once up to PREDICT_CHUNK_BYTES of the widest
+    layer's activations, in chunks beyond (never every hidden activation of every
+    row at once). A C-contiguous, writeable X of ``dtype`` on the CPU goes to torch
+    as it is: on one row, every conversion's microsecond shows."""
+    module = net.inference_module(dtype)  # no hooks: see MLPModule.forward
+    step = _predict_rows(net, np.dtype(dtype).itemsize)
+    if X.shape[0] <= step:
+        if net.device == "cpu" and X.dtype == dtype and X.flags.carray:
+            return activation(module.forward(torch.from_numpy(X))).numpy()
+        return _as_numpy(activation(module.forward(dense_tensor(X, net.device, dtype))))
+    out = np.empty((X.shape[0], module.linears()[-1].out_features), dtype)
+    for start in range(0, X.shape[0], step):
+        rows = dense_tensor(X[start : start + step], net.device, dtype)
+        out[start : start + step] = _as_numpy(activation(module.forward(rows)))
+    return out
 
 
 # predict's rows at once: the widest layer's activations of a chunk take about this
