@@ -27,6 +27,7 @@ from sknn._torch_callbacks import (
     CheckpointWriter,
     EpochProgressBar,
     SklearnConvergence,
+    ThreadsFollowLoad,
     lr_scheduler,
     step_scheduler,
 )
@@ -660,7 +661,7 @@ def train(
     rows_per_step = X.shape[0] if config.solver == "lbfgs" else config.batch_size
     with TorchThreads(
         rows_per_step * macs_per_row(config.layer_units), TRAIN_SINGLE_THREAD_MACS
-    ):
+    ) as threads:
         if net is None:
             rows = data.rows_per_epoch(config.batch_size, config.batch_norm)
             steps = -(-rows // (config.batch_size * config.gradient_accumulation_steps))
@@ -681,7 +682,15 @@ def train(
         if resume is not None:
             _resume_generators(net, resume)
         result = _train(
-            net, config, state, valid_score, incremental, data, checkpoint, resume
+            net,
+            config,
+            state,
+            valid_score,
+            incremental,
+            data,
+            checkpoint,
+            resume,
+            threads,
         )
         return net, result
 
@@ -727,7 +736,9 @@ def lr_range_test(
         return net.lr_range_test(data, learning_rates, should_stop)
 
 
-def _train(net, config, state, valid_score, incremental, data, checkpoint, resume):
+def _train(
+    net, config, state, valid_score, incremental, data, checkpoint, resume, threads
+):
     net.__dict__.pop("float64_cache_", None)  # the weights change: a new copy
     earlier = [] if resume is None else list(resume["history"])
     epochs = 1 if incremental else config.max_iter - len(earlier)
@@ -739,6 +750,8 @@ def _train(net, config, state, valid_score, incremental, data, checkpoint, resum
     if checkpoint is not None and config.solver != "lbfgs":
         writer = CheckpointWriter(checkpoint, earlier, incremental)
         net.callbacks_.append(("checkpoint", writer))
+    if threads.parallel:
+        net.callbacks_.append(("threads", ThreadsFollowLoad(threads)))
     if config.progress_bar:
         bar_epochs = 1 if config.solver == "lbfgs" else epochs
         net.callbacks_.append(("progress", EpochProgressBar(bar_epochs)))
@@ -915,20 +928,26 @@ def predict(net, X, out_activation):
         if type(X) is not np.ndarray:
             out = _as_numpy(activation(net._forward_tensor(X, dtype=dtype)))
         else:
-            module = net.inference_module(dtype)  # no hooks: see MLPModule.forward
-            step = _predict_rows(net, np.dtype(dtype).itemsize)
-            if X.shape[0] <= step:
-                out = _as_numpy(
-                    activation(module.forward(dense_tensor(X, net.device, dtype)))
-                )
-            else:  # chunks: never every hidden activation of every row at once
-                out = np.empty((X.shape[0], module.linears()[-1].out_features), dtype)
-                for start in range(0, X.shape[0], step):
-                    rows = dense_tensor(X[start : start + step], net.device, dtype)
-                    out[start : start + step] = _as_numpy(
-                        activation(module.forward(rows))
-                    )
+            out = _predict_dense(net, X, dtype, activation)
     return out if X.dtype == np.float32 else out.astype(np.float64, copy=False)
+
+
+def _predict_dense(net, X, dtype, activation):
+    """The activations of ndarray X: at once up to PREDICT_CHUNK_BYTES of the widest
+    layer's activations, in chunks beyond (never every hidden activation of every
+    row at once). A C-contiguous, writeable X of ``dtype`` on the CPU goes to torch
+    as it is: on one row, every conversion's microsecond shows."""
+    module = net.inference_module(dtype)  # no hooks: see MLPModule.forward
+    step = _predict_rows(net, np.dtype(dtype).itemsize)
+    if X.shape[0] <= step:
+        if net.device == "cpu" and X.dtype == dtype and X.flags.carray:
+            return activation(module.forward(torch.from_numpy(X))).numpy()
+        return _as_numpy(activation(module.forward(dense_tensor(X, net.device, dtype))))
+    out = np.empty((X.shape[0], module.linears()[-1].out_features), dtype)
+    for start in range(0, X.shape[0], step):
+        rows = dense_tensor(X[start : start + step], net.device, dtype)
+        out[start : start + step] = _as_numpy(activation(module.forward(rows)))
+    return out
 
 
 # predict's rows at once: the widest layer's activations of a chunk take about this

@@ -1,5 +1,5 @@
 """What hooks into the torch seam's epoch loop: sklearn's convergence rule, the
-learning-rate schedules, checkpoints and the progress bar.
+learning-rate schedules, checkpoints, the progress bar and the thread count.
 
 Part of the torch seam (with ``sknn._torch``). The callbacks follow skorch's habits,
 with constructor arguments stored as given and state in trailing-underscore attributes
@@ -164,6 +164,18 @@ class EpochProgressBar(Callback):
 
     def on_train_end(self, net, **kwargs):
         self.bar_.close()
+
+
+class ThreadsFollowLoad(Callback):
+    """At the start of every epoch, choose torch's thread count again for the
+    machine's load then (:meth:`TorchThreads.follow_load`): a long fit gives up a
+    CPU that another process starts to use, and takes it back when it is free."""
+
+    def __init__(self, threads):
+        self.threads = threads
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.threads.follow_load()
 
 
 # sknn's schedules, for every stochastic solver; sklearn's own three ("constant",

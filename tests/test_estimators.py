@@ -510,6 +510,22 @@ def test_predict_accepts_memmaps_and_follows_the_input_float_dtype(
 
 
 @BOTH
+def test_predict_gives_the_same_for_every_layout_of_float32_X(
+    estimator_class, iris, regression
+):
+    # C-contiguous writeable float32 X goes to torch as it is; others are converted
+    X, y = _data(estimator_class, iris, regression)
+    est = estimator_class(max_iter=5, random_state=0).fit(X, y)
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    read_only = X32.copy()
+    read_only.setflags(write=False)
+    expected = _outputs(est, X32)
+    for other in (np.asfortranarray(X32), read_only):
+        np.testing.assert_allclose(_outputs(est, other), expected, rtol=1e-6)
+    np.testing.assert_allclose(_outputs(est, X32[::2]), expected[::2], rtol=1e-6)
+
+
+@BOTH
 def test_a_rows_prediction_does_not_depend_on_its_batch(estimator_class):
     """float64 input is computed in float64, as sklearn does: a row predicted alone,
     in a permuted batch or in a subset gets the same output to float64 round-off.

@@ -1,10 +1,12 @@
 """Unit tests of the torch seam: losses and gradients against sklearn's backprop."""
 
+import os
 import re
 
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnClassifier
 from sklearn.neural_network import MLPRegressor as SklearnRegressor
 
@@ -201,3 +203,119 @@ def test_a_registered_optimizer_step_hook_still_runs():
     finally:
         handle.remove()
     assert len(steps) == 3 * 4
+
+
+@pytest.fixture
+def torch_threads_4(monkeypatch):
+    """torch on 4 threads, a fresh load reading every time, and 4 CPUs to run on."""
+    from sknn import _torch_devices
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(4)
+    monkeypatch.setattr(_torch_devices, "LOAD_READING_SECONDS", 0.0)
+    monkeypatch.setattr(
+        _torch_devices.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}
+    )
+    yield _torch_devices
+    torch.set_num_threads(before)
+
+
+def _load(devices, monkeypatch, machine, own=1):
+    """Make the load reading see ``machine`` runnable threads, ``own`` of them ours."""
+    monkeypatch.setattr(devices, "running_threads_of_machine", lambda: machine)
+    monkeypatch.setattr(devices, "running_threads_of_this_process", lambda: own)
+
+
+@pytest.mark.parametrize(
+    "machine, own, threads",
+    [
+        (1, 1, 4),  # idle: only the thread that reads
+        (3, 3, 4),  # idle, and torch's pool still spinning after earlier work
+        (2, 1, 3),  # one other busy process
+        (4, 2, 2),  # two others, one pool thread of ours spinning
+        (9, 1, 1),  # more busy than CPUs: still one thread
+    ],
+)
+def test_large_work_runs_on_the_cpus_other_processes_leave_free(
+    torch_threads_4, monkeypatch, machine, own, threads
+):
+    _load(torch_threads_4, monkeypatch, machine, own)
+    with torch_threads_4.TorchThreads(2**30, 2**20):
+        assert torch.get_num_threads() == threads
+    assert torch.get_num_threads() == 4
+
+
+def test_threads_never_exceed_the_callers(torch_threads_4, monkeypatch):
+    _load(torch_threads_4, monkeypatch, machine=1)
+    torch.set_num_threads(2)
+    with torch_threads_4.TorchThreads(2**30, 2**20):
+        assert torch.get_num_threads() == 2
+    assert torch.get_num_threads() == 2
+
+
+def test_small_work_is_single_threaded_without_reading_the_load(
+    torch_threads_4, monkeypatch
+):
+    def unread():
+        raise AssertionError("the load was read for single-threaded work")
+
+    monkeypatch.setattr(torch_threads_4, "read_free_cpus", unread)
+    with torch_threads_4.TorchThreads(2**19, 2**20):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 4
+
+
+def test_without_a_load_reading_large_work_takes_the_callers_threads(
+    torch_threads_4, monkeypatch
+):
+    def no_proc():
+        raise FileNotFoundError("/proc/loadavg")
+
+    monkeypatch.setattr(torch_threads_4, "running_threads_of_machine", no_proc)
+    assert torch_threads_4.read_free_cpus() is None
+    with torch_threads_4.TorchThreads(2**30, 2**20):
+        assert torch.get_num_threads() == 4
+
+
+def test_a_load_reading_is_reused_for_a_while(torch_threads_4, monkeypatch):
+    readings = iter([3, 1])
+    monkeypatch.setattr(torch_threads_4, "read_free_cpus", lambda: next(readings))
+    assert torch_threads_4.free_cpus() == 3
+    monkeypatch.setattr(torch_threads_4, "LOAD_READING_SECONDS", 3600.0)
+    assert torch_threads_4.free_cpus() == 3
+    monkeypatch.setattr(torch_threads_4, "LOAD_READING_SECONDS", 0.0)
+    assert torch_threads_4.free_cpus() == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/loadavg"), reason="Linux's /proc only")
+def test_the_load_reading_counts_this_process_and_the_machine():
+    from sknn import _torch_devices
+
+    ours = _torch_devices.running_threads_of_this_process()
+    assert ours >= 1  # the reading thread itself
+    assert _torch_devices.running_threads_of_machine() >= 1
+    free = _torch_devices.read_free_cpus()
+    assert 1 <= free <= len(os.sched_getaffinity(0))
+
+
+def test_a_fit_gives_up_a_thread_when_another_process_starts(
+    torch_threads_4, monkeypatch
+):
+    # the machine gets busier after the first epoch: the second runs on fewer threads
+    readings = iter([4, 4, 2, 2, 2])
+    monkeypatch.setattr(torch_threads_4, "read_free_cpus", lambda: next(readings))
+    seen = []
+    train_epoch = _torch.SknnNet._train_epoch_fast
+
+    def spy(self, *args):
+        seen.append(torch.get_num_threads())
+        return train_epoch(self, *args)
+
+    monkeypatch.setattr(_torch.SknnNet, "_train_epoch_fast", spy)
+    X = np.random.RandomState(0).normal(size=(60, 20)).astype(np.float32)
+    y = np.arange(60) % 3
+    clf = MLPClassifier((2048, 2048), batch_size=60, max_iter=3, n_iter_no_change=5)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert seen == [4, 2, 2]
+    assert torch.get_num_threads() == 4

@@ -1,4 +1,5 @@
-"""sknn in use: inference, a Pipeline beside numpy, parallel search, memory.
+"""sknn in use: inference, a Pipeline beside numpy, a busy machine, parallel search,
+memory.
 
 Run with ``nox -s bench`` (or ``python tests/benchmarks/bench_usage.py``). Never
 collected by the test suite; timings never gate CI. Every figure is a median over
@@ -7,6 +8,7 @@ interleaved repetitions, printed as a ratio to its reference.
 
 import argparse
 import copy
+import functools
 import statistics
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier as SklearnMLP
+from sklearn.neural_network import MLPRegressor as SklearnRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -34,20 +37,48 @@ def _median_time(fn, repeat):
     return statistics.median(times)
 
 
-def _inference_models():
-    """float32 X, and sknn's and scikit-learn's networks of 2 hidden layers of 256
-    fitted on it."""
+def _inference_models(hidden_layer_sizes=(256, 256)):
+    """float32 X, and sknn's and scikit-learn's networks fitted on it."""
     X, y = make_classification(
         n_samples=5000, n_features=50, n_informative=20, n_classes=3, random_state=0
     )
     X = X.astype(np.float32)
-    params = dict(hidden_layer_sizes=(256, 256), max_iter=2, random_state=0)
+    params = dict(hidden_layer_sizes=hidden_layer_sizes, max_iter=2, random_state=0)
     return X, sknn.MLPClassifier(**params).fit(X, y), SklearnMLP(**params).fit(X, y)
 
 
 def inference(rounds):
-    """predict_proba of 1 and 1000 rows vs the bare module's forward pass."""
-    X, ours, theirs = _inference_models()
+    """predict_proba of 1 and 1000 rows vs the bare module's forward pass, alone and
+    after a StandardScaler in a Pipeline."""
+    print(
+        "\npredict_proba, median time per call. bare forward: the fitted module called "
+        "on torch.from_numpy(X) under inference_mode, then softmax, on torch's "
+        f"default {torch.get_num_threads()} threads (as a user's own torch code runs); "
+        "sknn chooses its threads itself"
+    )
+    print(
+        "| network | rows | X | bare forward | bare, X's dtype | sknn | sklearn | "
+        "sknn / bare | sknn / bare, X's dtype | sknn / sklearn |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for hidden in [(100,), (256, 256)]:
+        _inference_rows(hidden, rounds)
+    _pipeline_inference_rows(rounds)
+
+
+def _interleaved(calls, rounds, repeat):
+    """Median over rounds of each call's median time, the calls interleaved; sklearn
+    last in each round and a pause after it (numpy's BLAS threads spin afterwards)."""
+    results = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            results[name].append(_median_time(call, repeat))
+        time.sleep(0.2)
+    return {name: statistics.median(times) for name, times in results.items()}
+
+
+def _inference_rows(hidden, rounds):
+    X, ours, theirs = _inference_models(hidden)
     module = ours._net.module_
     module64 = copy.deepcopy(module).double()
 
@@ -59,38 +90,55 @@ def inference(rounds):
         with torch.inference_mode():
             return torch.softmax(module64(torch.from_numpy(rows)), dim=1).numpy()
 
-    print("\npredict_proba, 2 hidden layers of 256, median time per call")
-    print(
-        "| rows | X | bare forward | bare, X's dtype | sknn | sklearn | sknn / bare | "
-        "sknn / bare, X's dtype | sknn / sklearn |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|")
     # "bare forward" is float32 throughout; "bare, X's dtype" runs a float64 copy of
     # the module on float64 X, as sknn does
     for dtype in (np.float32, np.float64):
         for n_rows, repeat in [(1, 300), (1000, 60)]:
             rows, rows32 = X[:n_rows].astype(dtype), X[:n_rows]
             same_dtype = bare if dtype == np.float32 else bare64
-            results = {"bare": [], "same": [], "sknn": [], "sklearn": []}
-            for _ in range(rounds):
-                calls = {
-                    "bare": (bare, rows32),
-                    "same": (same_dtype, rows),
-                    "sknn": (ours.predict_proba, rows),
-                    "sklearn": (theirs.predict_proba, rows),  # last: BLAS spins after
-                }
-                for name, (call, data) in calls.items():
-                    time_one = lambda c=call, d=data: c(d)  # noqa: E731
-                    results[name].append(_median_time(time_one, repeat))
-                time.sleep(0.2)
-            med = {k: statistics.median(v) for k, v in results.items()}
+            calls = {
+                "bare": functools.partial(bare, rows32),
+                "same": functools.partial(same_dtype, rows),
+                "sknn": functools.partial(ours.predict_proba, rows),
+                "sklearn": functools.partial(theirs.predict_proba, rows),
+            }
+            med = _interleaved(calls, rounds, repeat)
             print(
-                f"| {n_rows} | {np.dtype(dtype).name} | {med['bare'] * 1e6:.0f} us | "
-                f"{med['same'] * 1e6:.0f} us | {med['sknn'] * 1e6:.0f} us | "
-                f"{med['sklearn'] * 1e6:.0f} us | {med['sknn'] / med['bare']:.2f} | "
-                f"{med['sknn'] / med['same']:.2f} | "
+                f"| {'x'.join(map(str, hidden))} | {n_rows} | {np.dtype(dtype).name} | "
+                f"{med['bare'] * 1e6:.0f} us | {med['same'] * 1e6:.0f} us | "
+                f"{med['sknn'] * 1e6:.0f} us | {med['sklearn'] * 1e6:.0f} us | "
+                f"{med['sknn'] / med['bare']:.2f} | {med['sknn'] / med['same']:.2f} | "
                 f"{med['sknn'] / med['sklearn']:.2f} |"
             )
+
+
+def _pipeline_inference_rows(rounds):
+    """Pipeline(StandardScaler(), MLPClassifier()).predict_proba, sknn's network
+    against scikit-learn's, default network, float32 X."""
+    X, y = make_classification(
+        n_samples=5000, n_features=50, n_informative=20, n_classes=3, random_state=0
+    )
+    X = X.astype(np.float32)
+    params = dict(max_iter=2, random_state=0)
+    ours = make_pipeline(StandardScaler(), sknn.MLPClassifier(**params)).fit(X, y)
+    theirs = make_pipeline(StandardScaler(), SklearnMLP(**params)).fit(X, y)
+    print(
+        "\nPipeline(StandardScaler(), MLPClassifier()).predict_proba, default network "
+        "(100,), float32 X, median time per call"
+    )
+    print("| rows | sknn | sklearn | sknn / sklearn |")
+    print("|---|---|---|---|")
+    for n_rows, repeat in [(1, 300), (1000, 60)]:
+        rows = X[:n_rows]
+        calls = {
+            "sknn": functools.partial(ours.predict_proba, rows),
+            "sklearn": functools.partial(theirs.predict_proba, rows),
+        }
+        med = _interleaved(calls, rounds, repeat)
+        print(
+            f"| {n_rows} | {med['sknn'] * 1e6:.0f} us | "
+            f"{med['sklearn'] * 1e6:.0f} us | {med['sknn'] / med['sklearn']:.2f} |"
+        )
 
 
 def onnx(rounds):
@@ -229,6 +277,119 @@ def _parallel_ceiling():
     return t2 / t1
 
 
+class BusyProcess:
+    """One competing process busy on a CPU for the ``with`` block: a Python loop,
+    pinned to no CPU, given half a second to be scheduled before the block runs."""
+
+    def __enter__(self):
+        self.process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc_info):
+        self.process.kill()
+        self.process.wait()
+
+
+BUSY_EPOCHS = 20
+
+
+def _busy_cases():
+    """(name, X, y, sknn's estimator, scikit-learn's, predict method) on the digits:
+    the class, and the digit as a number for the regressors."""
+    X, y = load_digits(return_X_y=True)
+    return [
+        ("classifier", X, y, sknn.MLPClassifier, SklearnMLP, "predict_proba"),
+        (
+            "regressor",
+            X,
+            y.astype(float),
+            sknn.MLPRegressor,
+            SklearnRegressor,
+            "predict",
+        ),
+    ]
+
+
+def _busy_times(X, y, estimator, hidden, method):
+    """A Pipeline(StandardScaler(), estimator)'s fit time (BUSY_EPOCHS epochs, with
+    early stopping's validation) and its median predict time on X."""
+    params = dict(
+        hidden_layer_sizes=hidden,
+        early_stopping=True,
+        max_iter=BUSY_EPOCHS,
+        n_iter_no_change=BUSY_EPOCHS,
+        random_state=0,
+    )
+    pipe = make_pipeline(StandardScaler(), estimator(**params))
+    fit = _median_time(lambda: pipe.fit(X, y), 1)
+    predict = _median_time(functools.partial(getattr(pipe, method), X), 20)
+    return fit, predict
+
+
+def _busy_round(cases, busy):
+    """Fit and predict times of every case, sknn's and scikit-learn's; idle, also
+    sknn's on one thread (what a single free CPU allows at best)."""
+    times = {}
+    for name, X, y, ours, theirs, method in cases:
+        for hidden in [(100,), (256, 256)]:
+            times[name, hidden, "sknn"] = _busy_times(X, y, ours, hidden, method)
+            if not busy:
+                caller = torch.get_num_threads()
+                torch.set_num_threads(1)
+                times[name, hidden, "one"] = _busy_times(X, y, ours, hidden, method)
+                torch.set_num_threads(caller)
+            times[name, hidden, "sklearn"] = _busy_times(X, y, theirs, hidden, method)
+            time.sleep(0.3)  # numpy's BLAS threads spin after sklearn's work
+    return times
+
+
+def busy(rounds):
+    """Fit and predict on an idle machine vs beside one busy process: busy / idle."""
+    cases = _busy_cases()
+    _busy_round(cases, busy=False)  # warm-up: torch's and BLAS's first calls
+    idle_times, ratios = {}, {}
+    for _ in range(rounds):
+        idle = _busy_round(cases, busy=False)
+        with BusyProcess():
+            loaded = _busy_round(cases, busy=True)
+        for (name, hidden, variant), times in idle.items():
+            for what, seconds in zip(["fit", "predict"], times):
+                key = name, hidden, variant, what
+                idle_times.setdefault(key, []).append(seconds)
+        for (name, hidden, variant), times in loaded.items():
+            for what, seconds in zip(["fit", "predict"], times):
+                key = name, hidden, variant, what
+                ratios.setdefault(key, []).append(seconds / idle_times[key][-1])
+    idle_times = {key: statistics.median(v) for key, v in idle_times.items()}
+    ratios = {key: statistics.median(v) for key, v in ratios.items()}
+    print(
+        f"\nBusy machine: Pipeline(StandardScaler(), estimator) on the digits "
+        f"(1797 x 64), fit ({BUSY_EPOCHS} epochs, early_stopping=True) and predict "
+        f"(predict_proba / predict of the 1797 rows), idle and beside one busy "
+        f"process (a Python loop); median over {rounds} rounds of busy / idle. "
+        f"one thread: sknn with torch on 1 thread, idle, / sknn idle (the best a "
+        f"single free CPU allows)"
+    )
+    print(
+        "| estimator | network | what | sknn idle | sknn busy / idle | one thread "
+        "/ idle | sklearn idle | sklearn busy / idle |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name, *_ in cases:
+        for hidden in [(100,), (256, 256)]:
+            for what in ["fit", "predict"]:
+                ours = idle_times[name, hidden, "sknn", what]
+                one = idle_times[name, hidden, "one", what]
+                theirs = idle_times[name, hidden, "sklearn", what]
+                print(
+                    f"| {name} | {'x'.join(map(str, hidden))} | {what} | "
+                    f"{ours * 1e3:.1f} ms | {ratios[name, hidden, 'sknn', what]:.2f} | "
+                    f"{one / ours:.2f} | {theirs * 1e3:.1f} ms | "
+                    f"{ratios[name, hidden, 'sklearn', what]:.2f} |"
+                )
+
+
 # the start of each memory script: its imports and a /proc/self/status reader. Each
 # script fits once to load torch's kernels, resets the peak RSS (clear_refs), and
 # prints the RSS before its work, the peak after it and the size of its X
@@ -270,6 +431,7 @@ print(before, status("VmHWM"), n * d * 4)
 
 LARGE_PREDICT_SCRIPT = """
 from sklearn.neural_network import MLPClassifier as SklearnMLP
+from sklearn.neural_network import MLPRegressor as SklearnRegressor
 rng = np.random.default_rng(0)
 X = rng.standard_normal((5_000_000, 20), dtype=np.float32)  # 381 MiB
 y = (X[:2000, 0] > 0).astype(int)
@@ -322,7 +484,7 @@ def main(argv=None):
     parser.add_argument(
         "--only",
         nargs="+",
-        default=["inference", "onnx", "pipeline", "grid_search", "memory"],
+        default=["inference", "onnx", "pipeline", "busy", "grid_search", "memory"],
     )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
