@@ -33,10 +33,11 @@ from sknn._torch_callbacks import (
 )
 from sknn._torch_data import TrainingData, chunk_rows, dense_tensor, epoch_index
 from sknn._torch_devices import (
-    PREDICT_SINGLE_THREAD_MACS,
     TRAIN_SINGLE_THREAD_MACS,
     TorchThreads,
     macs_per_row,
+    predict_ended,
+    predict_single_thread_below,
     resolve_device,
 )
 from sknn._torch_module import (
@@ -924,11 +925,12 @@ def predict(net, X, out_activation):
     macs = X.shape[0] * macs_per_row(net.module__layer_units)
     dtype = np.float32 if X.dtype == np.float32 or net.device != "cpu" else np.float64
     activation = OUTPUT_ACTIVATIONS[out_activation]
-    with TorchThreads(macs, PREDICT_SINGLE_THREAD_MACS), torch.inference_mode():
+    with TorchThreads(macs, predict_single_thread_below()), torch.inference_mode():
         if type(X) is not np.ndarray:
             out = _as_numpy(activation(net._forward_tensor(X, dtype=dtype)))
         else:
             out = _predict_dense(net, X, dtype, activation)
+    predict_ended()
     return out if X.dtype == np.float32 else out.astype(np.float64, copy=False)
 
 

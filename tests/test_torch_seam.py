@@ -319,3 +319,12 @@ def test_a_fit_gives_up_a_thread_when_another_process_starts(
         clf.fit(X, y)
     assert seen == [4, 2, 2]
     assert torch.get_num_threads() == 4
+
+
+def test_a_stream_of_predicts_uses_threads_for_less_work_than_a_one_off(monkeypatch):
+    from sknn import _torch_devices as devices
+
+    monkeypatch.setattr(devices._PREDICTS, "ended_at", -float("inf"))
+    assert devices.predict_single_thread_below() == devices.PREDICT_SINGLE_THREAD_MACS
+    devices.predict_ended()
+    assert devices.predict_single_thread_below() == devices.TRAIN_SINGLE_THREAD_MACS
