@@ -193,9 +193,7 @@ class _TabularMixin:
         return values
 
     def _embedded_features(self):
-        if self.numeric_embedding is None:
-            return None
-        return len(self._numeric_columns)
+        return len(self._numeric_columns)  # _numeric_embedding: none without any
 
     # ------------------------------------------------------------ validation
 
