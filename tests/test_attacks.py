@@ -40,22 +40,24 @@ CHILD = """
 import resource, sys, warnings
 warnings.simplefilter("ignore")
 import numpy as np, sknn
-path, action = sys.argv[1], sys.argv[2]
+action, X, y, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+X, y = (None if name == "-" else np.load(name) for name in (X, y))
 def peak_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 before = peak_mib()
-try:
-    model = sknn.load(path)
-    X = np.load(sys.argv[3]) if len(sys.argv) > 3 else None
-    if action == "partial_fit":
-        model.partial_fit(X, np.load(sys.argv[4]))
-    elif action == "resume":
-        sknn.resume(path, X, np.load(sys.argv[4]))
-    elif action == "predict":
-        model.predict(X)
-    print("outcome: loaded")
-except sknn.ModelFileError as error:
-    print("outcome: ModelFileError:", error)
+for path in paths:
+    print("attack:", path, flush=True)
+    try:
+        model = sknn.load(path)
+        if action == "partial_fit":
+            model.partial_fit(X, y)
+        elif action == "resume":
+            sknn.resume(path, X, y)
+        elif action == "predict":
+            model.predict(X)
+        print("outcome: loaded", flush=True)
+    except sknn.ModelFileError as error:
+        print("outcome: ModelFileError:", error, flush=True)
 print(f"peak: {peak_mib() - before:.1f}")
 """
 
@@ -66,11 +68,19 @@ def _set_limits():
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
 
-def run_capped(*args):
-    """Run CHILD on ``args`` under the caps; return its outcome line and the peak
+def run_capped(path, action, X="-", y="-"):
+    """Run CHILD on one file under the caps; return its outcome line and the peak
     memory (MiB) the attack added. A signal, an exception or a timeout fails."""
+    outcomes, peak = run_capped_many([path], action, X, y)
+    return outcomes[str(path)], peak
+
+
+def run_capped_many(paths, action, X="-", y="-"):
+    """Run CHILD on each file in turn, in one process under the caps (one import
+    of torch for them all); return each file's outcome line and the peak memory
+    (MiB) that any of them added."""
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, *map(str, args)],
+        [sys.executable, "-c", CHILD, action, str(X), str(y), *map(str, paths)],
         capture_output=True,
         text=True,
         timeout=TIME_LIMIT,
@@ -78,11 +88,16 @@ def run_capped(*args):
         env={**os.environ, "OMP_NUM_THREADS": "1"},
         check=False,
     )
-    assert result.returncode == 0, f"exit {result.returncode}: {result.stderr[-2000:]}"
-    outcome = re.search(r"^outcome: (.*)$", result.stdout, re.M).group(1)
+    attacked = re.findall(r"^attack: (.*)$", result.stdout, re.M)
+    assert result.returncode == 0, (
+        f"exit {result.returncode} on {attacked[-1:]}: {result.stderr[-2000:]}"
+    )
+    outcomes = dict(zip(attacked, re.findall(r"^outcome: (.*)$", result.stdout, re.M)))
+    assert list(outcomes) == list(map(str, paths)), result.stdout[-2000:]
     peak = float(re.search(r"^peak: (.*)$", result.stdout, re.M).group(1))
-    print(f"attack on {args[0]}: {outcome[:70]}; peak +{peak:.1f} MiB")  # pytest -s
-    return outcome, peak
+    for path, outcome in outcomes.items():  # pytest -s
+        print(f"attack on {Path(path).name}: {outcome[:70]}; peak +{peak:.1f} MiB")
+    return outcomes, peak
 
 
 @pytest.fixture(scope="module")
@@ -291,24 +306,40 @@ STATE_ATTACKS = {
 }
 
 
+@pytest.fixture(scope="module")
+def state_attacks(tmp_path_factory, iris):
+    """Each of STATE_ATTACKS as (the fitted model, its crafted file)."""
+    directory = tmp_path_factory.mktemp("state_attacks")
+    X, y = iris
+    attacks = {}
+    for number, (attack, (params, edit)) in enumerate(sorted(STATE_ATTACKS.items())):
+        clf = MLPClassifier((8,), max_iter=3, random_state=0, **params).fit(X, y)
+        attacks[attack] = clf, crafted(directory / f"{number}.sknn", clf, edit)
+    return attacks
+
+
 @pytest.mark.parametrize("attack", sorted(STATE_ATTACKS))
-def test_a_model_state_inconsistent_with_its_network_is_refused(
-    attack, tmp_path, iris, data_files
-):
+def test_a_model_state_inconsistent_with_its_network_is_refused(attack, state_attacks):
     """The attack of the red-team report (the first weight's Adam state shrunk,
     the hash recomputed: partial_fit then corrupted the heap) and its relatives:
     each is refused at load with ModelFileError, before torch sees any of it."""
-    params, edit = STATE_ATTACKS[attack]
-    X, y = iris
-    clf = MLPClassifier((8,), max_iter=3, random_state=0, **params).fit(X, y)
-    path = crafted(tmp_path / "crafted.sknn", clf, edit)
-    outcome, peak = run_capped(path, "partial_fit", *data_files)
-    assert outcome.startswith("ModelFileError"), outcome
-    assert peak < MEMORY_BOUND_MIB
+    clf, path = state_attacks[attack]
     with pytest.raises(ModelFileError, match=re.escape(f"{path}: the saved")):
         sknn.load(path)
     with pytest.raises(ModelFileError, match="the saved"):  # pickle checks too
-        pickle.loads(pickle.dumps(_unchecked_copy(clf, edit)))
+        pickle.loads(pickle.dumps(_unchecked_copy(clf, STATE_ATTACKS[attack][1])))
+
+
+def test_inconsistent_model_states_never_reach_torch_in_a_capped_process(
+    state_attacks, data_files
+):
+    """Every STATE_ATTACKS file loaded, then partial_fit, in a process under the
+    caps: no crash, no hang, each a ModelFileError, bounded memory."""
+    paths = {str(path): attack for attack, (_, path) in state_attacks.items()}
+    outcomes, peak = run_capped_many(paths, "partial_fit", *data_files)
+    refused = {paths[p]: o for p, o in outcomes.items() if o.startswith("ModelFile")}
+    assert refused.keys() == STATE_ATTACKS.keys(), outcomes
+    assert peak < MEMORY_BOUND_MIB
 
 
 def test_checkpoint_rng_and_best_weights_are_checked_on_resume(tmp_path, iris):

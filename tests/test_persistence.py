@@ -425,7 +425,7 @@ MLPClassifier((64,), max_iter=100000, n_iter_no_change=np.inf, batch_size=64,
 
 
 def test_checkpoints_survive_a_training_process_killed_at_random(tmp_path):
-    """20 training processes killed (SIGKILL) at random moments while they write a
+    """12 training processes killed (SIGKILL) at random moments while they write a
     checkpoint every epoch: every checkpoint left behind loads and predicts."""
     import random
     import signal
@@ -435,7 +435,7 @@ def test_checkpoints_survive_a_training_process_killed_at_random(tmp_path):
     rng = random.Random(0)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     survivors = []
-    for batch in range(5):
+    for batch in range(3):
         runs = []
         for i in range(4):
             directory = tmp_path / f"kill-{batch}-{i}"
@@ -452,7 +452,7 @@ def test_checkpoints_survive_a_training_process_killed_at_random(tmp_path):
             process.send_signal(signal.SIGKILL)
             process.wait()
             survivors += list(directory.glob("*/*.sknn"))
-    assert len(survivors) >= 20
+    assert len(survivors) >= 12
     for path in survivors:
         model = sknn.load(path)
         assert model.predict(X).shape == (len(X),)
