@@ -713,8 +713,8 @@ class _BaseMLP(BaseEstimator):
             and X.dtype in _FLOAT_DTYPES
             and X.shape[0] > 0
             and X.shape[1] == self.n_features_in_
-            and not hasattr(self, "feature_names_in_")
-            and math.isfinite(np.add.reduce(X, axis=None))
+            and "feature_names_in_" not in self.__dict__
+            and math.isfinite(X.sum())
         ):
             return X
         return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)

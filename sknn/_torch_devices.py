@@ -2,6 +2,7 @@
 piece of work (sknn's own policy, a Dask worker's share, the caller's setting
 restored). Part of the torch seam."""
 
+import contextlib
 import functools
 import math
 import os
@@ -23,6 +24,12 @@ PREDICT_SINGLE_THREAD_MACS = 2**25
 # here, 1000 rows of the default network: 259 us on 2 threads vs 409 us on 1 back to
 # back, 681 vs 897 us 5 ms apart, but 1822 vs 1026 us 50 ms apart (a sleeping pool).
 PREDICT_STREAM_SECONDS = 0.01
+
+# torch computes one row's forward pass on one thread whatever its setting, up to a
+# few hundred thousand multiply-adds (measured here, 1 vs 2 threads: the same time at
+# 512x512, 289K; 1.5x faster on 2 at 1024x1024, 1.1M). A one-row predict under this
+# leaves the thread count alone: setting it and back costs ~1 us, 5% of the predict.
+ONE_ROW_INLINE_MACS = 2**18
 
 # A reading of the machine's load is reused for this long: it costs ~40 us, and a
 # stream of predicts or a fit's epochs would otherwise take one each.
@@ -80,6 +87,17 @@ class TorchThreads:
     def __exit__(self, *exc_info):
         if self.target != self.caller:
             torch.set_num_threads(self.caller)
+
+
+_UNTOUCHED = contextlib.nullcontext()
+
+
+def predict_threads(n_rows, macs):
+    """The thread count for a predict of ``n_rows`` rows: a :class:`TorchThreads`,
+    or no change at all for one small row (see ONE_ROW_INLINE_MACS)."""
+    if n_rows == 1 and macs < ONE_ROW_INLINE_MACS:
+        return _UNTOUCHED
+    return TorchThreads(macs, predict_single_thread_below())
 
 
 class _PredictStream:

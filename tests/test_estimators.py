@@ -661,6 +661,7 @@ def test_chunked_predictions_equal_one_pass(iris, monkeypatch):
     clf = MLPClassifier(max_iter=5, random_state=0).fit(X, y)
     whole = clf.predict_proba(X.astype(np.float32))
     monkeypatch.setattr(_torch, "PREDICT_CHUNK_BYTES", 7 * 100 * 4)  # 7 rows a chunk
+    clf = pickle.loads(pickle.dumps(clf))  # a network that has not predicted yet
     np.testing.assert_allclose(
         clf.predict_proba(X.astype(np.float32)), whole, rtol=1e-6, atol=1e-7
     )

@@ -328,3 +328,17 @@ def test_a_stream_of_predicts_uses_threads_for_less_work_than_a_one_off(monkeypa
     assert devices.predict_single_thread_below() == devices.PREDICT_SINGLE_THREAD_MACS
     devices.predict_ended()
     assert devices.predict_single_thread_below() == devices.TRAIN_SINGLE_THREAD_MACS
+
+
+def test_a_small_one_row_predict_leaves_the_thread_count_alone(
+    torch_threads_4, monkeypatch
+):
+    # torch computes such a row on one thread anyway: no set and restore on each call
+    _load(torch_threads_4, monkeypatch, machine=1)
+    with torch_threads_4.predict_threads(1, 5000):
+        assert torch.get_num_threads() == 4
+    with torch_threads_4.predict_threads(2, 5000):
+        assert torch.get_num_threads() == 1
+    with torch_threads_4.predict_threads(1, 2**30):
+        assert torch.get_num_threads() > 1
+    assert torch.get_num_threads() == 4
