@@ -67,13 +67,25 @@ def inference(rounds):
 
 
 def _interleaved(calls, rounds, repeat):
-    """Median over rounds of each call's median time, the calls interleaved; sklearn
-    last in each round and a pause after it (numpy's BLAS threads spin afterwards)."""
+    """Median time per call of each call. torch's calls alternate one call at a
+    time (each sees the caches and torch's thread pool as the others left them: a
+    few microseconds that blocks of one call would hide or favour); "sklearn" runs
+    in a block of its own after them in each round, then a pause (numpy's BLAS
+    threads spin after it and would slow whatever comes next)."""
     results = {name: [] for name in calls}
+    torch_calls = [(name, call) for name, call in calls.items() if name != "sklearn"]
     for _ in range(rounds):
-        for name, call in calls.items():
-            results[name].append(_median_time(call, repeat))
-        time.sleep(0.2)
+        for _ in range(repeat):
+            for name, call in torch_calls:
+                tic = time.perf_counter()
+                call()
+                results[name].append(time.perf_counter() - tic)
+        if "sklearn" in calls:
+            for _ in range(repeat):
+                tic = time.perf_counter()
+                calls["sklearn"]()
+                results["sklearn"].append(time.perf_counter() - tic)
+            time.sleep(0.2)
     return {name: statistics.median(times) for name, times in results.items()}
 
 
@@ -369,23 +381,25 @@ def busy(rounds):
         f"(predict_proba / predict of the 1797 rows), idle and beside one busy "
         f"process (a Python loop); median over {rounds} rounds of busy / idle. "
         f"one thread: sknn with torch on 1 thread, idle, / sknn idle (the best a "
-        f"single free CPU allows)"
+        f"single free CPU allows); busy / one thread: sknn busy / sknn on 1 thread "
+        f"idle (1.00: as fast as the one CPU that the busy process leaves)"
     )
     print(
         "| estimator | network | what | sknn idle | sknn busy / idle | one thread "
-        "/ idle | sklearn idle | sklearn busy / idle |"
+        "/ idle | sknn busy / one thread | sklearn idle | sklearn busy / idle |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, *_ in cases:
         for hidden in [(100,), (256, 256)]:
             for what in ["fit", "predict"]:
                 ours = idle_times[name, hidden, "sknn", what]
                 one = idle_times[name, hidden, "one", what]
                 theirs = idle_times[name, hidden, "sklearn", what]
+                busy_ratio = ratios[name, hidden, "sknn", what]
                 print(
                     f"| {name} | {'x'.join(map(str, hidden))} | {what} | "
-                    f"{ours * 1e3:.1f} ms | {ratios[name, hidden, 'sknn', what]:.2f} | "
-                    f"{one / ours:.2f} | {theirs * 1e3:.1f} ms | "
+                    f"{ours * 1e3:.1f} ms | {busy_ratio:.2f} | {one / ours:.2f} | "
+                    f"{busy_ratio * ours / one:.2f} | {theirs * 1e3:.1f} ms | "
                     f"{ratios[name, hidden, 'sklearn', what]:.2f} |"
                 )
 
