@@ -50,9 +50,12 @@ class TorchThreads:
 
     torch's OpenMP threads split each operation evenly and wait for the slowest: on a
     CPU that another process holds, one thread's share waits for the scheduler's next
-    time slice, and the threads that finished spin meanwhile. A fit of the default
-    network on the digits, 2 cores, one other busy process: 0.65 s on 2 threads,
-    0.26 s on 1 (0.19 s idle).
+    time slice, and the threads that finished spin meanwhile. Measured on this
+    2-core machine, ``Pipeline(StandardScaler(), MLPClassifier(early_stopping=True))``
+    on the digits beside one busy process: 1.13 s on torch's 2 threads, 0.28 s on
+    1, 0.26 s under this policy (0.30 s idle). ``OMP_WAIT_POLICY=PASSIVE`` stops the
+    spinning too, but makes every parallel operation wake sleeping threads: idle
+    fits took 2.5-3.7x as long (tests/benchmarks/bench_usage.py, busy section).
 
     A class rather than a contextlib generator: it is entered on every predict, and
     costs a fraction of a microsecond this way.
