@@ -744,7 +744,7 @@ def lr_range_test(
 def _train(
     net, config, state, valid_score, incremental, data, checkpoint, resume, threads
 ):
-    net.__dict__.pop("inference_cache_", None)  # the weights change: a new copy
+    net.__dict__.pop("inference_cache_", None)  # the weights change: derive anew
     earlier = [] if resume is None else list(resume["history"])
     epochs = 1 if incremental else config.max_iter - len(earlier)
     convergence = SklearnConvergence(config, state, valid_score)
@@ -938,13 +938,18 @@ def predict(net, X, out_activation):
     return out if X.dtype == np.float32 else out.astype(np.float64, copy=False)
 
 
+# the C++ guard that torch.inference_mode() enters: see _inference_mode
+_INFERENCE_GUARD = getattr(torch._C, "_InferenceMode", None)
+
+
 def _inference_mode():
     """``torch.inference_mode()`` for one predict. torch's Python wrapper costs
     ~2 us per entry, a tenth of a one-row predict of the default network; the C++
     guard it enters costs ~0.5 us. The guard is private: torch without it gets the
     wrapper."""
-    guard = getattr(torch._C, "_InferenceMode", None)
-    return torch.inference_mode() if guard is None else guard(True)
+    if _INFERENCE_GUARD is None:
+        return torch.inference_mode()
+    return _INFERENCE_GUARD(True)
 
 
 def _predict_dense(net, X, dtype, activation):
