@@ -180,7 +180,11 @@ MAX_MANIFEST_BYTES = 1 << 20
 MAX_SCHEMA_BYTES = 64 << 20
 MAX_MODEL_BYTES = 2 << 30  # the payload's uncompressed size; ``max_bytes`` raises it
 MAX_COMPRESSION_RATIO = 50  # beyond the first MiB of a member
-MAX_OBJECTS = 200_000  # skops nodes, counting each reference to a shared object
+# skops' type audit visits a shared object once per reference: its visits may reach
+# MAX_OBJECTS in any file, and beyond that MAX_SHARING times the objects the file
+# writes out (sknn's own files share none), so checking costs time linear in size
+MAX_OBJECTS = 20_000
+MAX_SHARING = 2
 MAX_DEPTH = 100  # nesting of the payload's object tree
 
 
@@ -397,40 +401,94 @@ def _check_array_member(archive, info):
 
 
 def _count_objects(tree):
-    """Walk skops' schema once, counting the nodes skops will visit (a node with a
-    known ``__id__`` stands for that object's whole subtree, as it does in skops);
-    refuse more than MAX_OBJECTS, nesting deeper than MAX_DEPTH, and a reference to
-    an object that is not complete yet (a cycle)."""
-    sizes, open_ids = {}, set()
+    """Bound the work skops' type audit will do on the schema ``tree``, in time
+    linear in the schema's size.
+
+    skops resolves every state whose ``__id__`` it has met before to that earlier
+    object, whatever else the state holds (a bare ``{"__id__": n}`` too), and its
+    audit walks a shared object's whole subtree once per reference. Which occurrence
+    of an id skops meets first depends on its loaders' order, so each occurrence
+    counts as the largest subtree any occurrence of that id describes: an upper
+    bound on skops' walk in any order. Refuse more visits than the limit, nesting
+    deeper than MAX_DEPTH with references followed, and an object that refers to
+    itself or to an object that is not complete yet (a cycle)."""
+    occurrences = {}  # id -> every state that declares a loader under that id
+    written = 0  # states written out, shared or not
+
+    def collect(value, depth):
+        nonlocal written
+        if depth > MAX_DEPTH:
+            raise ValueError(f"its objects nest deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            written += "__loader__" in value
+            node_id = _node_id(value)
+            if node_id is not None and "__loader__" in value:
+                occurrences.setdefault(node_id, []).append(value)
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            return
+        for item in children:
+            collect(item, depth + 1)
+
+    collect(tree, 0)
+    limit = max(MAX_OBJECTS, MAX_SHARING * written)
+    resolved, open_ids = {}, set()
 
     def walk(value, depth):
+        """(visits, height): skops' audit visits below ``value``, and how many
+        levels they reach below it."""
         if depth > MAX_DEPTH:
             raise ValueError(f"its objects nest deeper than {MAX_DEPTH} levels")
         if isinstance(value, list):
-            return sum(walk(item, depth + 1) for item in value)
+            return _combine(0, [walk(item, depth + 1) for item in value])
         if not isinstance(value, dict):
-            return 0
-        node_id = value.get("__id__") if "__loader__" in value else None
-        if node_id and node_id in sizes:
-            return sizes[node_id]
-        if node_id and (node_id in open_ids or value["__loader__"] == "CachedNode"):
+            return 0, 0
+        node_id = _node_id(value)
+        if node_id not in occurrences:
+            return own(value, depth)
+        if node_id in open_ids:
             raise ValueError("an object refers to one that is not complete")
-        if node_id:
+        if node_id not in resolved:
             open_ids.add(node_id)
-        size = ("__loader__" in value) + sum(
-            walk(item, depth + 1) for item in value.values()
-        )
-        if size > MAX_OBJECTS:
-            raise ValueError(
-                f"it describes more than {MAX_OBJECTS} objects, counting shared ones "
-                "once per reference"
-            )
-        if node_id:
+            each = [own(state, depth) for state in occurrences[node_id]]
             open_ids.discard(node_id)
-            sizes[node_id] = size
-        return size
+            resolved[node_id] = (
+                max(visits for visits, _ in each),
+                max(height for _, height in each),
+            )
+        visits, height = resolved[node_id]
+        if depth + height > MAX_DEPTH:
+            raise ValueError(f"its objects nest deeper than {MAX_DEPTH} levels")
+        return visits, height
+
+    def own(state, depth):
+        visits, height = _combine(
+            "__loader__" in state, [walk(item, depth + 1) for item in state.values()]
+        )
+        if visits > limit:
+            raise ValueError(
+                f"it describes more than {limit} objects, counting shared ones once "
+                "per reference"
+            )
+        return visits, height
 
     walk(tree, 0)
+
+
+def _node_id(state):
+    """The ``__id__`` under which skops memoizes or looks up ``state``, or None
+    (skops skips a false id, and an unhashable one cannot be looked up)."""
+    node_id = state.get("__id__")
+    return node_id if node_id and isinstance(node_id, (int, float, str)) else None
+
+
+def _combine(own_visits, children):
+    """(visits, height) of a node from its own visits and its children's."""
+    return own_visits + sum(visits for visits, _ in children), 1 + max(
+        (height for _, height in children), default=0
+    )
 
 
 def _warn_on_version_change(path, saved):

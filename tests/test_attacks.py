@@ -412,24 +412,114 @@ def _list_node(node_id, content):
     }
 
 
-def test_a_small_file_of_shared_lists_loads_in_bounded_time(tmp_path, iris, data_files):
-    """4 KB describing 2**40 list references (each level lists the level below
-    twice): skops' type check walked every reference, for minutes. Refused."""
+def _dict_node(node_id, content):
+    keys = [{"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"}]
+    return {
+        "__class__": "dict",
+        "__module__": "builtins",
+        "__loader__": "DictNode",
+        "__id__": node_id,
+        "content": content,
+        "key_types": _list_node(-node_id, keys * len(content)),
+    }
+
+
+# Each level holds the level below and a second reference to it: skops' audit walks
+# a shared object once per reference, 2**depth visits from a few KB.
+SHARING_SHAPES = {
+    "list, bare reference": lambda i, below: _list_node(i, [below, {"__id__": i - 1}]),
+    "list, full reference": lambda i, below: _list_node(
+        i, [below, {**below, "content": []}]
+    ),
+    "list, cached reference": lambda i, below: _list_node(
+        i, [below, {**below, "__loader__": "CachedNode", "content": None}]
+    ),
+    "tuple": lambda i, below: {
+        **_list_node(i, [below, {"__id__": i - 1}]),
+        "__class__": "tuple",
+        "__loader__": "TupleNode",
+    },
+    "dict values": lambda i, below: _dict_node(i, {"a": below, "b": {"__id__": i - 1}}),
+    "reference before the object": lambda i, below: _dict_node(
+        i, {"b": {"__id__": i - 1}, "a": below}
+    ),
+    "object state": lambda i, below: {
+        "__class__": "MLPClassifier",
+        "__module__": "sknn._multilayer_perceptron",
+        "__loader__": "ObjectNode",
+        "__id__": i,
+        "content": _dict_node(10**6 + i, {"a": below, "b": {"__id__": i - 1}}),
+    },
+}
+
+
+class _AuditRanAway(BaseException):
+    """Raised past the audit budget; no ``except Exception`` swallows it."""
+
+
+@pytest.mark.parametrize("shape", sorted(SHARING_SHAPES))
+def test_checking_a_file_of_shared_objects_costs_work_linear_in_its_size(
+    shape, tmp_path, iris, monkeypatch
+):
+    """A few KB whose levels each hold the level below twice (inline and by
+    reference, in every way skops resolves one): skops' type audit walked 2**depth
+    objects, hours at depth 40. Counted, skops' audit and sknn's own walk of the
+    schema do at most one step per byte of schema at every depth, and the file is
+    a ModelFileError."""
+    from skops.io._audit import Node
+
+    from sknn import _persistence
+
+    X, y = iris
+    path = sknn.save(MLPClassifier((4,), max_iter=2).fit(X, y), tmp_path / "m.sknn")
+    members = payload_members(path)
+    schema = json.loads(members["schema.json"])
+    steps = 0
+
+    def counted(original):
+        def step(*args):
+            nonlocal steps
+            steps += 1
+            if steps > budget:
+                raise _AuditRanAway(f"{steps} steps on {budget} bytes of schema")
+            return original(*args)
+
+        return step
+
+    monkeypatch.setattr(Node, "get_unsafe_set", counted(Node.get_unsafe_set))
+    monkeypatch.setattr(_persistence, "_node_id", counted(_persistence._node_id))
+    for depth in (10, 20, 40, 60):
+        node = _list_node(1000, [])
+        for level in range(1001, 1001 + depth):
+            node = SHARING_SHAPES[shape](level, node)
+        schema["content"]["content"]["history_"] = node
+        members["schema.json"] = json.dumps(schema).encode()
+        write_payload(path, members)
+        steps, budget = 0, len(members["schema.json"])
+        with pytest.raises(ModelFileError):
+            sknn.load(path)
+        assert 0 < steps <= budget
+
+
+def test_a_small_file_of_shared_lists_is_refused_in_a_capped_process(
+    tmp_path, iris, data_files
+):
+    """The red-team file: 11 KB, 40 levels of lists each holding the level below
+    and a bare ``{"__id__": n}`` reference to it. Refused, within the child's caps."""
     X, y = iris
     path = sknn.save(MLPClassifier((4,), max_iter=2).fit(X, y), tmp_path / "m.sknn")
     members = payload_members(path)
     schema = json.loads(members["schema.json"])
     node = _list_node(1000, [])
-    for level in range(1, 41):
-        reference = _list_node(1000 + level - 1, [])
-        node = _list_node(1000 + level, [node, reference])
+    for level in range(1001, 1041):
+        node = SHARING_SHAPES["list, bare reference"](level, node)
     schema["content"]["content"]["history_"] = node
     members["schema.json"] = json.dumps(schema).encode()
     write_payload(path, members)
     assert path.stat().st_size < 20_000
     outcome, peak = run_capped(path, "load")
     assert outcome.startswith("ModelFileError"), outcome
-    assert "more than 200000 objects" in outcome
+    assert re.search(r"more than \d+ objects, counting shared ones", outcome)
     assert peak < MEMORY_BOUND_MIB
 
 
