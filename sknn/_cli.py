@@ -157,7 +157,7 @@ def _predict_command(args):
     from sknn import _cli_inputs
 
     features = list(model.feature_names_in_)
-    frame = _cli_inputs.read_csv(header)
+    frame = _cli_inputs.read_csv(header, _cli_inputs.text_columns(model))
     missing = [column for column in features if column not in frame.columns]
     if missing:
         raise CommandError(

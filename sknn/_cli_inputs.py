@@ -34,11 +34,16 @@ _IDENTIFIER_SHARE, _IDENTIFIER_VALUES = 0.5, 20
 # --------------------------------------------------------------------------- data
 
 
-def read_csv(header):
-    """The CSV file of ``header`` (from :func:`sknn._cli_csv.read_header`)."""
+def read_csv(header, text_columns=()):
+    """The CSV file of ``header`` (from :func:`sknn._cli_csv.read_header`), the
+    ``text_columns`` read as text whatever they hold."""
     path = header.path
     try:
-        frame = pd.read_csv(path, sep=header.separator)
+        frame = pd.read_csv(
+            path,
+            sep=header.separator,
+            dtype={name: str for name in text_columns if name in header.columns},
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise CommandError(f"cannot read '{path}' as CSV: {one_line(e)}") from None
     if frame.empty:
@@ -65,6 +70,21 @@ def split_target(frame, target, drop, path):
     X = frame.drop(columns=[target, *drop])
     _warn_about_identifiers(X)
     return X, frame[target]
+
+
+def text_columns(model):
+    """The columns a fitted command-line model takes as categories. A prediction
+    reads them as text: pandas reads a column of digits as numbers (as floats when
+    it has a blank), which would match none of the categories seen in fit."""
+    estimator = model[-1] if isinstance(model, Pipeline) else model
+    if isinstance(estimator, (sknn.TabularMLPClassifier, sknn.TabularMLPRegressor)):
+        names = estimator.feature_names_in_  # the command line fits DataFrames
+        return [str(names[i]) for i in estimator._categorical_columns]
+    if isinstance(model, Pipeline) and "preprocess" in model.named_steps:
+        for name, _, columns in model.named_steps["preprocess"].transformers_:
+            if name == "categorical":
+                return [str(column) for column in columns]
+    return []
 
 
 def _warn_about_identifiers(X):

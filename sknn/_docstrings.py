@@ -523,9 +523,10 @@ TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
         string dtype (a NumPy array is then all numeric). Otherwise a boolean mask
         over the columns, their positions, or their names.
 
-    max_categories : int, default=16
+    max_categories : int or None, default=16
         The most one-hot columns of one categorical column, the infrequent
-        categories' shared column included (``OneHotEncoder(max_categories=...)``).
+        categories' shared column included (``OneHotEncoder(max_categories=...)``);
+        None keeps every category.
 
     **mlp_params
         Every parameter of :class:`{base}`, with the defaults of the Notes.
@@ -551,7 +552,9 @@ TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
     Defaults that differ from :class:`{base}`'s:
 
 {recipe}
-    ``batch_size='auto'`` is ``min(256, n_samples)`` here.
+    ``batch_size='auto'`` is ``min(256, n_samples)`` here. ``partial_fit`` needs
+    ``early_stopping=False``: early stopping holds out part of the data, which a
+    stream of batches cannot.
 
 
     Examples

@@ -8,7 +8,7 @@ the recipe chosen on the real-data benchmark (``tests/benchmarks/bench_tabular.p
 This module speaks numpy, pandas and scikit-learn only.
 """
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -76,7 +76,7 @@ class _TabularMixin:
 
     _tabular_constraints = {
         "categorical_features": [StrOptions({"from_dtype"}), "array-like"],
-        "max_categories": [Interval(Integral, 2, None, closed="left")],
+        "max_categories": [Interval(Integral, 2, None, closed="left"), None],
     }
 
     # ------------------------------------------------------------ column kinds
@@ -89,15 +89,22 @@ class _TabularMixin:
         else:
             categorical = self._listed_categorical(frame)
         numeric = [i for i in range(len(dtypes)) if i not in set(categorical)]
-        unsupported = [
-            str(frame.columns[i]) for i in numeric if not _is_numeric(dtypes[i])
-        ]
+        unlisted = [i for i in numeric if _is_categorical(dtypes[i])]
+        if unlisted:
+            raise ValueError(
+                f"{type(self).__name__}: column(s) {_names(frame, unlisted)} hold "
+                f"text or categories (dtype(s) {_dtypes(frame, unlisted)}), but "
+                "categorical_features does not list them. Add them to "
+                "categorical_features, or pass categorical_features='from_dtype' to "
+                "treat every category, object and string column as categorical."
+            )
+        unsupported = [i for i in numeric if not _is_numeric(dtypes[i])]
         if unsupported:
             raise ValueError(
                 f"{type(self).__name__} takes numeric, boolean, category, object and "
-                f"string columns; column(s) {unsupported} are of dtype(s) "
-                f"{[str(dtypes[frame.columns.get_loc(c)]) for c in unsupported]}. "
-                "Convert them to numbers (or to strings, to treat them as categories)."
+                f"string columns; column(s) {_names(frame, unsupported)} are of "
+                f"dtype(s) {_dtypes(frame, unsupported)}. Convert them to numbers, or "
+                "to strings to treat them as categories."
             )
         return numeric, categorical
 
@@ -131,10 +138,10 @@ class _TabularMixin:
 
     # ------------------------------------------------------------ encoding
 
-    def _encode(self, X, reset):
-        """The network's float32 inputs for raw ``X``: the numeric columns scaled
-        (the embedding takes these), their missing-value indicators, the one-hot
-        categories. ``reset`` fits the encoders first."""
+    def _encode(self, X, reset, dtype=np.float32):
+        """The network's inputs for raw ``X``, of ``dtype``: the numeric columns
+        scaled (the embedding takes these), their missing-value indicators, the
+        one-hot categories. ``reset`` fits the encoders first."""
         frame = _as_frame(X, self)
         if reset:
             numeric, categorical = self._column_kinds(frame)
@@ -170,7 +177,7 @@ class _TabularMixin:
             encoder = self._category_encoder
             fit = encoder.fit_transform if reset else encoder.transform
             parts.append(fit(values))
-        return np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
+        return np.ascontiguousarray(np.hstack(parts), dtype=dtype)
 
     def _numeric_values(self, frame):
         columns = frame.iloc[:, self._numeric_columns]
@@ -183,14 +190,11 @@ class _TabularMixin:
             ) from None
 
     def _category_values(self, frame):
-        """The categorical columns as an object array of strings, NaN where missing
-        (so mixed types sort, and every missing marker is one category)."""
-        columns = frame.iloc[:, self._categorical_columns].astype(object)
-        missing = columns.isna().to_numpy()
-        values = np.array(columns, dtype=object)  # a copy: pandas' may be read-only
-        values[~missing] = values[~missing].astype(str)
-        values[missing] = np.nan
-        return values
+        """The categorical columns as an object array of category keys (see
+        :func:`category_keys`), NaN where missing."""
+        columns = frame.iloc[:, self._categorical_columns]
+        return np.column_stack([category_keys(columns.iloc[:, i]) for i in
+                                range(columns.shape[1])])  # fmt: skip
 
     def _embedded_features(self):
         return len(self._numeric_columns)  # _numeric_embedding: none without any
@@ -212,9 +216,13 @@ class _TabularMixin:
         return self._encode(X, reset), y
 
     def _validate_predict_input(self, X):
+        """X encoded in its own precision, as the MLP estimators predict: float32
+        when every numeric column is float32, float64 otherwise."""
         X = _as_frame(X, self)
         validate_data(self, X, skip_check_array=True, reset=False)
-        return self._encode(X, reset=False)
+        numeric = X.dtypes.iloc[self._numeric_columns]
+        single = len(numeric) and all(t == np.float32 for t in numeric)
+        return self._encode(X, reset=False, dtype=np.float32 if single else np.float64)
 
     def _check_solver(self):
         """partial_fit exists for stochastic solvers without early stopping (the
@@ -284,6 +292,49 @@ class _TabularMixin:
         tags.input_tags.categorical = True
         tags.input_tags.string = True
         return tags
+
+
+def _names(frame, positions):
+    return [str(frame.columns[i]) for i in positions]
+
+
+def _dtypes(frame, positions):
+    return [str(frame.dtypes.iloc[i]) for i in positions]
+
+
+def category_keys(column):
+    """The values of ``column`` (a Series) as the strings their categories are known
+    by, NaN where missing (None, NaN, pd.NA, NaT).
+
+    A value names the same category whatever type it arrives in: an integral number
+    is its integer digits (``2``, ``2.0``, ``np.int8(2)`` and the text ``"2"`` are
+    all ``"2"``; ``True``, equal to ``1``, is ``"1"``), another number its shortest
+    repr (``2.5`` and ``np.float32(2.5)`` are ``"2.5"``), anything else its ``str``.
+    pandas turns an integer column into floats once it holds a missing value, and a
+    CSV column of digits comes back as floats when it has a blank: the categories
+    stay the same.
+    """
+    # a writable copy (pandas' own may be read-only): categories' values, not codes
+    values = np.array(column.to_numpy(dtype=object), dtype=object)
+    missing = pd.isna(values)
+    present = values[~missing]
+    # factorize groups equal values (2 == 2.0 == True): one key per group
+    codes, uniques = pd.factorize(present)
+    keys = np.array([_category_key(value) for value in uniques] or [""], object)
+    values[~missing] = keys[codes]
+    values[missing] = np.nan
+    return values
+
+
+def _category_key(value):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (Integral, np.bool_)):
+        return str(int(value))
+    if isinstance(value, Real):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else str(value)
+    return str(value)
 
 
 def _int_lists(*values):

@@ -510,3 +510,31 @@ def test_a_model_file_the_command_line_cannot_use_is_one_error_line(
     result = run_sknn(command, *args, cwd=tmp_path)
     assert_one_error_line(result, f"{name}.sknn'")
     assert result.returncode == 2 and result.stdout == ""
+
+
+@pytest.mark.parametrize("model", ["mlp", "tabular"])
+def test_a_text_column_of_digits_keeps_its_categories_at_predict(tmp_path, model):
+    """Trained where 'code' holds text ("1", "2", "3", "x"); new rows where it
+    holds digits only, which pandas reads as integers, and as floats with a blank:
+    every row predicts as its category does (they were all 'unseen' before)."""
+    rng = np.random.default_rng(0)
+    code = rng.choice(["1", "2", "3", "x"], 400)
+    train = pd.DataFrame({"num": rng.normal(size=400), "code": code})
+    train["y"] = np.isin(code, ["2", "x"]).astype(int)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    fit = run_sknn(
+        "fit", "train.csv", "--target", "y", "--model", model, "--out", "m.sknn",
+        "--set", "max_iter=60", "--quiet", cwd=tmp_path,
+    )  # fmt: skip
+    assert_ok(fit)
+    rows = pd.DataFrame({"num": [0.0] * 4, "code": ["1", "2", "3", "2"]})
+    rows.to_csv(tmp_path / "digits.csv", index=False)
+    rows.assign(code=["1", "2", "3", None]).to_csv(tmp_path / "blank.csv", index=False)
+    digits = run_sknn("predict", "m.sknn", "digits.csv", "--proba", cwd=tmp_path)
+    blank = run_sknn("predict", "m.sknn", "blank.csv", "--proba", cwd=tmp_path)
+    assert_ok(digits)
+    assert_ok(blank)
+    digits = pd.read_csv(io.StringIO(digits.stdout))
+    blank = pd.read_csv(io.StringIO(blank.stdout))
+    assert digits.y.tolist() == [0, 1, 0, 1]
+    pd.testing.assert_frame_equal(digits.head(3), blank.head(3))

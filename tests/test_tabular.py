@@ -245,3 +245,94 @@ def test_the_embedded_numeric_columns_learn_a_periodic_target_a_plain_mlp_cannot
         m.fit(X[train], y[train]).score(X[test], y[test]) for m in (tabular, plain)
     ]
     assert scores[0] > 0.95 > scores[1]
+
+
+@pytest.mark.parametrize(
+    "arrives_as",
+    [
+        [1.0, 2.0, 3.0],  # an integer column once it holds a missing value
+        ["1", "2", "3"],  # text
+        pd.array([1, 2, 3], dtype="Int64"),
+        pd.array([1, 2, 3], dtype="Float32"),
+        np.array([1, 2, 3], dtype=np.int8),
+        pd.Categorical([1.0, 2.0, 3.0]),
+        np.array([1, 2.0, "3"], dtype=object),
+    ],
+)
+def test_a_category_is_the_same_whatever_type_it_arrives_in(arrives_as):
+    """Fitted on integer categories, predicted on the same values as floats, text,
+    nullable or small integers: the same predictions (they were all 'unseen')."""
+    X = pd.DataFrame({"b": pd.Categorical([1, 2, 3] * 100)})
+    y = (X.b == 2).astype(int)
+    model = TabularMLPClassifier(max_iter=30, random_state=0).fit(X, y)
+    expected = model.predict_proba(pd.DataFrame({"b": [1, 2, 3]}))
+    np.testing.assert_array_equal(
+        model.predict(pd.DataFrame({"b": [1, 2, 3]})), [0, 1, 0]
+    )
+    np.testing.assert_allclose(
+        model.predict_proba(pd.DataFrame({"b": arrives_as})), expected, rtol=1e-6
+    )
+
+
+def test_every_missing_marker_is_the_one_missing_category():
+    X = pd.DataFrame({"b": ["x", "y", None, "z"] * 30})
+    y = [0, 1, 1, 0] * 30
+    model = TabularMLPClassifier(max_iter=30, random_state=0).fit(X, y)
+    missing = [None, np.nan, pd.NA, pd.NaT]
+    proba = model.predict_proba(pd.DataFrame({"b": pd.Series(missing, dtype=object)}))
+    np.testing.assert_allclose(proba, np.repeat(proba[:1], 4, axis=0))
+    unseen = model.predict_proba(pd.DataFrame({"b": ["w"]}))
+    assert not np.allclose(unseen, proba[:1])
+
+
+def test_text_columns_left_out_of_categorical_features_say_how_to_list_them():
+    X = pd.DataFrame({"a": ["x", "y"] * 10, "b": ["u", "v"] * 10})
+    msg = (
+        "TabularMLPClassifier: column(s) ['b'] hold text or categories (dtype(s) "
+        f"['{X.b.dtype}']), but categorical_features does not list them. Add them to "
+        "categorical_features, or pass categorical_features='from_dtype' to treat "
+        "every category, object and string column as categorical."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        TabularMLPClassifier(categorical_features=["a"]).fit(X, [0, 1] * 10)
+
+
+def test_predictions_follow_the_precision_of_the_frame():
+    """float64 frames predict in float64, as MLPRegressor does: a target offset
+    by 1e9 moves every prediction by 1e9 (float32 was off by up to 42)."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice(["a", "b"], 300)})
+    y = 100 * X.x.to_numpy()
+    plain = TabularMLPRegressor(**SMALL).fit(X, y)
+    offset = TabularMLPRegressor(**SMALL).fit(X, y + 1e9)
+    assert plain.predict(X).dtype == np.float64
+    np.testing.assert_allclose(offset.predict(X) - plain.predict(X), 1e9, rtol=1e-6)
+    single = X.astype({"x": np.float32})
+    assert plain.predict(single).dtype == np.float32
+    for loss, method in [("log_loss", "predict_proba"), ("hinge", "decision_function")]:
+        clf = TabularMLPClassifier(loss=loss, **SMALL).fit(X, y > 0)
+        assert getattr(clf, method)(X).dtype == np.float64
+        assert getattr(clf, method)(single).dtype == np.float32
+
+
+def test_max_categories_none_keeps_every_category():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"id": rng.integers(0, 40, 300).astype(str)})
+    model = TabularMLPRegressor(max_categories=None, **SMALL)
+    model.fit(X, rng.normal(size=300))
+    assert model.coefs_[0].shape[0] == X.id.nunique()
+
+
+def test_partial_fit_says_it_needs_early_stopping_off():
+    """As scikit-learn's available_if methods do: hasattr is False, and the
+    AttributeError's cause (printed first in the traceback) says why."""
+    msg = (
+        "partial_fit is not available with early_stopping=True (the default of "
+        "TabularMLPRegressor); set early_stopping=False to train on batches."
+    )
+    with pytest.raises(AttributeError) as raised:
+        TabularMLPRegressor().partial_fit(np.zeros((2, 1)), [0, 1])
+    assert str(raised.value.__cause__) == msg
+    assert "needs ``early_stopping=False``" in " ".join(
+        TabularMLPRegressor.__doc__.split()
+    )
