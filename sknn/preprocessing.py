@@ -91,11 +91,16 @@ class RobustScaleSmoothClipTransformer(
             warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
             self.center_ = np.nanmedian(X, axis=0)
             low, high = np.nanquantile(X, [0.25, 0.75], axis=0)
-            spread = high - low
-            half_range = (np.nanmax(X, axis=0) - np.nanmin(X, axis=0)) / 2
-        spread = np.where(spread > 0, spread, half_range)
+            # halves, so that the spread of values near float's limits is finite
+            half_spread = high / 2 - low / 2
+            half_range = np.nanmax(X, axis=0) / 2 - np.nanmin(X, axis=0) / 2
         self.center_ = np.nan_to_num(self.center_)
-        self.scale_ = np.where(spread > 0, 1 / np.where(spread > 0, spread, 1), 0.0)
+        with np.errstate(divide="ignore"):
+            self.scale_ = np.where(
+                half_spread > 0,
+                0.5 / half_spread,
+                np.where(half_range > 0, 1 / half_range, 0.0),
+            )
         return self
 
     def transform(self, X):
@@ -114,8 +119,16 @@ class RobustScaleSmoothClipTransformer(
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False,
                           ensure_all_finite="allow-nan")  # fmt: skip
-        scaled = (X - self.center_.astype(X.dtype)) * self.scale_.astype(X.dtype)
-        return scaled / np.sqrt(1 + (scaled / self.clip) ** 2)
+        # the clip as clip * t / hypot(1, t) with t = scaled / clip: the same
+        # function, but no square overflows, so every finite input lands in
+        # [-clip, clip] in order, however large
+        with np.errstate(over="ignore", invalid="ignore"):
+            t = (X - self.center_.astype(X.dtype)) * (self.scale_ / self.clip).astype(
+                X.dtype
+            )
+            t[np.isnan(t) & ~np.isnan(X)] = 0  # inf * 0: a constant feature
+            ratio = np.where(np.isinf(t), np.sign(t), t / np.hypot(1, t))
+        return (self.clip * ratio).astype(X.dtype, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

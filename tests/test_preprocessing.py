@@ -47,3 +47,30 @@ def test_missing_values_are_ignored_and_kept():
     assert transformer.center_[0] == 3.0
     out = transformer.transform(X)
     assert np.isnan(out[1, 0]) and np.isfinite(out[[0, 2, 3], 0]).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("fitted_on", [[1.0, 2.0, 3.0, 4.0], [0.1, 0.2, 0.3, 0.4]])
+def test_every_finite_input_lands_in_the_clip_in_order(dtype, fitted_on):
+    """Huge finite values went to the median (1e200 -> 0) or to NaN (1e308): the
+    square overflowed. Every finite value now maps into [-clip, clip], in order."""
+    transformer = RobustScaleSmoothClipTransformer().fit(
+        np.array(fitted_on, dtype).reshape(-1, 1)
+    )
+    largest = np.finfo(dtype).max
+    magnitudes = np.geomspace(np.finfo(dtype).tiny, largest, 5000).astype(dtype)
+    X = np.concatenate([-magnitudes[::-1], [0], magnitudes, [largest, -largest]])
+    X = np.sort(np.concatenate([X, np.linspace(-10, 10, 2001)]).astype(dtype))
+    out = transformer.transform(X.reshape(-1, 1)).ravel()
+    assert out.dtype == dtype
+    assert np.isfinite(out).all() and np.abs(out).max() <= 3.0
+    assert (np.diff(out) >= 0).all()
+    assert out[-1] == 3.0 and out[0] == -3.0
+
+
+def test_a_feature_spanning_floats_range_keeps_a_finite_scale():
+    X = np.array([[-1e308], [1e308], [0.0], [5.0]])
+    transformer = RobustScaleSmoothClipTransformer().fit(X)
+    assert 0 < transformer.scale_[0] < np.inf
+    out = transformer.transform(X).ravel()
+    assert out[1] > out[3] > out[2] > out[0]
