@@ -1,4 +1,5 @@
-"""Sessions: `nox` runs lint and tests; docs, examples and bench are opt-in."""
+"""Sessions: `nox` runs lint and tests; tests_min, docs, examples and bench are
+opt-in."""
 
 from pathlib import Path
 
@@ -31,6 +32,14 @@ def tests(session):
     install(session, "test")
     # two xdist workers on two cores get one OpenMP thread each, as joblib's process
     # workers do: two spinning two-thread pools on two cores run ~8x slower
+    session.run("pytest", "-n", "2", *session.posargs, env={"OMP_NUM_THREADS": "1"})
+
+
+@nox.session
+def tests_min(session):
+    """Run the tests on the oldest dependencies pyproject.toml admits (opt-in)."""
+    session.install("-c", "constraints-min.txt", "torch==2.13.0")
+    session.install("-c", "constraints-min.txt", "-e", ".[test]")
     session.run("pytest", "-n", "2", *session.posargs, env={"OMP_NUM_THREADS": "1"})
 
 

@@ -523,6 +523,38 @@ def test_a_small_file_of_shared_lists_is_refused_in_a_capped_process(
     assert peak < MEMORY_BOUND_MIB
 
 
+@pytest.mark.parametrize(
+    "command", [["predict", "m.sknn", "X.csv"], ["export", "m.sknn"]]
+)
+def test_the_command_line_refuses_a_file_of_shared_objects_in_one_line(
+    command, tmp_path, iris
+):
+    X, y = iris
+    path = sknn.save(MLPClassifier((4,), max_iter=2).fit(X, y), tmp_path / "m.sknn")
+    members = payload_members(path)
+    schema = json.loads(members["schema.json"])
+    node = _list_node(1000, [])
+    for level in range(1001, 1041):
+        node = SHARING_SHAPES["dict values"](level, node)
+    schema["content"]["content"]["history_"] = node
+    members["schema.json"] = json.dumps(schema).encode()
+    write_payload(path, members)
+    (tmp_path / "X.csv").write_text("a,b,c,d\n1,2,3,4\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "sknn", *command],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIME_LIMIT,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.startswith("sknn: error: "), result.stderr
+    assert "objects, counting shared ones once per reference" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_deeply_nested_and_cyclic_payloads_are_refused(tmp_path, iris):
     X, y = iris
     path = sknn.save(MLPClassifier((4,), max_iter=2).fit(X, y), tmp_path / "m.sknn")
