@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_diabetes
 
 import sknn
 from sknn import MLPClassifier, MLPRegressor, ModelFileError
@@ -98,11 +98,6 @@ def run_capped_many(paths, action, X="-", y="-"):
     for path, outcome in outcomes.items():  # pytest -s
         print(f"attack on {Path(path).name}: {outcome[:70]}; peak +{peak:.1f} MiB")
     return outcomes, peak
-
-
-@pytest.fixture(scope="module")
-def iris():
-    return load_iris(return_X_y=True)
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,10 @@ _STRUCTURAL = {
 # Elsewhere sknn trains in float32: the two fits sum the same gradients in another
 # order and agree to ~1e-7 relative (more with RMSprop/Adagrad, which divide small
 # gradients by their running size), on either side of the tolerance depending on the
-# instance and on how the arrays sit in memory. Those run, and a miss is reported as
-# xfail; test_sample_weight_equals_repetition pins the equivalence at rtol 1e-4.
+# instance and on how the arrays sit in memory. Those run, and a miss within
+# ROUND_OFF is reported as xfail; a larger one fails.
+# test_sample_weight_equals_repetition pins the equivalence at rtol 1e-4.
+ROUND_OFF = 1e-4
 
 
 def _expected_failed_checks(estimator):
@@ -77,7 +79,9 @@ def test_sklearn_compatible_estimator(estimator, check):
         check(estimator)
     except AssertionError as error:
         worst = re.search(r"Max relative difference.*: (\S+)", str(error))
+        if worst is None or not float(worst.group(1)) <= ROUND_OFF:
+            raise
         pytest.xfail(
-            "float32 training: weighted and repeated fits differ by "
-            f"{worst.group(1) if worst else 'round-off'} relative, above rtol=1e-7"
+            f"float32 training: weighted and repeated fits differ by {worst.group(1)} "
+            f"relative, above rtol=1e-7 and within round-off ({ROUND_OFF})"
         )

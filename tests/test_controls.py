@@ -5,7 +5,6 @@ import re
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 from torch.nn import functional as F
 
@@ -25,12 +24,6 @@ NEW_ACTIVATIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
 @pytest.mark.parametrize("name", sorted(NEW_ACTIVATIONS))
 def test_hidden_layers_apply_the_named_activation(name):
     module = _torch.MLPModule((3, 4, 2), name, (0.0,))
@@ -41,14 +34,14 @@ def test_hidden_layers_apply_the_named_activation(name):
 
 
 @pytest.mark.parametrize("name", sorted(NEW_ACTIVATIONS))
-def test_every_activation_learns(name, iris):
-    X, y = iris
+def test_every_activation_learns(name, iris_scaled):
+    X, y = iris_scaled
     clf = MLPClassifier(activation=name, max_iter=200, random_state=0).fit(X, y)
     assert clf.score(X, y) > 0.9
 
 
-def test_activation_changes_the_fit(iris):
-    X, y = iris
+def test_activation_changes_the_fit(iris_scaled):
+    X, y = iris_scaled
     relu = MLPClassifier(max_iter=20, random_state=0).fit(X, y)
     gelu = MLPClassifier(activation="gelu", max_iter=20, random_state=0).fit(X, y)
     assert relu.loss_curve_ != gelu.loss_curve_
@@ -93,8 +86,8 @@ def test_weight_init_auto_is_sklearns_glorot_scheme():
 
 
 @pytest.mark.parametrize("scheme", ["xavier_normal", "kaiming_uniform", "normal"])
-def test_weight_init_reaches_the_fitted_network(scheme, iris):
-    X, y = iris
+def test_weight_init_reaches_the_fitted_network(scheme, iris_scaled):
+    X, y = iris_scaled
     clf = MLPClassifier(weight_init=scheme, max_iter=1, learning_rate_init=1e-9)
     clf.set_params(random_state=0).fit(X, y)
     expected, _ = _initial_weights(4, 100, scheme, "relu", np.random.RandomState(0))
@@ -105,8 +98,8 @@ def test_weight_init_reaches_the_fitted_network(scheme, iris):
     "solver, optimizer",
     [("adamw", "AdamW"), ("rmsprop", "RMSprop"), ("adagrad", "Adagrad")],
 )
-def test_new_solvers_train_with_their_torch_optimizer(solver, optimizer, iris):
-    X, y = iris
+def test_new_solvers_train_with_their_torch_optimizer(solver, optimizer, iris_scaled):
+    X, y = iris_scaled
     clf = MLPClassifier(solver=solver, learning_rate_init=0.01, max_iter=100)
     clf.set_params(random_state=0).fit(X, y)
     assert type(clf._net.optimizer_).__name__ == optimizer
@@ -115,14 +108,14 @@ def test_new_solvers_train_with_their_torch_optimizer(solver, optimizer, iris):
     assert clf.n_iter_ == 1
 
 
-def test_rmsprop_uses_momentum(iris):
-    X, y = iris
+def test_rmsprop_uses_momentum(iris_scaled):
+    X, y = iris_scaled
     clf = MLPClassifier(solver="rmsprop", momentum=0.5, max_iter=2).fit(X, y)
     assert clf._net.optimizer_.defaults["momentum"] == 0.5
 
 
-def test_adamw_decays_the_weights_not_the_biases(iris):
-    X, y = iris
+def test_adamw_decays_the_weights_not_the_biases(iris_scaled):
+    X, y = iris_scaled
     params = dict(solver="adamw", max_iter=50, random_state=0, learning_rate_init=0.01)
     free = MLPClassifier(alpha=0.0, **params).fit(X, y)
     decayed = MLPClassifier(alpha=5.0, **params).fit(X, y)
@@ -201,8 +194,8 @@ def test_max_grad_norm_bounds_the_update(weighted):
 
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
-def test_gradient_accumulation_equals_one_large_batch(estimator, weighted, iris):
-    X, y = iris
+def test_gradient_accumulation_equals_one_large_batch(estimator, weighted, iris_scaled):
+    X, y = iris_scaled
     if estimator is MLPRegressor:
         y = X[:, 0] - X[:, 1]
     sample_weight = (
@@ -257,8 +250,8 @@ def test_class_weight_multiplies_sample_weight_and_reaches_the_holdout():
     assert unweighted.validation_scores_ != by_class.validation_scores_
 
 
-def test_partial_fit_refuses_balanced_class_weight(iris):
-    X, y = iris
+def test_partial_fit_refuses_balanced_class_weight(iris_scaled):
+    X, y = iris_scaled
     msg = "class_weight='balanced' needs the whole training set and is not supported"
     with pytest.raises(ValueError, match=re.escape(msg)):
         MLPClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
@@ -266,8 +259,8 @@ def test_partial_fit_refuses_balanced_class_weight(iris):
     assert clf.n_iter_ == 1
 
 
-def test_progress_bar_shows_a_bar_without_sklearns_lines(iris, capsys):
-    X, y = iris
+def test_progress_bar_shows_a_bar_without_sklearns_lines(iris_scaled, capsys):
+    X, y = iris_scaled
     clf = MLPClassifier(max_iter=4, progress_bar=True, early_stopping=True)
     clf.set_params(random_state=0).fit(X, y)
     out, err = capsys.readouterr()
@@ -276,9 +269,11 @@ def test_progress_bar_shows_a_bar_without_sklearns_lines(iris, capsys):
 
 
 @pytest.mark.parametrize("verbose", [1, 2, 10, True])
-def test_every_true_verbose_prints_sklearns_lines_without_a_bar(verbose, iris, capsys):
+def test_every_true_verbose_prints_sklearns_lines_without_a_bar(
+    verbose, iris_scaled, capsys
+):
     """scikit-learn prints its lines for any true verbose (its tests use 10)."""
-    X, y = iris
+    X, y = iris_scaled
     MLPClassifier(max_iter=2, verbose=verbose, early_stopping=True).fit(X, y)
     out, err = capsys.readouterr()
     assert "Iteration 2, loss = " in out
@@ -286,8 +281,8 @@ def test_every_true_verbose_prints_sklearns_lines_without_a_bar(verbose, iris, c
     assert "epochs:" not in err
 
 
-def test_verbose_and_progress_bar_together(iris, capsys):
-    X, y = iris
+def test_verbose_and_progress_bar_together(iris_scaled, capsys):
+    X, y = iris_scaled
     MLPClassifier(max_iter=2, verbose=1, progress_bar=True).fit(X, y)
     out, err = capsys.readouterr()
     assert "Iteration 2, loss = " in out
@@ -306,9 +301,9 @@ def test_batch_norm_sits_between_each_hidden_linear_and_its_activation():
     ]  # fmt: skip
 
 
-def test_batch_norm_predicts_each_row_on_its_own(iris):
+def test_batch_norm_predicts_each_row_on_its_own(iris_scaled):
     """Prediction uses the running statistics (eval mode), not the batch's."""
-    X, y = iris
+    X, y = iris_scaled
     params = dict(batch_size=30, max_iter=30, random_state=0)
     clf = MLPClassifier(batch_norm=True, **params).fit(X, y)
     alone = np.vstack([clf.predict_proba(X[i : i + 1]) for i in range(0, 150, 7)])
@@ -318,8 +313,8 @@ def test_batch_norm_predicts_each_row_on_its_own(iris):
     assert clf.score(X, y) > 0.9
 
 
-def test_batch_norm_statistics_survive_warm_start(iris):
-    X, y = iris
+def test_batch_norm_statistics_survive_warm_start(iris_scaled):
+    X, y = iris_scaled
     clf = MLPClassifier(batch_norm=True, max_iter=40, random_state=0).fit(X, y)
     before = clf.predict_proba(X)
     # one more epoch at a negligible rate: the weights stay, the running
@@ -328,8 +323,8 @@ def test_batch_norm_statistics_survive_warm_start(iris):
     np.testing.assert_allclose(clf.predict_proba(X), before, atol=0.02)
 
 
-def test_batch_norm_drops_a_last_batch_of_one_row(iris):
-    X, y = iris
+def test_batch_norm_drops_a_last_batch_of_one_row(iris_scaled):
+    X, y = iris_scaled
     clf = MLPClassifier(batch_norm=True, batch_size=149, max_iter=3, random_state=0)
     clf.fit(X, y)  # 150 rows: batches of 149 and 1
     assert clf.n_iter_ == 3 and np.isfinite(clf.loss_)
@@ -363,8 +358,8 @@ def test_hinge_classifier_has_margins_and_no_probabilities():
     assert not hasattr(MLPClassifier().fit(X[:50], y[:50]), "decision_function")
 
 
-def test_hinge_multiclass_and_multilabel(iris):
-    X, y = iris
+def test_hinge_multiclass_and_multilabel(iris_scaled):
+    X, y = iris_scaled
     clf = MLPClassifier(loss="hinge", max_iter=100, random_state=0).fit(X, y)
     margins = clf.decision_function(X)
     assert margins.shape == (150, 3)
@@ -383,33 +378,39 @@ def test_hinge_multiclass_and_multilabel(iris):
 STOCHASTIC = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
 
 
-def _lrs(iris, **params):
-    X, y = iris
+def _lrs(iris_scaled, **params):
+    X, y = iris_scaled
     params = dict(max_iter=12, n_iter_no_change=np.inf, random_state=0, **params)
     clf = MLPClassifier(learning_rate_init=0.01, **params).fit(X, y)
     return np.array([record["lr"] for record in clf.history_])
 
 
 @pytest.mark.parametrize("solver", STOCHASTIC)
-def test_step_and_cosine_schedules_follow_their_formula(solver, iris):
+def test_step_and_cosine_schedules_follow_their_formula(solver, iris_scaled):
     epochs = np.arange(12)
-    step = _lrs(iris, solver=solver, learning_rate="step", lr_step_size=4, lr_gamma=0.5)
+    step = _lrs(
+        iris_scaled, solver=solver, learning_rate="step", lr_step_size=4, lr_gamma=0.5
+    )
     np.testing.assert_allclose(step, 0.01 * 0.5 ** (epochs // 4), rtol=1e-6)
-    cosine = _lrs(iris, solver=solver, learning_rate="cosine")
+    cosine = _lrs(iris_scaled, solver=solver, learning_rate="cosine")
     expected = 0.01 * (1 + np.cos(np.pi * epochs / 12)) / 2
     np.testing.assert_allclose(cosine, expected, rtol=1e-6, atol=1e-12)
 
 
 @pytest.mark.parametrize("solver", STOCHASTIC)
-def test_cyclic_and_onecycle_schedules_move_per_batch(solver, iris):
-    # iris with batch_size=50: 3 steps an epoch
+def test_cyclic_and_onecycle_schedules_move_per_batch(solver, iris_scaled):
+    # iris_scaled with batch_size=50: 3 steps an epoch
     cyclic = _lrs(
-        iris, solver=solver, batch_size=50, learning_rate="cyclic", lr_step_size=2
+        iris_scaled,
+        solver=solver,
+        batch_size=50,
+        learning_rate="cyclic",
+        lr_step_size=2,
     )
     assert cyclic.min() >= 0.001 - 1e-9 and cyclic.max() <= 0.01 + 1e-9
     np.testing.assert_allclose(cyclic[:8], cyclic[4:], rtol=1e-6)  # period 4 epochs
     assert len(set(np.round(cyclic, 9))) > 2
-    onecycle = _lrs(iris, solver=solver, batch_size=50, learning_rate="onecycle")
+    onecycle = _lrs(iris_scaled, solver=solver, batch_size=50, learning_rate="onecycle")
     peak = int(np.argmax(onecycle))
     assert onecycle[peak] == pytest.approx(0.01, rel=0.05)
     assert 2 <= peak <= 5  # warm-up over ~30% of 12 epochs
@@ -417,14 +418,14 @@ def test_cyclic_and_onecycle_schedules_move_per_batch(solver, iris):
 
 
 @pytest.mark.parametrize("learning_rate", ["invscaling", "adaptive"])
-def test_sklearns_schedules_stay_sgd_only(learning_rate, iris):
-    lrs = _lrs(iris, solver="adam", learning_rate=learning_rate)
+def test_sklearns_schedules_stay_sgd_only(learning_rate, iris_scaled):
+    lrs = _lrs(iris_scaled, solver="adam", learning_rate=learning_rate)
     np.testing.assert_array_equal(lrs, 0.01)
-    assert _lrs(iris, solver="sgd", learning_rate="invscaling")[-1] < 0.01
+    assert _lrs(iris_scaled, solver="sgd", learning_rate="invscaling")[-1] < 0.01
 
 
-def test_partial_fit_carries_the_schedule_on(iris):
-    X, y = iris
+def test_partial_fit_carries_the_schedule_on(iris_scaled):
+    X, y = iris_scaled
     clf = MLPClassifier(learning_rate="step", lr_step_size=2, lr_gamma=0.1)
     lrs = []
     for _ in range(6):
@@ -433,8 +434,8 @@ def test_partial_fit_carries_the_schedule_on(iris):
     np.testing.assert_allclose(lrs, [1e-3, 1e-3, 1e-4, 1e-4, 1e-5, 1e-5], rtol=1e-6)
 
 
-def test_lbfgs_ignores_the_schedule(iris):
-    X, y = iris
+def test_lbfgs_ignores_the_schedule(iris_scaled):
+    X, y = iris_scaled
     clf = MLPClassifier(solver="lbfgs", learning_rate="onecycle", max_iter=50)
     assert clf.set_params(random_state=0).fit(X, y).score(X, y) > 0.9
 
@@ -443,10 +444,10 @@ def test_lbfgs_ignores_the_schedule(iris):
 
 
 @pytest.mark.parametrize("binary", [False, True], ids=["multiclass", "binary"])
-def test_label_smoothing_bounds_the_confidence_it_trains_towards(binary, iris):
+def test_label_smoothing_bounds_the_confidence_it_trains_towards(binary, iris_scaled):
     """Smoothed targets put (1 - e) + e / n on the true class: trained towards the
     end, the network's confidence settles there; unsmoothed, it goes to ~1."""
-    X, y = iris
+    X, y = iris_scaled
     if binary:
         y = (y == 0).astype(int)
     params = dict(solver="lbfgs", max_iter=500, alpha=0.0, random_state=0)
@@ -460,8 +461,8 @@ def test_label_smoothing_bounds_the_confidence_it_trains_towards(binary, iris):
     assert smoothed.score(X, y) > 0.9
 
 
-def test_label_smoothing_needs_the_log_loss(iris):
-    X, y = iris
+def test_label_smoothing_needs_the_log_loss(iris_scaled):
+    X, y = iris_scaled
     msg = "label_smoothing=0.1 smooths the targets of loss='log_loss'"
     with pytest.raises(ValueError, match=re.escape(msg)):
         MLPClassifier(loss="hinge", label_smoothing=0.1).fit(X, y)
@@ -505,8 +506,8 @@ def test_embedding_frequencies_sets_the_learned_frequencies_per_feature():
     assert one.score(X_test, y_test) < many.score(X_test, y_test) - 0.05
 
 
-def test_the_embedding_is_drawn_from_random_state_and_trains(iris):
-    X, y = iris
+def test_the_embedding_is_drawn_from_random_state_and_trains(iris_scaled):
+    X, y = iris_scaled
     params = dict(numeric_embedding="periodic", embedding_dim=4, max_iter=3)
     a = MLPClassifier(random_state=0, **params).fit(X, y)
     b = MLPClassifier(random_state=0, **params).fit(X, y)
@@ -536,8 +537,10 @@ def _restored_epoch_equals_a_fit_stopped_there(params, epoch, fitted, X, y):
 
 
 @pytest.mark.parametrize("restore_best", ["first", "last"])
-def test_restore_best_keeps_the_first_or_last_of_tied_best_epochs(restore_best, iris):
-    X, y = iris
+def test_restore_best_keeps_the_first_or_last_of_tied_best_epochs(
+    restore_best, iris_scaled
+):
+    X, y = iris_scaled
     params = dict(
         hidden_layer_sizes=(8,), early_stopping=True, n_iter_no_change=np.inf,
         max_iter=25, random_state=0, restore_best=restore_best,
@@ -550,8 +553,8 @@ def test_restore_best_keeps_the_first_or_last_of_tied_best_epochs(restore_best, 
     _restored_epoch_equals_a_fit_stopped_there(params, epoch, fitted, X, y)
 
 
-def test_scoring_loss_restores_the_epoch_of_least_validation_loss(iris):
-    X, y = iris
+def test_scoring_loss_restores_the_epoch_of_least_validation_loss(iris_scaled):
+    X, y = iris_scaled
     params = dict(
         hidden_layer_sizes=(32,), early_stopping=True, n_iter_no_change=np.inf,
         max_iter=60, random_state=0, scoring="loss", learning_rate_init=0.1,

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
 from sklearn.model_selection import GridSearchCV
-from sklearn.preprocessing import StandardScaler
 
 from sknn import MLPClassifier
 
@@ -43,18 +41,14 @@ def client():
         yield client
 
 
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
 def _search():
     return GridSearchCV(MLPClassifier(max_iter=30, random_state=0), GRID, cv=3)
 
 
-def test_search_on_the_cluster_equals_the_local_search(client, iris, monkeypatch):
-    X, y = iris
+def test_search_on_the_cluster_equals_the_local_search(
+    client, iris_scaled, monkeypatch
+):
+    X, y = iris_scaled
     local = _search().fit(X, y)
 
     scattered = []
@@ -78,11 +72,11 @@ def test_search_on_the_cluster_equals_the_local_search(client, iris, monkeypatch
     assert sum(data is y for data in scattered) == 1
 
 
-def test_a_fit_in_a_worker_takes_its_share_of_threads(client, iris):
+def test_a_fit_in_a_worker_takes_its_share_of_threads(client, iris_scaled):
     """A worker with 2 task slots and torch at 2 threads: each fit runs on 1, and the
     worker's setting is back after it. (Dask's nanny starts workers with
     OMP_NUM_THREADS=1; the task sets torch to 2 threads to show the division.)"""
-    X, y = iris
+    X, y = iris_scaled
 
     # defined here, so that the task ships by value: workers cannot import tests/
     def _threads_in_a_fit(X, y):
@@ -139,14 +133,16 @@ def test_sknn_never_imports_dask_unless_asked(tmp_path):
     assert result.stdout.strip() == "[]"
 
 
-def test_cli_search_on_a_local_cluster_ranks_like_the_local_search(tmp_path, iris):
+def test_cli_search_on_a_local_cluster_ranks_like_the_local_search(
+    tmp_path, iris_scaled
+):
     import pandas as pd
 
-    X, y = iris
+    X, y = iris_scaled
     frame = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(species=y)
-    frame.to_csv(tmp_path / "iris.csv", index=False)
+    frame.to_csv(tmp_path / "iris_scaled.csv", index=False)
     command = [
-        "-m", "sknn", "search", "iris.csv", "--target", "species", "--task",
+        "-m", "sknn", "search", "iris_scaled.csv", "--target", "species", "--task",
         "classify", "--grid", "alpha=1e-4,1e-2", "--set", "max_iter=20", "--cv", 2,
         "--quiet",
     ]  # fmt: skip

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.datasets import load_iris, make_multilabel_classification, make_regression
+from sklearn.datasets import make_multilabel_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -23,9 +23,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 
 @pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X).astype(np.float32), y
+def iris32(iris_scaled):
+    """The scaled iris data in float32, the network's own precision."""
+    X, y = iris_scaled
+    return X.astype(np.float32), y
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +35,8 @@ def regression():
     return X, y / y.std()
 
 
-def _data(estimator_class, iris, regression):
-    return iris if estimator_class is MLPClassifier else regression
+def _data(estimator_class, iris32, regression):
+    return iris32 if estimator_class is MLPClassifier else regression
 
 
 BOTH = pytest.mark.parametrize("estimator_class", [MLPClassifier, MLPRegressor])
@@ -48,8 +49,8 @@ def _outputs(est, X):
 
 
 @BOTH
-def test_same_random_state_gives_identical_fits(estimator_class, iris, regression):
-    X, y = _data(estimator_class, iris, regression)
+def test_same_random_state_gives_identical_fits(estimator_class, iris32, regression):
+    X, y = _data(estimator_class, iris32, regression)
     params = dict(max_iter=20, random_state=3, dropout=0.2, early_stopping=True)
     first = _outputs(estimator_class(**params).fit(X, y), X)
     second = _outputs(estimator_class(**params).fit(X, y), X)
@@ -58,9 +59,9 @@ def test_same_random_state_gives_identical_fits(estimator_class, iris, regressio
     assert not np.array_equal(first, other)
 
 
-def test_fit_and_predict_leave_global_torch_state_alone(iris):
+def test_fit_and_predict_leave_global_torch_state_alone(iris32):
     torch = pytest.importorskip("torch")
-    X, y = iris
+    X, y = iris32
     torch.manual_seed(123)
     rng_before = torch.get_rng_state()
     threads_before = torch.get_num_threads()
@@ -70,9 +71,9 @@ def test_fit_and_predict_leave_global_torch_state_alone(iris):
     assert torch.get_num_threads() == threads_before
 
 
-def test_global_torch_seed_does_not_change_the_fit(iris):
+def test_global_torch_seed_does_not_change_the_fit(iris32):
     torch = pytest.importorskip("torch")
-    X, y = iris
+    X, y = iris32
     fits = []
     for seed in (1, 2):
         torch.manual_seed(seed)
@@ -81,16 +82,16 @@ def test_global_torch_seed_does_not_change_the_fit(iris):
     np.testing.assert_array_equal(*fits)
 
 
-def test_dropout_changes_training_but_predict_is_deterministic(iris):
-    X, y = iris
+def test_dropout_changes_training_but_predict_is_deterministic(iris32):
+    X, y = iris32
     plain = MLPClassifier(max_iter=10, random_state=0).fit(X, y)
     dropped = MLPClassifier(max_iter=10, random_state=0, dropout=0.5).fit(X, y)
     assert plain.loss_curve_ != dropped.loss_curve_
     np.testing.assert_array_equal(dropped.predict_proba(X), dropped.predict_proba(X))
 
 
-def test_dropout_per_layer(iris):
-    X, y = iris
+def test_dropout_per_layer(iris32):
+    X, y = iris32
     clf = MLPClassifier((8, 8), max_iter=5, dropout=[0.0, 0.5], random_state=0)
     assert clf.fit(X, y).score(X, y) > 0
     bad = MLPClassifier((8, 8), dropout=[0.1, 0.2, 0.3])
@@ -102,14 +103,14 @@ def test_dropout_per_layer(iris):
         bad.fit(X, y)
 
 
-def test_dropout_out_of_range_is_rejected_by_parameter_validation(iris):
-    X, y = iris
+def test_dropout_out_of_range_is_rejected_by_parameter_validation(iris32):
+    X, y = iris32
     with pytest.raises(ValueError, match="The 'dropout' parameter of MLPClassifier"):
         MLPClassifier(dropout=1.0).fit(X, y)
 
 
-def test_larger_l1_gives_more_near_zero_weights(iris):
-    X, y = iris
+def test_larger_l1_gives_more_near_zero_weights(iris32):
+    X, y = iris32
     near_zero = []
     for l1 in (0.0, 1.0):
         clf = MLPClassifier(max_iter=200, l1=l1, random_state=0).fit(X, y)
@@ -117,9 +118,9 @@ def test_larger_l1_gives_more_near_zero_weights(iris):
     assert near_zero[1] > near_zero[0] + 0.2
 
 
-def test_unavailable_device_is_a_clear_error_and_fits_nothing(iris):
+def test_unavailable_device_is_a_clear_error_and_fits_nothing(iris32):
     pytest.importorskip("torch").cuda.is_available() and pytest.skip("has CUDA")
-    X, y = iris
+    X, y = iris32
     clf = MLPClassifier(device="cuda")
     msg = (
         "device='cuda' was requested but CUDA is not available on this machine. "
@@ -132,14 +133,14 @@ def test_unavailable_device_is_a_clear_error_and_fits_nothing(iris):
         MLPClassifier(device="gpu").fit(X, y)
 
 
-def test_device_auto_trains(iris):
-    X, y = iris
+def test_device_auto_trains(iris32):
+    X, y = iris32
     clf = MLPClassifier(device="auto", max_iter=50, random_state=0)
     assert clf.fit(X, y).score(X, y) > 0.8
 
 
-def test_string_labels_and_predict_proba(iris):
-    X, y = iris
+def test_string_labels_and_predict_proba(iris32):
+    X, y = iris32
     names = np.array(["setosa", "versicolor", "virginica"])[y]
     clf = MLPClassifier(max_iter=200, random_state=0).fit(X, names)
     assert list(clf.classes_) == ["setosa", "versicolor", "virginica"]
@@ -150,8 +151,8 @@ def test_string_labels_and_predict_proba(iris):
     assert clf.score(X, names) > 0.9
 
 
-def test_binary_labels(iris):
-    X, y = iris
+def test_binary_labels(iris32):
+    X, y = iris32
     labels = np.where(y == 0, "yes", "no")
     clf = MLPClassifier(max_iter=100, random_state=0).fit(X, labels)
     assert clf.out_activation_ == "logistic" and clf.n_outputs_ == 1
@@ -185,8 +186,8 @@ def test_poisson_regression_predicts_positive():
     assert np.corrcoef(reg.predict(X), np.exp(0.5 * X[:, 0]))[0, 1] > 0.8
 
 
-def test_pandas_input_sets_feature_names(iris):
-    X, y = iris
+def test_pandas_input_sets_feature_names(iris32):
+    X, y = iris32
     frame = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
     clf = MLPClassifier(max_iter=50, random_state=0).fit(frame, pd.Series(y))
     assert list(clf.feature_names_in_) == ["sl", "sw", "pl", "pw"]
@@ -197,8 +198,8 @@ def test_pandas_input_sets_feature_names(iris):
 
 @pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix])
 @BOTH
-def test_sparse_input_equals_dense(estimator_class, container, iris, regression):
-    X, y = _data(estimator_class, iris, regression)
+def test_sparse_input_equals_dense(estimator_class, container, iris32, regression):
+    X, y = _data(estimator_class, iris32, regression)
     params = dict(max_iter=20, random_state=0)
     dense = estimator_class(**params).fit(X, y)
     sparse = estimator_class(**params).fit(container(X), y)
@@ -235,16 +236,16 @@ def test_wide_sparse_input_is_never_dense_whole(solver):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
-def test_numeric_dtypes(dtype, iris):
-    X, y = iris
+def test_numeric_dtypes(dtype, iris32):
+    X, y = iris32
     X = (X * 10).astype(dtype)
     clf = MLPClassifier(max_iter=50, random_state=0).fit(X, y)
     assert clf.score(X, y) > 0.8
 
 
 @BOTH
-def test_sample_weight_equals_repetition(estimator_class, iris, regression):
-    X, y = _data(estimator_class, iris, regression)
+def test_sample_weight_equals_repetition(estimator_class, iris32, regression):
+    X, y = _data(estimator_class, iris32, regression)
     X, y = X[::4], y[::4]
     weights = np.random.RandomState(0).randint(0, 3, size=len(y))
     params = dict(batch_size=1000, max_iter=30, random_state=0, shuffle=False)
@@ -257,16 +258,16 @@ def test_sample_weight_equals_repetition(estimator_class, iris, regression):
     )
 
 
-def test_sample_weight_shifts_the_decision(iris):
-    X, y = iris
+def test_sample_weight_shifts_the_decision(iris32):
+    X, y = iris32
     weights = np.where(y == 2, 10.0, 1.0)
     plain = MLPClassifier(max_iter=30, random_state=0).fit(X, y)
     heavy = MLPClassifier(max_iter=30, random_state=0).fit(X, y, sample_weight=weights)
     assert (heavy.predict(X) == 2).sum() > (plain.predict(X) == 2).sum()
 
 
-def test_early_stopping_restores_the_best_weights(iris):
-    X, y = iris
+def test_early_stopping_restores_the_best_weights(iris32):
+    X, y = iris32
     clf = MLPClassifier(
         early_stopping=True, max_iter=300, random_state=0, validation_fraction=0.2
     ).fit(X, y)
@@ -279,8 +280,8 @@ def test_early_stopping_restores_the_best_weights(iris):
     assert [h["valid_score"] for h in clf.history_] == clf.validation_scores_
 
 
-def test_early_stopping_split_is_stratified_and_seeded(iris):
-    X, y = iris
+def test_early_stopping_split_is_stratified_and_seeded(iris32):
+    X, y = iris32
     params = dict(early_stopping=True, max_iter=5, random_state=0)
     a = MLPClassifier(**params).fit(X, y).validation_scores_
     b = MLPClassifier(**params).fit(X, y).validation_scores_
@@ -290,8 +291,8 @@ def test_early_stopping_split_is_stratified_and_seeded(iris):
         too_small.fit(X[:60], y[:60])
 
 
-def test_partial_fit_with_classes(iris):
-    X, y = iris
+def test_partial_fit_with_classes(iris32):
+    X, y = iris32
     clf = MLPClassifier(random_state=0)
     for _ in range(30):
         for part in np.array_split(np.arange(150), 3):
@@ -303,8 +304,8 @@ def test_partial_fit_with_classes(iris):
         clf.partial_fit(X[:3], [0, 1, 7])
 
 
-def test_partial_fit_requires_classes_first(iris):
-    X, y = iris
+def test_partial_fit_requires_classes_first(iris32):
+    X, y = iris32
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         MLPClassifier().partial_fit(X, y)
 
@@ -315,17 +316,17 @@ def test_partial_fit_is_not_offered_by_lbfgs(estimator_class):
     assert hasattr(estimator_class(solver="adam"), "partial_fit")
 
 
-def test_partial_fit_refuses_early_stopping(iris):
-    X, y = iris
+def test_partial_fit_refuses_early_stopping(iris32):
+    X, y = iris32
     with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
         MLPClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
 
 
 @BOTH
 def test_warm_start_continues_from_the_previous_weights(
-    estimator_class, iris, regression
+    estimator_class, iris32, regression
 ):
-    X, y = _data(estimator_class, iris, regression)
+    X, y = _data(estimator_class, iris32, regression)
     est = estimator_class(max_iter=5, warm_start=True, random_state=0).fit(X, y)
     first_curve = list(est.loss_curve_)
     est.fit(X, y)
@@ -333,8 +334,8 @@ def test_warm_start_continues_from_the_previous_weights(
     assert est.loss_curve_[5] < first_curve[0]
 
 
-def test_warm_start_with_new_classes_is_refused(iris):
-    X, y = iris
+def test_warm_start_with_new_classes_is_refused(iris32):
+    X, y = iris32
     clf = MLPClassifier(max_iter=5, warm_start=True).fit(X, y)
     with pytest.raises(ValueError, match="warm_start can only be used where `y`"):
         clf.fit(X[y < 2], y[y < 2])
@@ -342,8 +343,8 @@ def test_warm_start_with_new_classes_is_refused(iris):
 
 @pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
 @pytest.mark.parametrize("learning_rate", ["constant", "invscaling", "adaptive"])
-def test_every_solver_and_schedule_learns(solver, learning_rate, iris):
-    X, y = iris
+def test_every_solver_and_schedule_learns(solver, learning_rate, iris32):
+    X, y = iris32
     clf = MLPClassifier(
         solver=solver,
         learning_rate=learning_rate,
@@ -356,16 +357,16 @@ def test_every_solver_and_schedule_learns(solver, learning_rate, iris):
         assert not hasattr(clf, "loss_curve_") and clf.n_iter_ <= 100
 
 
-def test_invscaling_lowers_the_sgd_learning_rate(iris):
-    X, y = iris
+def test_invscaling_lowers_the_sgd_learning_rate(iris32):
+    X, y = iris32
     clf = MLPClassifier(solver="sgd", learning_rate="invscaling", max_iter=3)
     lrs = [h["lr"] for h in clf.fit(X, y).history_]
     assert lrs[0] > lrs[1] > lrs[2]
     np.testing.assert_allclose(lrs[1], 0.001 / (150 + 1) ** 0.5, rtol=1e-6)
 
 
-def test_adaptive_divides_the_sgd_learning_rate_by_five(iris):
-    X, y = iris
+def test_adaptive_divides_the_sgd_learning_rate_by_five(iris32):
+    X, y = iris32
     clf = MLPClassifier(
         solver="sgd",
         learning_rate="adaptive",
@@ -378,16 +379,16 @@ def test_adaptive_divides_the_sgd_learning_rate_by_five(iris):
     np.testing.assert_allclose(lrs[:3], [0.5, 0.1, 0.02])
 
 
-def test_verbose_prints_sklearns_lines(iris, capsys):
-    X, y = iris
+def test_verbose_prints_sklearns_lines(iris32, capsys):
+    X, y = iris32
     MLPClassifier(max_iter=2, verbose=True, early_stopping=True).fit(X, y)
     out = capsys.readouterr().out
     assert re.search(r"^Iteration 1, loss = \d+\.\d{8}$", out, re.M)
     assert re.search(r"^Validation score: \d\.\d{6}$", out, re.M)
 
 
-def test_history_has_one_record_per_epoch(iris):
-    X, y = iris
+def test_history_has_one_record_per_epoch(iris32):
+    X, y = iris32
     clf = MLPClassifier(max_iter=4).fit(X, y)
     assert [h["epoch"] for h in clf.history_] == [1, 2, 3, 4]
     assert [h["train_loss"] for h in clf.history_] == clf.loss_curve_
@@ -395,21 +396,21 @@ def test_history_has_one_record_per_epoch(iris):
     assert set(clf.history_[0]) == {"epoch", "train_loss", "lr", "dur"}
 
 
-def test_history_tracks_the_holdout_loss_with_early_stopping(iris):
-    X, y = iris
+def test_history_tracks_the_holdout_loss_with_early_stopping(iris32):
+    X, y = iris32
     clf = MLPClassifier(early_stopping=True, learning_rate_init=0.01, random_state=0)
     clf.fit(X, y)
     keys = {"epoch", "train_loss", "lr", "dur", "valid_loss", "valid_score"}
     assert all(set(record) == keys for record in clf.history_)
     valid_losses = [record["valid_loss"] for record in clf.history_]
-    # a log-loss on 15 held-out iris rows: it starts near log(3) and falls
+    # a log-loss on 15 held-out iris32 rows: it starts near log(3) and falls
     assert 0.7 < valid_losses[0] < 1.6
     assert min(valid_losses) < 0.5 * valid_losses[0]
 
 
 @BOTH
-def test_pickle_joblib_and_clone(estimator_class, iris, regression):
-    X, y = _data(estimator_class, iris, regression)
+def test_pickle_joblib_and_clone(estimator_class, iris32, regression):
+    X, y = _data(estimator_class, iris32, regression)
     unfitted = estimator_class(max_iter=5, dropout=0.1)
     assert clone(unfitted).get_params() == unfitted.get_params()
     assert pickle.loads(pickle.dumps(unfitted)).get_params() == unfitted.get_params()
@@ -429,9 +430,9 @@ def test_pickle_joblib_and_clone(estimator_class, iris, regression):
 
 @BOTH
 def test_pickle_after_early_stopping_with_progress_bar(
-    estimator_class, iris, regression
+    estimator_class, iris32, regression
 ):
-    X, y = _data(estimator_class, iris, regression)
+    X, y = _data(estimator_class, iris32, regression)
     fitted = estimator_class(
         early_stopping=True, progress_bar=True, max_iter=5, random_state=0
     ).fit(X, y)
@@ -441,8 +442,8 @@ def test_pickle_after_early_stopping_with_progress_bar(
     assert restored.n_iter_ == fitted.n_iter_
 
 
-def test_unpickled_model_keeps_training_with_partial_fit(iris):
-    X, y = iris
+def test_unpickled_model_keeps_training_with_partial_fit(iris32):
+    X, y = iris32
     clf = MLPClassifier(random_state=0).partial_fit(X, y, classes=[0, 1, 2])
     restored = pickle.loads(pickle.dumps(clf))
     clf.partial_fit(X, y)
@@ -450,8 +451,8 @@ def test_unpickled_model_keeps_training_with_partial_fit(iris):
     np.testing.assert_allclose(restored.predict_proba(X), clf.predict_proba(X))
 
 
-def test_pipeline_gridsearch_and_cross_validation(iris):
-    X, y = iris
+def test_pipeline_gridsearch_and_cross_validation(iris32):
+    X, y = iris32
     pipe = make_pipeline(StandardScaler(), MLPClassifier(max_iter=50, random_state=0))
     search = GridSearchCV(
         pipe,
@@ -479,8 +480,8 @@ def test_nan_loss_stops_with_an_error_not_nan_predictions(solver):
     assert not hasattr(clf, "coefs_")
 
 
-def test_divergence_names_the_epoch_and_keeps_the_fitted_model(iris):
-    X, y = iris
+def test_divergence_names_the_epoch_and_keeps_the_fitted_model(iris32):
+    X, y = iris32
     reg = MLPRegressor(max_iter=5, random_state=0).fit(X, y)
     before = reg.predict(X)
     # squared errors of 1e30-scale targets overflow float32 in the next epoch
@@ -489,17 +490,17 @@ def test_divergence_names_the_epoch_and_keeps_the_fitted_model(iris):
     np.testing.assert_array_equal(reg.predict(X), before)
 
 
-def test_max_iter_reached_warns(iris):
-    X, y = iris
+def test_max_iter_reached_warns(iris32):
+    X, y = iris32
     with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\) reached"):
         MLPClassifier(max_iter=3).fit(X, y)
 
 
 @BOTH
 def test_predict_accepts_memmaps_and_follows_the_input_float_dtype(
-    estimator_class, iris, regression, tmp_path
+    estimator_class, iris32, regression, tmp_path
 ):
-    X, y = _data(estimator_class, iris, regression)
+    X, y = _data(estimator_class, iris32, regression)
     est = estimator_class(max_iter=5, random_state=0).fit(X, y)
     path = tmp_path / "X.npy"
     np.save(path, np.asarray(X, dtype=np.float64))
@@ -511,10 +512,10 @@ def test_predict_accepts_memmaps_and_follows_the_input_float_dtype(
 
 @BOTH
 def test_predict_gives_the_same_for_every_layout_of_float32_X(
-    estimator_class, iris, regression
+    estimator_class, iris32, regression
 ):
     # C-contiguous writeable float32 X goes to torch as it is; others are converted
-    X, y = _data(estimator_class, iris, regression)
+    X, y = _data(estimator_class, iris32, regression)
     est = estimator_class(max_iter=5, random_state=0).fit(X, y)
     X32 = np.ascontiguousarray(X, dtype=np.float32)
     read_only = X32.copy()
@@ -563,8 +564,8 @@ def test_regression_targets_of_any_scale_train_with_the_defaults():
 
 
 @BOTH
-def test_warm_start_refuses_a_changed_loss(estimator_class, iris, regression):
-    X, y = _data(estimator_class, iris, regression)
+def test_warm_start_refuses_a_changed_loss(estimator_class, iris32, regression):
+    X, y = _data(estimator_class, iris32, regression)
     if estimator_class is MLPClassifier:
         first, other = "log_loss", "hinge"
     else:
@@ -580,11 +581,11 @@ def test_warm_start_refuses_a_changed_loss(estimator_class, iris, regression):
 @BOTH
 @pytest.mark.parametrize("params", [{}, {"dropout": 0.3, "solver": "sgd"}])
 def test_k_partial_fits_equal_a_fit_of_k_epochs_bit_for_bit(
-    estimator_class, params, iris, regression
+    estimator_class, params, iris32, regression
 ):
     """The same arithmetic on both paths: shuffling and dropout masks go on from
     one partial_fit call to the next as from one epoch to the next."""
-    X, y = _data(estimator_class, iris, regression)
+    X, y = _data(estimator_class, iris32, regression)
     common = dict(random_state=0, batch_size=32, n_iter_no_change=100, **params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -601,8 +602,8 @@ def test_k_partial_fits_equal_a_fit_of_k_epochs_bit_for_bit(
     assert online.loss_curve_ == fitted.loss_curve_
 
 
-def test_lbfgs_stopped_by_max_fun_warns_as_sklearn_does(iris):
-    X, y = iris
+def test_lbfgs_stopped_by_max_fun_warns_as_sklearn_does(iris32):
+    X, y = iris32
     msg = "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"
     with pytest.warns(ConvergenceWarning, match=re.escape(msg)):
         clf = MLPClassifier(solver="lbfgs", max_iter=150, max_fun=10, random_state=1)
@@ -654,10 +655,10 @@ def test_predicting_many_rows_holds_a_bounded_working_set():
     assert peak < output + 100, f"{peak:.0f} MiB above the process before predict"
 
 
-def test_chunked_predictions_equal_one_pass(iris, monkeypatch):
+def test_chunked_predictions_equal_one_pass(iris32, monkeypatch):
     from sknn import _torch
 
-    X, y = iris
+    X, y = iris32
     clf = MLPClassifier(max_iter=5, random_state=0).fit(X, y)
     whole = clf.predict_proba(X.astype(np.float32))
     monkeypatch.setattr(_torch, "PREDICT_CHUNK_BYTES", 7 * 100 * 4)  # 7 rows a chunk

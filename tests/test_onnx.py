@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.compose import make_column_transformer
-from sklearn.datasets import load_diabetes, load_iris, make_multilabel_classification
+from sklearn.datasets import load_diabetes, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import train_test_split
@@ -51,8 +51,8 @@ def _split(X, y):
 
 
 @pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
+def iris_split(iris):
+    X, y = iris
     return _split(X * 2 - 3, y)  # negative inputs too: every activation's branch
 
 
@@ -78,9 +78,9 @@ def _check_classifier(model, X, dtype, probabilities=True):
 @pytest.mark.parametrize("batch_norm", [False, True], ids=["", "batch_norm"])
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_every_activation_and_batch_norm_export(
-    activation, batch_norm, dtype, pipeline, iris
+    activation, batch_norm, dtype, pipeline, iris_split
 ):
-    X_train, X_test, y_train, _ = iris
+    X_train, X_test, y_train, _ = iris_split
     clf = sknn.MLPClassifier(
         (12, 8), activation=activation, batch_norm=batch_norm, dropout=0.1,
         max_iter=15, random_state=0,
@@ -94,9 +94,9 @@ def test_every_activation_and_batch_norm_export(
 @pytest.mark.parametrize("batch_norm", [False, True], ids=["", "batch_norm"])
 @pytest.mark.parametrize("task", ["classify", "regress"])
 def test_the_periodic_numeric_embedding_exports(
-    task, batch_norm, dtype, pipeline, iris
+    task, batch_norm, dtype, pipeline, iris_split
 ):
-    X_train, X_test, y_train, _ = iris
+    X_train, X_test, y_train, _ = iris_split
     params = dict(
         hidden_layer_sizes=(12,), numeric_embedding="periodic", embedding_dim=6,
         batch_norm=batch_norm, max_iter=15, random_state=0,
@@ -124,8 +124,8 @@ LABELS = {
 @pytest.mark.parametrize("loss", ["log_loss", "hinge"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("labels", sorted(LABELS))
-def test_classifier_outputs_for_every_label_kind(labels, dtype, loss, iris):
-    X_train, X_test, y_train, _ = iris
+def test_classifier_outputs_for_every_label_kind(labels, dtype, loss, iris_split):
+    X_train, X_test, y_train, _ = iris_split
     y = LABELS[labels](y_train)
     clf = _fit(sknn.MLPClassifier((10,), loss=loss, max_iter=30, random_state=0),
                X_train, y)  # fmt: skip
@@ -140,8 +140,8 @@ def test_multilabel_classifier(dtype):
     _check_classifier(clf, X_test, dtype)
 
 
-def test_zipmap_output_by_default(iris):
-    X_train, X_test, y_train, _ = iris
+def test_zipmap_output_by_default(iris_split):
+    X_train, X_test, y_train, _ = iris_split
     clf = _fit(sknn.MLPClassifier((8,), max_iter=10, random_state=0), X_train, y_train)
     labels, maps = _run(clf, X_test.astype(np.float32))
     expected = clf.predict_proba(X_test.astype(np.float32))
@@ -151,8 +151,8 @@ def test_zipmap_output_by_default(iris):
     )
 
 
-def test_the_nocl_option_gives_class_indices(iris):
-    X_train, X_test, y_train, _ = iris
+def test_the_nocl_option_gives_class_indices(iris_split):
+    X_train, X_test, y_train, _ = iris_split
     names = np.array(["setosa", "versicolor", "virginica"])
     clf = _fit(sknn.MLPClassifier((8,), max_iter=10, random_state=0), X_train,
                names[y_train])  # fmt: skip
@@ -238,8 +238,8 @@ class _PartlyEmbedded(sknn.MLPRegressor):
         return 2
 
 
-def test_an_embedding_of_the_first_columns_passes_the_rest_through(iris):
-    X_train, X_test, _, _ = iris
+def test_an_embedding_of_the_first_columns_passes_the_rest_through(iris_split):
+    X_train, X_test, _, _ = iris_split
     skl2onnx.update_registered_converter(
         _PartlyEmbedded,
         "SknnPartlyEmbedded",
@@ -257,8 +257,8 @@ def test_an_embedding_of_the_first_columns_passes_the_rest_through(iris):
     np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5)
 
 
-def test_what_cannot_be_exported_is_a_clear_error(iris):
-    X_train, _, y_train, _ = iris
+def test_what_cannot_be_exported_is_a_clear_error(iris_split):
+    X_train, _, y_train, _ = iris_split
     for cls in (sknn.TabularMLPClassifier, sknn.TabularMLPRegressor):
         tabular = _fit(cls(hidden_layer_sizes=(4,), max_iter=3), X_train, y_train)
         with pytest.raises(sknn_onnx.OnnxExportError, match="encodes its columns"):
@@ -271,8 +271,8 @@ def test_what_cannot_be_exported_is_a_clear_error(iris):
         skl2onnx.to_onnx(single, X_train[:1])
 
 
-def test_the_export_follows_the_fitted_network_not_later_parameters(iris):
-    X_train, X_test, y_train, _ = iris
+def test_the_export_follows_the_fitted_network_not_later_parameters(iris_split):
+    X_train, X_test, y_train, _ = iris_split
     clf = _fit(sknn.MLPClassifier((8,), activation="tanh", max_iter=10), X_train,
                y_train)  # fmt: skip
     clf.set_params(activation="relu")  # not refitted: the network is still tanh

@@ -2,11 +2,8 @@
 `nox -s tests_min` installs from constraints-min.txt, so no floor goes untested."""
 
 import re
+import tomllib
 from pathlib import Path
-
-import pytest
-
-tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,3 +34,10 @@ def test_every_declared_floor_is_the_version_the_oldest_test_session_installs():
             f"{name}: pyproject's floor {floor} but tests_min installs {pinned}"
         )
         assert all(part == "0" for part in pinned.split(".")[len(floor.split(".")) :])
+
+
+def test_pre_commit_runs_the_ruff_that_the_lint_session_pins():
+    noxfile = (ROOT / "noxfile.py").read_text()
+    pinned = re.search(r'"ruff==([0-9.]+)"', noxfile).group(1)
+    hooks = (ROOT / ".pre-commit-config.yaml").read_text()
+    assert f"rev: v{pinned}" in hooks
