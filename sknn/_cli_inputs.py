@@ -78,8 +78,10 @@ def text_columns(model):
     it has a blank), which would match none of the categories seen in fit."""
     estimator = model[-1] if isinstance(model, Pipeline) else model
     if isinstance(estimator, (sknn.TabularMLPClassifier, sknn.TabularMLPRegressor)):
-        names = estimator.feature_names_in_  # the command line fits DataFrames
-        return [str(names[i]) for i in estimator._categorical_columns]
+        encoder = estimator._encoder  # the command line fits DataFrames: names
+        return [
+            str(name) for name in encoder.feature_names_in_[encoder.is_categorical_]
+        ]
     if isinstance(model, Pipeline) and "preprocess" in model.named_steps:
         for name, _, columns in model.named_steps["preprocess"].transformers_:
             if name == "categorical":

@@ -35,6 +35,7 @@ SKNN_TYPES = (
     "sknn._tabular.TabularMLPClassifier",
     "sknn._tabular.TabularMLPRegressor",
     "sknn.preprocessing.RobustScaleSmoothClipTransformer",
+    "sknn.preprocessing.TabularEncoder",
     "numpy.dtype",
 )
 # the public name, for skops' trusted= and MLflow's skops_trusted_types=

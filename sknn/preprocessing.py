@@ -1,15 +1,20 @@
 """Preprocessing for tabular networks, as scikit-learn transformers."""
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.impute import MissingIndicator, SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder
+from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknn._sklearn_compat import Interval, _fit_context
+from sknn._sklearn_compat import Interval, StrOptions, _fit_context
 
-__all__ = ["RobustScaleSmoothClipTransformer"]
+__all__ = ["RobustScaleSmoothClipTransformer", "TabularEncoder", "category_keys"]
 
 
 class RobustScaleSmoothClipTransformer(
@@ -134,3 +139,401 @@ class RobustScaleSmoothClipTransformer(
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+class TabularEncoder(TransformerMixin, BaseEstimator):
+    """Encode a DataFrame's numeric and categorical columns for a neural network.
+
+    The encoding of :class:`sknn.TabularMLPClassifier` and
+    :class:`sknn.TabularMLPRegressor`, as a transformer of its own. It takes what
+    :class:`sklearn.ensemble.HistGradientBoostingClassifier` takes: a DataFrame of
+    numeric, boolean and categorical (category, object or string dtype) columns with
+    missing values, or a numeric array with NaN. The output's columns, in order:
+
+    * each numeric column imputed with its median, robustly scaled and smoothly
+      clipped (:class:`RobustScaleSmoothClipTransformer`), ``n_numeric_features_``
+      columns;
+    * a missing-value indicator for each numeric column that had missing values in
+      fit (:class:`sklearn.impute.MissingIndicator`);
+    * each categorical column one-hot encoded, missing values as a category of
+      their own, at most ``max_categories`` columns per column, rarer categories
+      sharing one (:class:`sklearn.preprocessing.OneHotEncoder`); a category unseen
+      in fit encodes as the rare ones' column, or as all zeros.
+
+    A category is the same whatever type it arrives in (see :func:`category_keys`).
+
+    .. versionadded:: 0.1
+
+    Parameters
+    ----------
+    categorical_features : 'from_dtype' or array-like, default='from_dtype'
+        Which columns are categorical. 'from_dtype': those of category, object or
+        string dtype (a NumPy array is then all numeric). Otherwise a boolean mask
+        over the columns, their positions, or their names.
+
+    max_categories : int or None, default=16
+        The most one-hot columns of one categorical column, the infrequent
+        categories' shared column included (``OneHotEncoder(max_categories=...)``);
+        None keeps every category.
+
+    clip : float, default=3.0
+        The bound of the numeric columns' smooth clip.
+
+    Attributes
+    ----------
+    is_categorical_ : ndarray of shape (n_features_in_,), dtype=bool
+        Which input columns are categorical.
+
+    n_numeric_features_ : int
+        How many leading output columns are the scaled numeric columns.
+
+    numeric_encoder_ : Pipeline or None
+        The fitted median imputer and :class:`RobustScaleSmoothClipTransformer`;
+        None without numeric columns.
+
+    missing_indicator_ : MissingIndicator or None
+        The fitted missing-value indicator of the numeric columns.
+
+    category_encoder_ : OneHotEncoder or None
+        The fitted one-hot encoder of the categorical columns' category keys; None
+        without categorical columns.
+
+    n_features_in_ : int
+        Number of columns seen during fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the columns seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sknn.TabularMLPClassifier : A network trained on this encoding.
+    sklearn.compose.ColumnTransformer : To build such an encoding by hand.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sknn.preprocessing import TabularEncoder
+    >>> X = pd.DataFrame({"size": [1.0, None, 3.0, 10.0],
+    ...                   "colour": ["red", "blue", None, "red"]})
+    >>> encoder = TabularEncoder().fit(X)
+    >>> encoder.get_feature_names_out()
+    array(['size', 'missingindicator_size', 'colour_blue', 'colour_red',
+           'colour_nan'], dtype=object)
+    >>> encoder.transform(X).round(2)
+    array([[-0.85,  0.  ,  0.  ,  1.  ,  0.  ],
+           [ 0.  ,  1.  ,  1.  ,  0.  ,  0.  ],
+           [ 0.  ,  0.  ,  0.  ,  0.  ,  1.  ],
+           [ 2.16,  0.  ,  0.  ,  1.  ,  0.  ]])
+    """
+
+    _parameter_constraints: dict = {
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like"],
+        "max_categories": [Interval(Integral, 2, None, closed="left"), None],
+        "clip": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, categorical_features="from_dtype", max_categories=16, clip=3.0):
+        self.categorical_features = categorical_features
+        self.max_categories = max_categories
+        self.clip = clip
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the column kinds, medians, scales and categories of X.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The columns to encode; missing values allowed.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted encoder.
+        """
+        self._fit_transform(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit to X, then encode it (once: the encoders see X one time).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The columns to encode; missing values allowed.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            The encoded columns (see :meth:`transform`).
+        """
+        self._validate_params()
+        return self._fit_transform(X)
+
+    def _fit_transform(self, X):
+        frame = self._frame(X, reset=True)
+        numeric, categorical = self._column_kinds(frame)
+        self.is_categorical_ = np.isin(np.arange(frame.shape[1]), categorical)
+        self.n_numeric_features_ = len(numeric)
+        self.numeric_encoder_ = self.missing_indicator_ = self.category_encoder_ = None
+        if numeric:
+            self.numeric_encoder_ = Pipeline(
+                [
+                    (
+                        "impute",
+                        SimpleImputer(strategy="median", keep_empty_features=True),
+                    ),
+                    ("scale", RobustScaleSmoothClipTransformer(clip=self.clip)),
+                ]
+            )
+            self.missing_indicator_ = MissingIndicator(error_on_new=False)
+        if categorical:
+            self.category_encoder_ = OneHotEncoder(
+                handle_unknown="infrequent_if_exist",
+                max_categories=self.max_categories,
+                sparse_output=False,
+            )
+        return self._encode(frame, fit=True)
+
+    def transform(self, X):
+        """Encode X's columns.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The columns fit saw, in the same order.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            The scaled numeric columns, their missing-value indicators and the
+            one-hot categories; float32 when every numeric column of X is float32,
+            float64 otherwise (as scikit-learn's numeric transformers keep the
+            input's precision).
+        """
+        check_is_fitted(self)
+        return self._encode(self._frame(X, reset=False), fit=False)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            The input columns' names; by default ``feature_names_in_``, or
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            The numeric columns' names, ``missingindicator_<name>`` for each
+            indicator, then ``<name>_<category>`` for each one-hot column.
+        """
+        check_is_fitted(self)
+        from sklearn.utils.validation import _check_feature_names_in
+
+        names = _check_feature_names_in(self, input_features)
+        numeric, categorical = names[~self.is_categorical_], names[self.is_categorical_]
+        parts = []
+        if self.numeric_encoder_ is not None:
+            parts.append(numeric)
+            parts.append(self.missing_indicator_.get_feature_names_out(numeric))
+        if self.category_encoder_ is not None:
+            parts.append(self.category_encoder_.get_feature_names_out(categorical))
+        return np.concatenate(parts).astype(object)
+
+    # ------------------------------------------------------------ helpers
+
+    def _frame(self, X, reset):
+        """X as a DataFrame, its feature count and names checked as sklearn does."""
+        if not isinstance(X, pd.DataFrame):
+            X = pd.DataFrame(
+                check_array(
+                    X, dtype="numeric", ensure_all_finite="allow-nan", estimator=self
+                )  # fmt: skip
+            )
+        elif X.ndim != 2 or X.shape[1] == 0 or X.shape[0] == 0:
+            raise ValueError(
+                f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} "
+                f"feature(s) (shape={X.shape}) while a minimum of 1 is required by "
+                f"{type(self).__name__}."
+            )
+        validate_data(self, X, skip_check_array=True, reset=reset)
+        return X
+
+    def _encode(self, frame, fit):
+        numeric = np.flatnonzero(~self.is_categorical_)
+        categorical = np.flatnonzero(self.is_categorical_)
+        parts = []
+        if len(numeric):
+            values = self._numeric_values(frame, numeric)
+            for encoder in (self.numeric_encoder_, self.missing_indicator_):
+                parts.append(encoder.fit_transform(values) if fit else
+                             encoder.transform(values))  # fmt: skip
+        if len(categorical):
+            keys = np.column_stack(
+                [category_keys(frame.iloc[:, i]) for i in categorical]
+            )
+            encoder = self.category_encoder_
+            parts.append(
+                encoder.fit_transform(keys) if fit else encoder.transform(keys)
+            )
+        single = len(numeric) and all(
+            frame.dtypes.iloc[i] == np.float32 for i in numeric
+        )
+        return np.ascontiguousarray(
+            np.hstack(parts), dtype=np.float32 if single else np.float64
+        )
+
+    def _numeric_values(self, frame, positions):
+        columns = frame.iloc[:, positions]
+        try:
+            return columns.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"The numeric columns of X ({list(map(str, columns.columns))}) must "
+                f"hold numbers: {error}"
+            ) from None
+
+    def _column_kinds(self, frame):
+        """Positions of the numeric and of the categorical columns of ``frame``."""
+        dtypes = list(frame.dtypes)
+        if isinstance(self.categorical_features, str):  # "from_dtype"
+            categorical = [i for i, t in enumerate(dtypes) if _is_categorical(t)]
+        else:
+            categorical = self._listed_categorical(frame)
+        numeric = [i for i in range(len(dtypes)) if i not in set(categorical)]
+        unlisted = [i for i in numeric if _is_categorical(dtypes[i])]
+        if unlisted:
+            raise ValueError(
+                f"Column(s) {_names(frame, unlisted)} of X hold text or categories "
+                f"(dtype(s) {_dtypes(frame, unlisted)}), but "
+                "categorical_features does not list them. Add them to "
+                "categorical_features, or pass categorical_features='from_dtype' to "
+                "treat every category, object and string column as categorical."
+            )
+        unsupported = [i for i in numeric if not _is_numeric(dtypes[i])]
+        if unsupported:
+            raise ValueError(
+                "The columns of X must be numeric, boolean, category, object or "
+                f"string; column(s) {_names(frame, unsupported)} are of dtype(s) "
+                f"{_dtypes(frame, unsupported)}. Convert them to numbers, or to "
+                "strings to treat them as categories."
+            )
+        return numeric, categorical
+
+    def _listed_categorical(self, frame):
+        """Positions of the columns ``categorical_features`` names: a boolean mask,
+        column positions, or column names."""
+        listed = np.asarray(self.categorical_features)
+        n_features = frame.shape[1]
+        if listed.dtype == bool:
+            if listed.shape != (n_features,):
+                raise ValueError(
+                    f"categorical_features as a boolean mask needs one entry per "
+                    f"feature ({n_features}), got {listed.shape[0]}."
+                )
+            return [int(i) for i in np.flatnonzero(listed)]
+        if listed.dtype.kind in "iu":
+            if listed.size and (listed.min() < 0 or listed.max() >= n_features):
+                raise ValueError(
+                    f"categorical_features holds positions outside [0, {n_features}): "
+                    f"{listed.tolist()}."
+                )
+            return sorted({int(i) for i in listed})
+        names = list(map(str, frame.columns))
+        missing = [str(name) for name in listed if str(name) not in names]
+        if missing:
+            raise ValueError(
+                f"categorical_features names column(s) {missing} that X does not "
+                f"have; its columns are {names}."
+            )
+        return sorted({names.index(str(name)) for name in listed})
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        return tags
+
+
+def category_keys(column):
+    """The values of ``column`` (a Series) as the strings their categories are known
+    by, NaN where missing (None, NaN, pd.NA, NaT).
+
+    A value names the same category whatever type it arrives in: an integral number
+    is its integer digits (``2``, ``2.0``, ``np.int8(2)`` and the text ``"2"`` are
+    all ``"2"``; ``True``, equal to ``1``, is ``"1"``), another number its shortest
+    repr (``2.5`` and ``np.float32(2.5)`` are ``"2.5"``), anything else its ``str``.
+    pandas turns an integer column into floats once it holds a missing value, and a
+    CSV column of digits comes back as floats when it has a blank: the categories
+    stay the same.
+
+    Parameters
+    ----------
+    column : pandas.Series
+        One categorical column.
+
+    Returns
+    -------
+    keys : ndarray of shape (len(column),), dtype=object
+        The category keys, ``np.nan`` where a value is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sknn.preprocessing import category_keys
+    >>> category_keys(pd.Series([1.0, None, 2.5, "x"], dtype=object))
+    array(['1', nan, '2.5', 'x'], dtype=object)
+    """
+    # a writable copy (pandas' own may be read-only): categories' values, not codes
+    values = np.array(column.to_numpy(dtype=object), dtype=object)
+    missing = pd.isna(values)
+    present = values[~missing]
+    # factorize groups equal values (2 == 2.0 == True): one key per group
+    codes, uniques = pd.factorize(present)
+    keys = np.array([_category_key(value) for value in uniques] or [""], object)
+    values[~missing] = keys[codes]
+    values[missing] = np.nan
+    return values
+
+
+def _category_key(value):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (Integral, np.bool_)):
+        return str(int(value))
+    if isinstance(value, Real):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else str(value)
+    return str(value)
+
+
+def _is_categorical(dtype):
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+    )
+
+
+def _is_numeric(dtype):
+    return pd.api.types.is_bool_dtype(dtype) or (
+        pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_complex_dtype(dtype)
+    )
+
+
+def _names(frame, positions):
+    return [str(frame.columns[i]) for i in positions]
+
+
+def _dtypes(frame, positions):
+    return [str(frame.dtypes.iloc[i]) for i in positions]

@@ -1,14 +1,26 @@
-"""RobustScaleSmoothClipTransformer: RealMLP's robust scaling and smooth clip."""
+"""sknn.preprocessing: RealMLP's robust scaling and smooth clip, and the tabular
+estimators' encoder."""
 
 import numpy as np
+import pandas as pd
 import pytest
-from sklearn.preprocessing import StandardScaler
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import MissingIndicator, SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sknn.preprocessing import RobustScaleSmoothClipTransformer
+from sknn import TabularMLPClassifier
+from sknn.preprocessing import RobustScaleSmoothClipTransformer, TabularEncoder
 
 
-@parametrize_with_checks([RobustScaleSmoothClipTransformer()])
+@parametrize_with_checks(
+    [
+        RobustScaleSmoothClipTransformer(),
+        TabularEncoder(),
+        TabularEncoder(categorical_features=[0], max_categories=None),
+    ]
+)
 def test_sklearn_compatible_transformer(estimator, check):
     check(estimator)
 
@@ -74,3 +86,71 @@ def test_a_feature_spanning_floats_range_keeps_a_finite_scale():
     assert 0 < transformer.scale_[0] < np.inf
     out = transformer.transform(X).ravel()
     assert out[1] > out[3] > out[2] > out[0]
+
+
+def _mixed(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(size=n),
+            "colour": pd.Categorical(rng.choice(["red", "blue", "green"], n)),
+            "count": pd.array(rng.integers(0, 5, n), dtype="Int64"),
+            "shape": rng.choice(["round", "square", None], n).astype(object),
+        }
+    )
+    frame.loc[::7, "size"] = np.nan
+    frame.loc[::5, "count"] = pd.NA
+    return frame
+
+
+def test_the_tabular_encoder_is_the_columns_encoded_by_hand():
+    """The same numbers as a ColumnTransformer of scikit-learn's own parts and
+    RobustScaleSmoothClipTransformer, with the categories' keys as text."""
+    X = _mixed()
+    encoder = TabularEncoder().fit(X)
+    numeric, categorical = ["size", "count"], ["colour", "shape"]
+    np.testing.assert_array_equal(encoder.is_categorical_, [False, True, False, True])
+    assert encoder.n_numeric_features_ == 2
+    scale = make_pipeline(
+        SimpleImputer(strategy="median"), RobustScaleSmoothClipTransformer()
+    )
+    by_hand = ColumnTransformer(
+        [
+            ("scale", scale, numeric),
+            ("missing", MissingIndicator(), numeric),
+            ("one_hot", OneHotEncoder(sparse_output=False), categorical),
+        ]
+    )
+    as_text = X.astype({"shape": object}).fillna({"shape": np.nan})
+    expected = by_hand.fit_transform(
+        as_text.astype({"count": float}).astype({"colour": object})
+    )
+    np.testing.assert_allclose(encoder.transform(X), expected)
+    assert list(encoder.get_feature_names_out()) == [
+        "size", "count", "missingindicator_size", "missingindicator_count",
+        "colour_blue", "colour_green", "colour_red",
+        "shape_round", "shape_square", "shape_nan",
+    ]  # fmt: skip
+
+
+def test_the_tabular_encoder_sets_pandas_output_and_feeds_a_pipeline():
+    X = _mixed()
+    out = TabularEncoder().set_output(transform="pandas").fit_transform(X)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(TabularEncoder().fit(X).get_feature_names_out())
+    y = (X["size"].fillna(0) > 0).astype(int)
+    model = make_pipeline(TabularEncoder(), StandardScaler()).fit(X, y)
+    assert model.transform(X.head(3)).shape == (3, out.shape[1])
+
+
+def test_the_tabular_estimators_hold_the_encoder_they_fit():
+    X = _mixed()
+    y = (X["size"].fillna(0) > 0).astype(int)
+    model = TabularMLPClassifier(max_iter=3, random_state=0).fit(X, y)
+    encoder = TabularEncoder().fit(X)
+    np.testing.assert_array_equal(model._encoder.transform(X), encoder.transform(X))
+    assert model.coefs_[0].shape[0] == (
+        encoder.n_numeric_features_ * model.embedding_dim
+        + encoder.transform(X).shape[1]
+        - encoder.n_numeric_features_
+    )

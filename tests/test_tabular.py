@@ -1,5 +1,6 @@
 """The tabular front door: DataFrames in, their own encoding, the recipe's defaults."""
 
+import copy
 import inspect
 import pickle
 import re
@@ -164,8 +165,8 @@ def test_save_and_load_keep_the_encoders(tmp_path):
 
 
 def _tampered(model, change):
-    state = model.__getstate__()
-    change(state)
+    state = copy.deepcopy(model.__getstate__())
+    change(state, state["_encoder"])
     clone = object.__new__(type(model))
     clone.__setstate__(state)
 
@@ -173,12 +174,14 @@ def _tampered(model, change):
 @pytest.mark.parametrize(
     "change",
     [
-        lambda s: s.__setitem__("_numeric_columns", [0, 1]),
-        lambda s: s.__setitem__("_categorical_columns", [2, 3, "x"]),
-        lambda s: s.__setitem__("_category_encoder", StandardScaler()),
-        lambda s: s["_numeric_encoder"].steps.reverse(),
-        lambda s: s["_category_encoder"].categories_.pop(),
-        lambda s: s.__setitem__("n_features_in_", 7),
+        lambda s, e: setattr(e, "is_categorical_", e.is_categorical_[:2]),
+        lambda s, e: setattr(e, "is_categorical_", e.is_categorical_.astype(int)),
+        lambda s, e: setattr(e, "n_numeric_features_", 5),
+        lambda s, e: setattr(e, "category_encoder_", StandardScaler()),
+        lambda s, e: e.numeric_encoder_.steps.reverse(),
+        lambda s, e: e.category_encoder_.categories_.pop(),
+        lambda s, e: s.__setitem__("n_features_in_", 7),
+        lambda s, e: s.__setitem__("_encoder", StandardScaler()),
     ],
 )
 def test_encoders_that_do_not_fit_the_network_are_refused(change):
@@ -288,7 +291,7 @@ def test_every_missing_marker_is_the_one_missing_category():
 def test_text_columns_left_out_of_categorical_features_say_how_to_list_them():
     X = pd.DataFrame({"a": ["x", "y"] * 10, "b": ["u", "v"] * 10})
     msg = (
-        "TabularMLPClassifier: column(s) ['b'] hold text or categories (dtype(s) "
+        "Column(s) ['b'] of X hold text or categories (dtype(s) "
         f"['{X.b.dtype}']), but categorical_features does not list them. Add them to "
         "categorical_features, or pass categorical_features='from_dtype' to treat "
         "every category, object and string column as categorical."
