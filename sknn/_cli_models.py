@@ -108,9 +108,7 @@ def read_notes(path):
             continue
         if name not in notes or not valid(notes[name]):
             what = "no" if name not in notes else "a malformed"
-            raise CommandError(
-                f"'{path}' has {what} '{name}' note; {WRITE_AGAIN}"
-            )
+            raise CommandError(f"'{path}' has {what} '{name}' note; {WRITE_AGAIN}")
     return notes, manifest["versions"]
 
 
@@ -152,9 +150,10 @@ def _load_error(path, error):
 
 
 def _check_model(path, model):
-    import sknn
     from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
+
+    import sknn
 
     if not isinstance(model, Pipeline):
         raise CommandError(

@@ -536,9 +536,7 @@ def cli_model(tmp_path_factory, data_dir):
     return directory / "model.sknn"
 
 
-def test_a_model_the_command_line_wrote_loads_as_a_model_in_python(
-    cli_model, data_dir
-):
+def test_a_model_the_command_line_wrote_loads_as_a_model_in_python(cli_model, data_dir):
     import sknn
 
     frame = pd.read_csv(data_dir / "classify.csv")

@@ -299,9 +299,7 @@ def test_notes_that_are_not_small_json_are_refused(tmp_path, iris, name):
             read(path)
 
 
-def test_load_refuses_a_file_of_another_format_version_in_one_sentence(
-    tmp_path, iris
-):
+def test_load_refuses_a_file_of_another_format_version_in_one_sentence(tmp_path, iris):
     X, y = iris
     path = sknn.save(MLPClassifier(max_iter=2).fit(X, y), tmp_path / "m.sknn")
     with zipfile.ZipFile(path) as archive:
