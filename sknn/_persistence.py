@@ -366,9 +366,9 @@ def read_manifest(path):
 
 def _read_archive(path, max_bytes):
     with _open_archive(path) as archive:
-        manifest = _read_manifest(path, archive)
         info = archive.getinfo(PAYLOAD)
-        _check_member_size(path, info, max_bytes, "the model")
+        _check_member_size(path, info, max_bytes, "the model")  # before anything
+        manifest = _read_manifest(path, archive)
         try:
             payload = archive.read(info)
         except Exception as error:  # zlib, zip, I/O: a damaged file either way
