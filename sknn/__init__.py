@@ -16,6 +16,7 @@ __all__ = [
     "TabularMLPRegressor",
     "__version__",
     "load",
+    "read_notes",
     "resume",
     "save",
 ]
@@ -32,6 +33,7 @@ _MODULES = {
     "TabularMLPClassifier": "sknn._tabular",
     "TabularMLPRegressor": "sknn._tabular",
     "load": "sknn._persistence",
+    "read_notes": "sknn._persistence",
     "resume": "sknn._checkpoints",
     "save": "sknn._persistence",
 }
@@ -41,7 +43,13 @@ if typing.TYPE_CHECKING:  # what static analysis and editors see
     from sknn._displays import LRFinderDisplay
     from sknn._lr_finder import LRFinderResult
     from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
-    from sknn._persistence import SKOPS_TRUSTED_TYPES, ModelFileError, load, save
+    from sknn._persistence import (
+        SKOPS_TRUSTED_TYPES,
+        ModelFileError,
+        load,
+        read_notes,
+        save,
+    )
     from sknn._tabular import TabularMLPClassifier, TabularMLPRegressor
 
 

@@ -87,9 +87,9 @@ def _train_report_save(model, X, y, task, args, source, settings, plot):
     print(f"training the final model on all {len(y)} rows", flush=True)
     _verbosity(model, settings, args.quiet)
     _cli_training.fit_model(model, X, y, f"'{source}'")
-    metadata = {"target": y.name, "task": task, "data": str(source), "scores": lines}
+    notes = {"target": y.name, "task": task, "data": str(source), "scores": lines}
     with staged_files() as staged:
-        _cli_models.stage_model(staged, args.out, model, metadata)
+        _cli_models.stage_model(staged, args.out, model, notes)
         if plot is not None:
             figure = _cli_plots.draw(model[-1], task, held_out, _ROWS.get(label))
             staged.stage(plot[0], lambda path: _cli_plots.save(figure, path, plot[1]))
@@ -153,7 +153,7 @@ def _predict_command(args):
     header = read_header(args.data)
     from sknn import _cli_models
 
-    model, metadata = _cli_models.load_model(args.model)
+    model, notes = _cli_models.load_model(args.model)
     from sknn import _cli_inputs
 
     features = list(model.feature_names_in_)
@@ -180,7 +180,7 @@ def _predict_command(args):
         ) from None
     import pandas as pd
 
-    predictions = pd.DataFrame({metadata.get("target") or "prediction": predicted})
+    predictions = pd.DataFrame({notes.get("target") or "prediction": predicted})
     if args.proba:
         for i, label in enumerate(model.classes_):
             predictions[f"proba_{label}"] = probabilities[:, i]
@@ -253,7 +253,7 @@ def _search_command(args):
     print(f"training the best candidate on all {len(y)} rows", flush=True)
     _verbosity(model, settings, args.quiet)
     _cli_training.fit_model(model, X, y, f"'{args.data}'")
-    metadata = {
+    notes = {
         "target": args.target,
         "task": task,
         "data": str(args.data),
@@ -263,7 +263,7 @@ def _search_command(args):
         ],
     }
     with staged_files() as staged:
-        _cli_models.stage_model(staged, args.out, model, metadata)
+        _cli_models.stage_model(staged, args.out, model, notes)
         staged.commit()
     print(f"wrote the best model to {args.out} (see it with: sknn info {args.out})")
 
@@ -275,16 +275,9 @@ def _export_command(args):
 
 
 def _info_command(args):
-    from sknn import _cli_models
+    from sknn import _cli_models  # the notes alone: neither scikit-learn nor torch
 
-    model, metadata = _cli_models.load_model(args.model)
-    try:
-        rows = _cli_models.describe(model, metadata)
-    except Exception as exc:
-        raise CommandError(
-            f"cannot describe the model in '{args.model}', which looks damaged: "
-            f"{_cli_models.reason(exc)}; {_cli_models.WRITE_AGAIN}"
-        ) from None
+    rows = _cli_models.describe(*_cli_models.read_notes(args.model))
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")

@@ -1,8 +1,9 @@
 """sknn.save and sknn.load: a fitted model in a file that loads without running code.
 
 The file is a zip archive holding ``manifest.json`` (format name and version, the
-saved object's type, the versions of the libraries that wrote it, and the SHA-256 of
-the payload) and ``model.skops``, the object in skops' format (scikit-learn's secure
+saved object's type, the versions of the libraries that wrote it, the SHA-256 of
+the payload, and the caller's notes, which :func:`read_notes` reads without loading
+the model) and ``model.skops``, the object in skops' format (scikit-learn's secure
 persistence: a JSON schema plus numpy ``.npy`` arrays, read with
 ``allow_pickle=False``). sknn estimators persist as plain values and numpy arrays
 (see ``_BaseMLP.__getstate__``), so skops needs to trust only sknn's own classes.
@@ -23,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 
 FORMAT = "sknn-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 PAYLOAD = "model.skops"
 # the types skops may build beyond its defaults: sknn's estimators, and numpy dtypes,
@@ -61,7 +62,7 @@ def library_versions(names=VERSIONED):
     return versions
 
 
-def save(obj, path):
+def save(obj, path, *, notes=None):
     """Save a fitted scikit-learn object holding sknn estimators to ``path``.
 
     The object may be an sknn estimator, a Pipeline or any other scikit-learn object
@@ -76,6 +77,14 @@ def save(obj, path):
 
     path : str or path-like
         Where to write the file (by convention ``*.sknn``).
+
+    notes : dict, default=None
+        Facts to keep beside the model (where its data came from, its scores): a
+        dict with string keys whose values are strings, numbers, booleans, None,
+        and lists and dicts of them, at most 512 KiB as JSON and nested at most
+        16 levels. They are stored as JSON in the file's manifest, where
+        :func:`read_notes` reads them without loading the model; the command line
+        keeps its notes there.
 
     Returns
     -------
@@ -97,6 +106,7 @@ def save(obj, path):
     import skops.io
 
     path = Path(path)
+    notes = _checked_notes(path, {} if notes is None else notes, ValueError)
     payload = skops.io.dumps(obj)
     manifest = {
         "format": FORMAT,
@@ -104,9 +114,90 @@ def save(obj, path):
         "object": f"{type(obj).__module__}.{type(obj).__qualname__}",
         "payload_sha256": hashlib.sha256(payload).hexdigest(),
         "versions": library_versions(),
+        "notes": notes,
     }
     write_atomically(path, lambda file: _write_archive(file, manifest, payload))
     return path
+
+
+def read_notes(path):
+    """Read the notes saved with a model, without loading the model.
+
+    Only the file's manifest is read: neither skops nor torch is imported, and the
+    payload is neither read nor checked (:func:`load` checks it).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`sknn.save`.
+
+    Returns
+    -------
+    notes : dict
+        The ``notes`` given to :func:`sknn.save` (empty if there were none); a
+        model written by the command line holds its target, task, data, scores,
+        pipeline, network, parameters, classes, features and training.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    sknn.ModelFileError
+        If the file is not an sknn model file, is damaged, or holds notes that
+        :func:`sknn.save` would not have written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sklearn.datasets import load_iris
+    >>> import sknn
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = sknn.MLPClassifier(max_iter=300, random_state=0).fit(X, y)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "iris.sknn"
+    >>> path = sknn.save(clf, path, notes={"data": "iris", "rows": 150})
+    >>> sknn.read_notes(path)
+    {'data': 'iris', 'rows': 150}
+    """
+    return read_manifest(path)["notes"]
+
+
+# Limits on the notes a manifest may hold: they are read without the payload's
+# checks, by read_notes and `sknn info`
+MAX_NOTES_BYTES = 512 << 10
+MAX_NOTES_DEPTH = 16
+_NOTE_SCALARS = (str, int, float, bool, type(None))
+
+
+def _checked_notes(path, notes, error):
+    """``notes`` as JSON would read them back (tuples as lists), once they are a
+    dict with string keys and JSON values within MAX_NOTES_BYTES and
+    MAX_NOTES_DEPTH; else ``error`` (ValueError on save, ModelFileError on read)."""
+
+    def valid(value, depth):
+        if depth > MAX_NOTES_DEPTH:
+            return False
+        if isinstance(value, dict):
+            return all(
+                isinstance(key, str) and valid(item, depth + 1)
+                for key, item in value.items()
+            )
+        if isinstance(value, list | tuple):
+            return all(valid(item, depth + 1) for item in value)
+        return isinstance(value, _NOTE_SCALARS)
+
+    if not isinstance(notes, dict) or not valid(notes, 1):
+        raise error(
+            f"{path}: the notes must be a dict with string keys whose values are "
+            "strings, numbers, booleans, None, and lists and dicts of them, nested "
+            f"at most {MAX_NOTES_DEPTH} levels; got {_brief(repr(notes))}"
+        )
+    text = json.dumps(notes)
+    if len(text) > MAX_NOTES_BYTES:
+        raise error(
+            f"{path}: the notes take {len(text)} bytes as JSON, over the "
+            f"{MAX_NOTES_BYTES}-byte limit; keep large data in a file of its own."
+        )
+    return json.loads(text)
 
 
 def _write_archive(file, manifest, payload):
@@ -272,7 +363,27 @@ def _brief(error):
     return text if len(text) <= 300 else text[:297] + "..."
 
 
+def read_manifest(path):
+    """The checked manifest of the model file at ``path``, without its payload."""
+    with _open_archive(path) as archive:
+        return _read_manifest(path, archive)
+
+
 def _read_archive(path, max_bytes):
+    with _open_archive(path) as archive:
+        info = archive.getinfo(PAYLOAD)
+        _check_member_size(path, info, max_bytes, "the model")  # before anything
+        manifest = _read_manifest(path, archive)
+        try:
+            payload = archive.read(info)
+        except Exception as error:  # zlib, zip, I/O: a damaged file either way
+            raise ModelFileError(
+                f"{path}: the model file is damaged ({_brief(error)})."
+            ) from None
+    return manifest, payload
+
+
+def _open_archive(path):
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
@@ -284,30 +395,45 @@ def _read_archive(path, max_bytes):
         raise ModelFileError(
             f"{path}: the model file is damaged ({_brief(error)})."
         ) from None
-    with archive:
-        members = {info.filename: info for info in archive.infolist()}
-        if MANIFEST not in members or PAYLOAD not in members:
-            raise ModelFileError(
-                f"{path}: not an sknn model file: a zip archive without "
-                f"{MANIFEST} and {PAYLOAD}."
-            )
-        _check_member_size(path, members[MANIFEST], MAX_MANIFEST_BYTES, "the manifest")
-        _check_member_size(path, members[PAYLOAD], max_bytes, "the model")
-        try:
-            manifest = json.loads(archive.read(MANIFEST))
-            payload = archive.read(PAYLOAD)
-        except Exception as error:  # zlib, zip, JSON, I/O: a damaged file either way
-            raise ModelFileError(
-                f"{path}: the model file is damaged ({_brief(error)})."
-            ) from None
+    names = set(archive.namelist())
+    if MANIFEST not in names or PAYLOAD not in names:
+        archive.close()
+        raise ModelFileError(
+            f"{path}: not an sknn model file: a zip archive without "
+            f"{MANIFEST} and {PAYLOAD}."
+        )
+    return archive
+
+
+def _read_manifest(path, archive):
+    """The manifest of an open model file, once its format, version and notes are
+    ones this sknn writes."""
+    info = archive.getinfo(MANIFEST)
+    _check_member_size(path, info, MAX_MANIFEST_BYTES, "the manifest")
+    try:
+        manifest = json.loads(archive.read(info))
+    except Exception as error:  # zlib, zip, JSON, I/O: a damaged file either way
+        raise ModelFileError(
+            f"{path}: the model file is damaged ({_brief(error)})."
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not an sknn model file: unknown manifest.")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        older = type(version) is int and version < FORMAT_VERSION
         raise ModelFileError(
-            f"{path}: sknn model format version {manifest.get('format_version')!r}; "
-            f"this sknn reads version {FORMAT_VERSION}. Upgrade sknn to load it."
+            f"{path}: sknn model format version {version!r}; this sknn reads only "
+            f"version {FORMAT_VERSION}, "
+            + (
+                "so train and save the model again with it."
+                if older
+                else "so upgrade sknn to load it."
+            )
         )
-    return manifest, payload
+    manifest["notes"] = _checked_notes(path, manifest.get("notes"), ModelFileError)
+    if not isinstance(manifest.get("versions"), dict):
+        manifest["versions"] = {}
+    return manifest
 
 
 def _check_member_size(path, info, limit, what):

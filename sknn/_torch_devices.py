@@ -7,6 +7,7 @@ import functools
 import math
 import os
 import sys
+import threading
 import time
 
 import torch
@@ -76,6 +77,8 @@ class TorchThreads:
     def __enter__(self):
         if self.target != self.caller:
             torch.set_num_threads(self.target)
+        if self.target > 1 + len(_TORCH_POOL.threads):
+            _TORCH_POOL.before = this_process_threads()
         return self
 
     def follow_load(self):
@@ -90,6 +93,34 @@ class TorchThreads:
     def __exit__(self, *exc_info):
         if self.target != self.caller:
             torch.set_num_threads(self.caller)
+        if _TORCH_POOL.before is not None:
+            _TORCH_POOL.learn()
+
+
+class _TorchPool:
+    """The ids of torch's pool threads, as far as sknn has seen them start: the
+    threads that appear while sknn runs torch on more threads than the pool has
+    had (OpenMP starts them at a parallel region, and keeps them). Every other
+    thread of the process, numpy's BLAS pool among them, competes with torch's."""
+
+    threads = frozenset()
+    before = None  # this process's threads when a larger pool may start
+
+    def learn(self):
+        try:
+            started = this_process_threads() - self.before
+        except OSError:
+            started = set()
+        self.threads = self.threads | started
+        self.before = None
+
+
+_TORCH_POOL = _TorchPool()
+
+
+def this_process_threads():
+    """The ids of this process's threads, from /proc/self/task."""
+    return set(os.listdir("/proc/self/task"))
 
 
 _UNTOUCHED = contextlib.nullcontext()
@@ -145,24 +176,29 @@ def free_cpus():
 
 
 def read_free_cpus():
-    """How many of the CPUs this process may run on are not taken by another
-    process's runnable thread right now (at least 1); None where Linux's /proc is
-    not there to tell.
+    """How many of the CPUs this process may run on are not taken right now by a
+    runnable thread of another process or of another thread pool of this one (at
+    least 1); None where Linux's /proc is not there to tell.
 
-    Runnable threads are counted machine-wide (``/proc/loadavg``), less this
-    process's own: torch's pool threads spin for a few milliseconds after each
-    operation and would otherwise count against the next one. A process that is
-    busy on a CPU outside this process's affinity counts too.
+    Runnable threads are counted machine-wide (``/proc/loadavg``) and in this
+    process. torch's pool threads spin for a few milliseconds after each operation
+    and would otherwise count against the next one, so neither they nor the caller
+    count; this process's other runnable threads do: numpy's (and scipy's,
+    scikit-learn's) BLAS pool spins after its work just as torch's does, and a
+    torch thread beside a spinning BLAS thread waits for it as for another
+    process. A process that is busy on a CPU outside this process's affinity
+    counts too.
     """
     try:
         # ours first: a pool thread of ours stops spinning, it never starts on its
         # own, so a thread counted machine-wide is never missing from ``own``
         own = running_threads_of_this_process()
-        others = running_threads_of_machine() - own
+        others = running_threads_of_machine() - len(own)
         usable = len(os.sched_getaffinity(0))
     except (OSError, AttributeError, ValueError, IndexError):
         return None
-    return max(1, usable - max(0, others))
+    ours = own - _TORCH_POOL.threads - {str(threading.get_native_id())}
+    return max(1, usable - max(0, others) - len(ours))
 
 
 def running_threads_of_machine():
@@ -172,9 +208,9 @@ def running_threads_of_machine():
 
 
 def running_threads_of_this_process():
-    """This process's threads that are running or runnable now (the caller's
-    included), from their /proc/self/task/*/stat state letters."""
-    running = 0
+    """The ids of this process's threads that are running or runnable now (the
+    caller's included), from their /proc/self/task/*/stat state letters."""
+    running = set()
     for thread in os.listdir("/proc/self/task"):
         try:
             with open(f"/proc/self/task/{thread}/stat", "rb") as stat:
@@ -183,7 +219,7 @@ def running_threads_of_this_process():
             continue
         # "pid (command name) state ...": the name may hold spaces and parentheses
         if fields.rpartition(b") ")[2][:1] == b"R":
-            running += 1
+            running.add(thread)
     return running
 
 

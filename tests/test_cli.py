@@ -474,32 +474,43 @@ def foreign_files(tmp_path_factory, data_dir):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         mlp.fit(X, y)
-    notes = {"target": "species", "task": "classify", "data": "classify.csv"}
+    from sknn._cli_models import model_notes
+
+    notes = {
+        "target": "species",
+        "task": "classify",
+        "data": "classify.csv",
+        "scores": [],
+        **model_notes(mlp),
+    }
     no_weights = copy.deepcopy(mlp)
     del no_weights[-1].coefs_
-    bundles = {
-        "not-a-pipeline": {"model": 42},
-        "foreign-pipeline": logistic,
-        "foreign-pipeline-with-notes": {"model": logistic, **notes},
-        "bare-estimator": mlp[-1],
-        "malformed-state": {"model": no_weights, **notes},
-        "malformed-notes": {"model": mlp, **notes, "scores": 5},
+    files = {
+        "not-a-pipeline": ({"model": mlp}, notes),
+        "foreign-pipeline": (logistic, None),
+        "foreign-pipeline-with-notes": (logistic, notes),
+        "bare-estimator": (mlp[-1], None),
+        "malformed-state": (no_weights, notes),
+        "malformed-notes": (mlp, {**notes, "scores": 5}),
+        "missing-notes": (mlp, {"target": "species"}),
     }
-    for name, bundle in bundles.items():
-        sknn.save(bundle, directory / f"{name}.sknn")
+    for name, (obj, file_notes) in files.items():
+        sknn.save(obj, directory / f"{name}.sknn", notes=file_notes)
     return directory
 
 
 @pytest.mark.parametrize(
     "name, command",
     [
-        ("not-a-pipeline", "info"),
+        ("not-a-pipeline", "predict"),
         ("foreign-pipeline", "info"),
+        ("foreign-pipeline", "predict"),
         ("foreign-pipeline-with-notes", "predict"),
         ("bare-estimator", "info"),
-        ("malformed-state", "info"),
         ("malformed-state", "predict"),
         ("malformed-notes", "info"),
+        ("malformed-notes", "predict"),
+        ("missing-notes", "info"),
     ],
 )
 def test_a_model_file_the_command_line_cannot_use_is_one_error_line(
@@ -538,3 +549,63 @@ def test_a_text_column_of_digits_keeps_its_categories_at_predict(tmp_path, model
     blank = pd.read_csv(io.StringIO(blank.stdout))
     assert digits.y.tolist() == [0, 1, 0, 1]
     pd.testing.assert_frame_equal(digits.head(3), blank.head(3))
+
+
+@pytest.fixture(scope="module")
+def cli_model(tmp_path_factory, data_dir):
+    """A model file written by `sknn fit`."""
+    directory = tmp_path_factory.mktemp("cli-model")
+    fit = run_sknn(
+        "fit", data_dir / "classify.csv", "--target", "species",
+        "--set", "hidden_layer_sizes=(8,)", "--set", "max_iter=5",
+        "--out", "model.sknn", "--quiet", cwd=directory,
+    )  # fmt: skip
+    assert_ok(fit)
+    return directory / "model.sknn"
+
+
+def test_a_model_the_command_line_wrote_loads_as_a_model_in_python(cli_model, data_dir):
+    import sknn
+
+    frame = pd.read_csv(data_dir / "classify.csv")
+    model = sknn.load(cli_model)
+    assert set(model.predict(frame)) <= set(SPECIES)
+    notes = sknn.read_notes(cli_model)
+    assert notes["target"] == "species" and notes["task"] == "classify"
+    assert notes["features"] == ["a", "b", "c", "d", "color"]
+    assert notes["classes"] == SPECIES
+    assert any("accuracy" in line for line in notes["scores"])
+
+
+def test_info_reads_the_notes_without_importing_torch(tmp_path, cli_model):
+    """`sknn info` describes the model from the file's notes alone: torch, skops and
+    scikit-learn are never imported (they take seconds)."""
+    result = run_sknn(
+        "info", cli_model, cwd=tmp_path, python_options=["-X", "importtime"]
+    )
+    assert_ok(result)
+    assert "classes     3: setosa, versicolor, virginica" in result.stdout
+    assert "features    5: a, b, c, d, color" in result.stdout
+    assert not {"torch", "skops", "sklearn", "pandas"} & _imported_modules(
+        result.stderr
+    )
+
+
+def test_a_model_file_of_an_older_format_is_one_error_line(
+    tmp_path, data_dir, cli_model
+):
+    import json
+
+    old = tmp_path / "old.sknn"
+    with zipfile.ZipFile(cli_model) as source, zipfile.ZipFile(old, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["format_version"] = 1
+                data = json.dumps(manifest)
+            target.writestr(name, data)
+    for command in ["info", "predict"]:
+        args = [old] if command == "info" else [old, data_dir / "classify.csv"]
+        result = run_sknn(command, *args, cwd=tmp_path)
+        assert_one_error_line(result, "old.sknn'", "format version 1", "again")

@@ -251,6 +251,69 @@ def test_load_warns_when_library_versions_differ(tmp_path, iris):
     np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
 
 
+def test_notes_are_read_back_without_loading_the_model(tmp_path, iris):
+    X, y = iris
+    clf = MLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    notes = {"data": "iris", "rows": 150, "scores": {"accuracy": 0.9}, "tags": ("a",)}
+    path = sknn.save(clf, tmp_path / "m.sknn", notes=notes)
+    assert sknn.read_notes(path) == {**notes, "tags": ["a"]}  # as JSON holds them
+    np.testing.assert_array_equal(sknn.load(path).predict(X), clf.predict(X))
+    assert sknn.read_notes(sknn.save(clf, tmp_path / "plain.sknn")) == {}
+
+
+# notes beyond what sknn.save writes: as given to save, and as crafted in a file
+# (None: JSON cannot hold them; the file's notes are null instead)
+BAD_NOTES = {
+    "not-a-dict": (["not", "a", "dict"], ["not", "a", "dict"]),
+    "key-not-text": ({1: "a"}, None),
+    "object": ({"value": object()}, None),
+    "array": ({"array": np.zeros(3)}, None),
+    "too-deep": ({"deep": json.loads("[" * 20 + "]" * 20)},) * 2,
+    "too-large": ({"large": "x" * (600 << 10)},) * 2,
+}
+
+
+@pytest.mark.parametrize("name", BAD_NOTES)
+def test_notes_that_are_not_small_json_are_refused(tmp_path, iris, name):
+    """On save a ValueError, and nothing written; in a file (hand-edited or
+    crafted), a ModelFileError from read_notes and load alike."""
+    X, y = iris
+    clf = MLPClassifier(max_iter=2, random_state=0).fit(X, y)
+    given, in_file = BAD_NOTES[name]
+    with pytest.raises(ValueError, match="notes"):
+        sknn.save(clf, tmp_path / "bad.sknn", notes=given)
+    assert not (tmp_path / "bad.sknn").exists()
+
+    path = sknn.save(clf, tmp_path / "m.sknn")
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    manifest["notes"] = in_file
+    _rewrite(path, manifest=manifest)
+    for read in (sknn.read_notes, sknn.load):
+        with pytest.raises(ModelFileError, match=re.escape(f"{path}: the notes")):
+            read(path)
+
+
+def test_load_refuses_a_file_of_another_format_version_in_one_sentence(tmp_path, iris):
+    X, y = iris
+    path = sknn.save(MLPClassifier(max_iter=2).fit(X, y), tmp_path / "m.sknn")
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    for version, fix in [(1, "train and save the model again"), (3, "upgrade sknn")]:
+        manifest["format_version"] = version
+        _rewrite(path, manifest=manifest)
+        msg = (
+            f"{path}: sknn model format version {version}; this sknn reads only "
+            f"version 2, so {fix} with it."
+            if version == 1
+            else f"{path}: sknn model format version {version}; this sknn reads "
+            f"only version 2, so {fix} to load it."
+        )
+        for read in (sknn.read_notes, sknn.load):
+            with pytest.raises(ModelFileError, match=re.escape(msg)):
+                read(path)
+
+
 def test_a_failed_save_leaves_the_previous_file_whole(tmp_path, iris, monkeypatch):
     X, y = iris
     first = MLPClassifier(max_iter=5, random_state=0).fit(X, y)

@@ -2,6 +2,9 @@
 
 import os
 import re
+import subprocess
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -220,26 +223,37 @@ def torch_threads_4(monkeypatch):
     torch.set_num_threads(before)
 
 
-def _load(devices, monkeypatch, machine, own=1):
-    """Make the load reading see ``machine`` runnable threads, ``own`` of them ours."""
+def _load(devices, monkeypatch, machine, pool=0, other=0):
+    """Make the load reading see ``machine`` runnable threads: the caller, ``pool``
+    spinning threads of torch's pool, ``other`` runnable threads of another pool
+    of this process (numpy's BLAS) and, for the rest, other processes'."""
+    import threading
+
+    caller = str(threading.get_native_id())
+    torch_pool = {f"torch-{i}" for i in range(pool)}
+    own = {caller, *torch_pool, *(f"blas-{i}" for i in range(other))}
+    monkeypatch.setattr(devices._TORCH_POOL, "threads", frozenset(torch_pool))
     monkeypatch.setattr(devices, "running_threads_of_machine", lambda: machine)
     monkeypatch.setattr(devices, "running_threads_of_this_process", lambda: own)
 
 
 @pytest.mark.parametrize(
-    "machine, own, threads",
+    "machine, pool, other, threads",
     [
-        (1, 1, 4),  # idle: only the thread that reads
-        (3, 3, 4),  # idle, and torch's pool still spinning after earlier work
-        (2, 1, 3),  # one other busy process
-        (4, 2, 2),  # two others, one pool thread of ours spinning
-        (9, 1, 1),  # more busy than CPUs: still one thread
+        (1, 0, 0, 4),  # idle: only the thread that reads
+        (3, 2, 0, 4),  # idle, and torch's pool still spinning after earlier work
+        (2, 0, 0, 3),  # one other busy process
+        (4, 1, 0, 2),  # two others, one pool thread of ours spinning
+        (9, 0, 0, 1),  # more busy than CPUs: still one thread
+        (2, 0, 1, 3),  # numpy's BLAS pool spinning after its work
+        (4, 1, 2, 2),  # ... two of its threads, and one of torch's
+        (4, 0, 1, 1),  # one of its threads, and two other processes
     ],
 )
-def test_large_work_runs_on_the_cpus_other_processes_leave_free(
-    torch_threads_4, monkeypatch, machine, own, threads
+def test_large_work_runs_on_the_cpus_other_threads_leave_free(
+    torch_threads_4, monkeypatch, machine, pool, other, threads
 ):
-    _load(torch_threads_4, monkeypatch, machine, own)
+    _load(torch_threads_4, monkeypatch, machine, pool, other)
     with torch_threads_4.TorchThreads(2**30, 2**20):
         assert torch.get_num_threads() == threads
     assert torch.get_num_threads() == 4
@@ -292,10 +306,35 @@ def test_the_load_reading_counts_this_process_and_the_machine():
     from sknn import _torch_devices
 
     ours = _torch_devices.running_threads_of_this_process()
-    assert ours >= 1  # the reading thread itself
+    assert str(threading.get_native_id()) in ours  # the reading thread itself
     assert _torch_devices.running_threads_of_machine() >= 1
     free = _torch_devices.read_free_cpus()
     assert 1 <= free <= len(os.sched_getaffinity(0))
+
+
+POOL_SCRIPT = """
+import threading, numpy as np, torch
+from sknn import _torch_devices as devices
+torch.set_num_threads(2)
+devices.free_cpus = lambda: 2  # as if idle
+before = devices.this_process_threads()
+with devices.TorchThreads(2**30, 2**20):
+    torch.ones(512, 512) @ torch.ones(512, 512)  # starts torch's pool
+started = devices.this_process_threads() - before
+pool = devices._TORCH_POOL.threads
+print(bool(pool), pool == started, str(threading.get_native_id()) in pool)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="Linux's /proc")
+def test_the_threads_torch_starts_are_told_from_numpys():
+    """The threads that start while sknn runs torch are torch's pool; the others
+    (numpy's BLAS pool, started when numpy was imported) count as load."""
+    env = dict(os.environ, OMP_NUM_THREADS="2")
+    result = subprocess.run(
+        [sys.executable, "-c", POOL_SCRIPT], env=env, capture_output=True, text=True
+    )
+    assert result.stdout.split() == ["True", "True", "False"], result.stderr
 
 
 def test_a_fit_gives_up_a_thread_when_another_process_starts(

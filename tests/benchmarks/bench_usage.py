@@ -1,5 +1,5 @@
-"""sknn in use: inference, a Pipeline beside numpy, a busy machine, parallel search,
-memory.
+"""sknn in use: inference, a Pipeline beside numpy, loops of numpy work and sknn
+calls, cold starts, a busy machine, parallel search, memory.
 
 Run with ``nox -s bench`` (or ``python tests/benchmarks/bench_usage.py``). Never
 collected by the test suite; timings never gate CI. Every figure is a median over
@@ -404,6 +404,168 @@ def busy(rounds):
                 )
 
 
+# beside_numpy's loops, each run in a fresh process: numpy's BLAS pool and torch's
+# are process-wide, and a clean process is what "bare forward" means. The script
+# prints the median seconds of one call over its loop's last iterations.
+NUMPY_LOOP_SCRIPT = """
+import statistics, sys, time, warnings
+import numpy as np, torch
+from sklearn.datasets import load_digits, make_classification
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+import sknn
+warnings.simplefilter("ignore")
+call, variant = sys.argv[1:]
+if variant == "one thread":
+    torch.set_num_threads(1)
+A = np.random.default_rng(0).standard_normal((300, 300))
+if call == "predict":
+    X, y = make_classification(n_samples=5000, n_features=50, n_informative=20,
+                               n_classes=3, random_state=0)
+    X = X.astype(np.float32)
+    pipe = make_pipeline(StandardScaler(), sknn.MLPClassifier(
+        hidden_layer_sizes=(100,), max_iter=2, random_state=0)).fit(X[:2000], y[:2000])
+    rows, n, skip = X[:1000], 300, 100
+    if variant == "bare forward":
+        module, scaled = pipe[-1]._net.module_, pipe[0].transform(rows)
+        def work():
+            with torch.inference_mode():
+                torch.softmax(module(torch.from_numpy(scaled)), 1).numpy()
+    else:
+        work = lambda: pipe.predict_proba(rows)
+else:
+    X, y = load_digits(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), sknn.MLPClassifier(max_iter=30,
+                                                              random_state=0))
+    n, skip = 6, 1
+    work = lambda: pipe.fit(X, y)
+times = []
+for _ in range(n):
+    if variant not in ("bare forward", "no numpy"):
+        A @ A.T  # numpy's BLAS threads, then
+    tic = time.perf_counter()
+    work()
+    times.append(time.perf_counter() - tic)
+print(statistics.median(times[skip:]))
+"""
+
+NUMPY_LOOPS = {
+    "predict": ["sknn", "one thread", "no numpy", "bare forward"],
+    "fit": ["sknn", "one thread", "no numpy"],
+}
+
+
+def _fresh_process_seconds(script, *args):
+    out = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return float(out.split()[-1])
+
+
+def beside_numpy(rounds):
+    """A loop of numpy matrix products, each followed by a predict (or a fit), in
+    a fresh process per variant, the variants interleaved round by round."""
+    times = {}
+    for _ in range(rounds):
+        for call, variants in NUMPY_LOOPS.items():
+            for variant in variants:
+                seconds = _fresh_process_seconds(NUMPY_LOOP_SCRIPT, call, variant)
+                times.setdefault((call, variant), []).append(seconds)
+    med = {key: statistics.median(v) for key, v in times.items()}
+    print(
+        f"\nBeside numpy: each iteration A @ A.T (300 x 300 float64, numpy's BLAS "
+        f"threads) then the call, in a fresh process per variant; median over "
+        f"{rounds} processes. predict: Pipeline(StandardScaler(), MLPClassifier("
+        f"(100,))).predict_proba of 1000 float32 rows of 50 features; fit: the same "
+        f"Pipeline with the default network, 30 epochs on the digits. one thread: "
+        f"torch.set_num_threads(1); no numpy: without the A @ A.T line; bare "
+        f"forward: the scaled rows through the module, in a process without numpy "
+        f"work"
+    )
+    print("| call | variant | time | / one thread | / bare forward |")
+    print("|---|---|---|---|---|")
+    for call, variants in NUMPY_LOOPS.items():
+        one = med[call, "one thread"]
+        bare = med.get((call, "bare forward"))
+        for variant in variants:
+            seconds = med[call, variant]
+            unit = (seconds * 1e6, "us") if call == "predict" else (seconds, "s")
+            print(
+                f"| {call} | {variant} | {unit[0]:.{0 if unit[1] == 'us' else 2}f} "
+                f"{unit[1]} | {seconds / one:.2f} | "
+                f"{'' if bare is None else f'{seconds / bare:.2f}'} |"
+            )
+
+
+# cold_start's commands: a tiny model and a one-row CSV, written once
+COLD_SETUP = """
+import sys, warnings, numpy as np, pandas as pd
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+import sknn
+warnings.simplefilter("ignore")
+rng = np.random.default_rng(0)
+frame = pd.DataFrame(rng.standard_normal((100, 4)), columns=list("abcd"))
+frame["y"] = np.where(frame.a > 0, "yes", "no")
+frame.to_csv(sys.argv[1] + "/data.csv", index=False)
+frame.drop(columns="y").head(1).to_csv(sys.argv[1] + "/one.csv", index=False)
+"""
+
+COLD_PYTHON = """
+import sys
+import pandas as pd
+import sknn
+model = sknn.load(sys.argv[1] + "/model.sknn")
+model.predict(pd.read_csv(sys.argv[1] + "/one.csv"))
+"""
+
+COLD_FLOOR = "import torch, pandas, sklearn.pipeline"
+
+
+def cold_start(rounds):
+    """Wall time of commands that read a model, each in a fresh process, beside
+    the import of torch, pandas and sklearn.pipeline in one (their floor)."""
+    import tempfile
+    from pathlib import Path
+
+    directory = Path(tempfile.mkdtemp())
+    subprocess.run([sys.executable, "-c", COLD_SETUP, directory], check=True)
+    sknn_cli = [sys.executable, "-m", "sknn"]
+    subprocess.run(
+        [*sknn_cli, "fit", "data.csv", "--target", "y", "--set", "max_iter=5",
+         "--set", "hidden_layer_sizes=(8,)", "--out", "model.sknn", "-q"],
+        cwd=directory, check=True, capture_output=True,
+    )  # fmt: skip
+    commands = {
+        "import torch, pandas, sklearn.pipeline": [sys.executable, "-c", COLD_FLOOR],
+        "sknn predict model.sknn one.csv": [*sknn_cli, "predict", "model.sknn",
+                                            "one.csv"],
+        "sknn info model.sknn": [*sknn_cli, "info", "model.sknn"],
+        "python: import sknn, sknn.load, predict": [
+            sys.executable, "-c", COLD_PYTHON, directory,
+        ],
+    }  # fmt: skip
+    times = {name: [] for name in commands}
+    for _ in range(rounds + 1):  # the first round fills the OS's file cache
+        for name, command in commands.items():
+            tic = time.perf_counter()
+            subprocess.run(command, cwd=directory, check=True, capture_output=True)
+            times[name].append(time.perf_counter() - tic)
+    med = {name: statistics.median(t[1:]) for name, t in times.items()}
+    floor = med["import torch, pandas, sklearn.pipeline"]
+    print(
+        f"\nCold start: a fresh process per command, median over {rounds} rounds "
+        "(commands interleaved); floor: importing torch, pandas and sklearn.pipeline"
+    )
+    print("| command | time | / floor |")
+    print("|---|---|---|")
+    for name, seconds in med.items():
+        print(f"| {name} | {seconds:.2f} s | {seconds / floor:.2f} |")
+
+
 # the start of each memory script: its imports and a /proc/self/status reader. Each
 # script fits once to load torch's kernels, resets the peak RSS (clear_refs), and
 # prints the RSS before its work, the peak after it and the size of its X
@@ -498,7 +660,16 @@ def main(argv=None):
     parser.add_argument(
         "--only",
         nargs="+",
-        default=["inference", "onnx", "pipeline", "busy", "grid_search", "memory"],
+        default=[
+            "inference",
+            "onnx",
+            "pipeline",
+            "beside_numpy",
+            "cold_start",
+            "busy",
+            "grid_search",
+            "memory",
+        ],
     )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
