@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.datasets import load_diabetes
@@ -519,22 +520,31 @@ def test_a_small_file_of_shared_lists_is_refused_in_a_capped_process(
 
 
 @pytest.mark.parametrize(
-    "command", [["predict", "m.sknn", "X.csv"], ["export", "m.sknn"]]
+    "command", [["predict", "m.sknn", "X.csv"], ["export", "m.sknn", "m.onnx"]]
 )
 def test_the_command_line_refuses_a_file_of_shared_objects_in_one_line(
     command, tmp_path, iris
 ):
+    """The file as `sknn fit` writes it (its notes in the manifest), the shared
+    objects in the Pipeline's payload."""
+    from sklearn.pipeline import Pipeline
+
+    from sknn._cli_models import model_notes
+
     X, y = iris
-    path = sknn.save(MLPClassifier((4,), max_iter=2).fit(X, y), tmp_path / "m.sknn")
+    X = pd.DataFrame(X, columns=list("abcd"))
+    model = Pipeline([("model", MLPClassifier((4,), max_iter=2).fit(X, y))])
+    notes = {"target": "y", "task": "classify", "data": "X.csv", "scores": []}
+    path = sknn.save(model, tmp_path / "m.sknn", notes={**notes, **model_notes(model)})
     members = payload_members(path)
     schema = json.loads(members["schema.json"])
     node = _list_node(1000, [])
     for level in range(1001, 1041):
         node = SHARING_SHAPES["dict values"](level, node)
-    schema["content"]["content"]["history_"] = node
+    schema["content"]["content"]["memory"] = node
     members["schema.json"] = json.dumps(schema).encode()
     write_payload(path, members)
-    (tmp_path / "X.csv").write_text("a,b,c,d\n1,2,3,4\n")
+    X.to_csv(tmp_path / "X.csv", index=False)
     result = subprocess.run(
         [sys.executable, "-m", "sknn", *command],
         cwd=tmp_path,
