@@ -3,7 +3,7 @@
 import importlib
 import typing
 
-__version__ = "0.1.0"
+from sknn._version import __version__
 
 __all__ = [
     "LRFinderDisplay",
@@ -28,7 +28,7 @@ _MODULES = {
     "LRFinderResult": "sknn._lr_finder",
     "MLPClassifier": "sknn._multilayer_perceptron",
     "MLPRegressor": "sknn._multilayer_perceptron",
-    "ModelFileError": "sknn._persistence",
+    "ModelFileError": "sknn.exceptions",
     "SKOPS_TRUSTED_TYPES": "sknn._persistence",
     "TabularMLPClassifier": "sknn._tabular",
     "TabularMLPRegressor": "sknn._tabular",
@@ -45,12 +45,12 @@ if typing.TYPE_CHECKING:  # what static analysis and editors see
     from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
     from sknn._persistence import (
         SKOPS_TRUSTED_TYPES,
-        ModelFileError,
         load,
         read_notes,
         save,
     )
     from sknn._tabular import TabularMLPClassifier, TabularMLPRegressor
+    from sknn.exceptions import ModelFileError
 
 
 def __getattr__(name):

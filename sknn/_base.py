@@ -20,7 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknn import _checkpoints, _lr_finder, _persistence, _torch
+from sknn import _checkpoints, _lr_finder, _torch
 from sknn._fitted_state import check_fitted_state
 from sknn._sklearn_compat import (
     Interval,
@@ -29,6 +29,7 @@ from sknn._sklearn_compat import (
     _check_optimize_result,
     _check_sample_weight,
 )
+from sknn.exceptions import ModelFileError
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
 _ACTIVATIONS = {"identity", "logistic", "tanh", "relu"} | {
@@ -681,7 +682,7 @@ class _BaseMLP(BaseEstimator):
         if dropout != tuple(config.dropout):
             differ.append("dropout")
         if differ:
-            raise _persistence.ModelFileError(
+            raise ModelFileError(
                 f"the checkpoint's {', '.join(differ)} do not describe the network it "
                 "holds; it cannot be resumed."
             )

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from sknn import _persistence
+from sknn.exceptions import ModelFileError
 
 LAST, BEST = "last.sknn", "best.sknn"
 
@@ -117,7 +118,7 @@ def resume(checkpoint, X, y, sample_weight=None):
     estimator = _persistence.load(file)
     training = getattr(estimator, "_checkpoint_training", None)
     if training is None:
-        raise _persistence.ModelFileError(
+        raise ModelFileError(
             f"{file}: a saved model, not a checkpoint of a fit in progress; there "
             "is nothing to resume. Fit it, or call partial_fit to train it on."
         )

@@ -18,7 +18,6 @@ import os
 import sys
 import zipfile
 
-from sknn import __version__
 from sknn._cli_console import (
     MAX_AUTO_CLASSES,
     CommandError,
@@ -30,6 +29,7 @@ from sknn._cli_console import (
 )
 from sknn._cli_csv import check_header, read_header
 from sknn._cli_outputs import check_output, staged_files
+from sknn._version import __version__
 
 _ROWS = {
     "held-out": "the held-out test rows",

@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 
 from sknn._cli_console import CommandError, one_line
-from sknn._persistence import ModelFileError, library_versions, read_manifest
+from sknn._persistence import library_versions, read_manifest
+from sknn.exceptions import ModelFileError
 
 WRITE_ONE = "pass a model written by sknn fit, search or demo"
 WRITE_AGAIN = "write it again with sknn fit, search or demo"

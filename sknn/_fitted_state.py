@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 
-from sknn._persistence import ModelFileError
+from sknn.exceptions import ModelFileError
 
 OUTPUT_ACTIVATIONS = {"softmax", "logistic", "identity", "exp", "expm1"}
 LABEL_TYPES = {"binary", "multiclass", "multilabel-indicator"}

@@ -23,6 +23,9 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
+from sknn._version import __version__
+from sknn.exceptions import ModelFileError
+
 FORMAT = "sknn-model"
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -44,15 +47,9 @@ SKOPS_TRUSTED_TYPES = list(SKNN_TYPES)
 VERSIONED = ("sknn", "scikit-learn", "torch", "numpy", "skops")
 
 
-class ModelFileError(ValueError):
-    """A file that sknn.load refuses: not an sknn model, damaged, or unsafe."""
-
-
 def library_versions(names=VERSIONED):
     """The installed version of each library in ``names``; sknn's own from
     ``sknn.__version__`` (it may run from a checkout), 'unknown' for a missing one."""
-    from sknn import __version__
-
     versions = {}
     for name in names:
         try:

@@ -19,8 +19,8 @@ from sklearn.utils.validation import check_consistent_length, validate_data
 
 from sknn._docstrings import tabular_doc
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
-from sknn._persistence import ModelFileError
 from sknn._sklearn_compat import _check_y
+from sknn.exceptions import ModelFileError
 from sknn.preprocessing import RobustScaleSmoothClipTransformer, TabularEncoder
 
 

@@ -22,7 +22,6 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 
-from sknn._persistence import ModelFileError
 from sknn._torch_callbacks import (
     CheckpointWriter,
     EpochProgressBar,
@@ -53,6 +52,7 @@ from sknn._torch_state import (
     check_optimizer_state,
     check_scheduler_state,
 )
+from sknn.exceptions import ModelFileError
 
 
 @dataclasses.dataclass(frozen=True)

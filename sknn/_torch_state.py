@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from sknn._fitted_state import short_repr
-from sknn._persistence import ModelFileError
 from sknn._torch_module import HIDDEN_ACTIVATIONS
+from sknn.exceptions import ModelFileError
 
 LOSS_KINDS = {
     "softmax_log_loss", "logistic_log_loss", "multi_margin", "binary_hinge",

@@ -41,3 +41,62 @@ def test_pre_commit_runs_the_ruff_that_the_lint_session_pins():
     pinned = re.search(r'"ruff==([0-9.]+)"', noxfile).group(1)
     hooks = (ROOT / ".pre-commit-config.yaml").read_text()
     assert f"rev: v{pinned}" in hooks
+
+
+# sknn's modules from the bottom up: a module imports only from its own layer or
+# below, so no change to a lower module needs a higher one (the layers of
+# DESIGN.md: the torch seam under the estimators, the modules beside them that use
+# the estimators' public API, the command line on top)
+LAYERS = [
+    ["_version", "exceptions", "_sklearn_compat", "_docstrings"],
+    ["_fitted_state", "preprocessing", "_torch_module", "_torch_data",
+     "_torch_devices", "_torch_callbacks", "_torch_state"],
+    ["_torch"],
+    ["_persistence", "_checkpoints", "_displays", "_lr_finder"],
+    ["_base"],
+    ["_multilayer_perceptron"],
+    ["_tabular"],
+    ["onnx"],
+    ["sknn"],  # the package's __init__: the public names
+    ["_cli_console", "_cli_csv", "_cli_outputs", "_cli_plots", "_cli_inputs",
+     "_cli_models", "_cli_training", "_cli_export"],
+    ["_cli"],
+    ["__main__"],
+]  # fmt: skip
+
+
+def _sknn_imports(path, modules):
+    """The sknn modules that the module at ``path`` imports, anywhere in it."""
+    import ast
+
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sknn"):
+            if node.module == "sknn":
+                imported |= {
+                    a.name if a.name in modules else "sknn" for a in node.names
+                }
+            else:
+                imported.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "sknn":
+                    imported.add(parts[1] if len(parts) > 1 else "sknn")
+    return imported
+
+
+def test_no_module_imports_from_a_layer_above_its_own():
+    paths = {
+        "sknn" if path.stem == "__init__" else path.stem: path
+        for path in (ROOT / "sknn").glob("*.py")
+    }
+    layer = {name: i for i, names in enumerate(LAYERS) for name in names}
+    assert sorted(paths) == sorted(layer), "place each module in LAYERS"
+    upward = [
+        f"{name} ({layer[name]}) imports {imported} ({layer[imported]})"
+        for name, path in sorted(paths.items())
+        for imported in sorted(_sknn_imports(path, paths))
+        if layer[imported] > layer[name]
+    ]
+    assert upward == []
