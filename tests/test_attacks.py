@@ -449,6 +449,14 @@ SHARING_SHAPES = {
 }
 
 
+def _shared_levels(shape, depth):
+    """``depth`` levels of SHARING_SHAPES[shape] over an empty list."""
+    node = _list_node(1000, [])
+    for level in range(1001, 1001 + depth):
+        node = SHARING_SHAPES[shape](level, node)
+    return node
+
+
 class _AuditRanAway(BaseException):
     """Raised past the audit budget; no ``except Exception`` swallows it."""
 
@@ -485,10 +493,7 @@ def test_checking_a_file_of_shared_objects_costs_work_linear_in_its_size(
     monkeypatch.setattr(Node, "get_unsafe_set", counted(Node.get_unsafe_set))
     monkeypatch.setattr(_persistence, "_node_id", counted(_persistence._node_id))
     for depth in (10, 20, 40, 60):
-        node = _list_node(1000, [])
-        for level in range(1001, 1001 + depth):
-            node = SHARING_SHAPES[shape](level, node)
-        schema["content"]["content"]["history_"] = node
+        schema["content"]["content"]["history_"] = _shared_levels(shape, depth)
         members["schema.json"] = json.dumps(schema).encode()
         write_payload(path, members)
         steps, budget = 0, len(members["schema.json"])
@@ -506,10 +511,9 @@ def test_a_small_file_of_shared_lists_is_refused_in_a_capped_process(
     path = sknn.save(MLPClassifier((4,), max_iter=2).fit(X, y), tmp_path / "m.sknn")
     members = payload_members(path)
     schema = json.loads(members["schema.json"])
-    node = _list_node(1000, [])
-    for level in range(1001, 1041):
-        node = SHARING_SHAPES["list, bare reference"](level, node)
-    schema["content"]["content"]["history_"] = node
+    schema["content"]["content"]["history_"] = _shared_levels(
+        "list, bare reference", 40
+    )
     members["schema.json"] = json.dumps(schema).encode()
     write_payload(path, members)
     assert path.stat().st_size < 20_000
@@ -538,10 +542,7 @@ def test_the_command_line_refuses_a_file_of_shared_objects_in_one_line(
     path = sknn.save(model, tmp_path / "m.sknn", notes={**notes, **model_notes(model)})
     members = payload_members(path)
     schema = json.loads(members["schema.json"])
-    node = _list_node(1000, [])
-    for level in range(1001, 1041):
-        node = SHARING_SHAPES["dict values"](level, node)
-    schema["content"]["content"]["memory"] = node
+    schema["content"]["content"]["memory"] = _shared_levels("dict values", 40)
     members["schema.json"] = json.dumps(schema).encode()
     write_payload(path, members)
     X.to_csv(tmp_path / "X.csv", index=False)
