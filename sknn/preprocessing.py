@@ -173,7 +173,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    is_categorical_ : ndarray of shape (n_features_in_,), dtype=bool
+    is_categorical_ : ndarray of shape (`n_features_in_`,), dtype=bool
         Which input columns are categorical.
 
     n_numeric_features_ : int
