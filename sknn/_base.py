@@ -22,6 +22,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknn import _checkpoints, _lr_finder, _torch
 from sknn._fitted_state import check_fitted_state
+from sknn._network import (
+    HIDDEN_ACTIVATIONS,
+    LEARNING_RATES,
+    NUMERIC_EMBEDDINGS,
+    SOLVERS,
+    STOCHASTIC_SOLVERS,
+    Network,
+)
 from sknn._sklearn_compat import (
     Interval,
     Options,
@@ -31,17 +39,9 @@ from sknn._sklearn_compat import (
 )
 from sknn.exceptions import ModelFileError
 
-_STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
-_ACTIVATIONS = {"identity", "logistic", "tanh", "relu"} | {
-    "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "hardtanh"
-}  # fmt: skip
 _WEIGHT_INITS = {
     "auto", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
     "normal",
-}  # fmt: skip
-# sklearn's three (sgd only, as in sklearn), then sknn's, for every stochastic solver
-_LEARNING_RATES = {"constant", "invscaling", "adaptive"} | {
-    "step", "cosine", "cyclic", "onecycle"
 }  # fmt: skip
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -114,14 +114,14 @@ class _BaseMLP(BaseEstimator):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions(_ACTIVATIONS)],
-        "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions(_LEARNING_RATES)],
+        "learning_rate": [StrOptions(set(LEARNING_RATES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -153,7 +153,7 @@ class _BaseMLP(BaseEstimator):
         "lr_gamma": [Interval(Real, 0, 1, closed="right")],
         "checkpoint_dir": [str, os.PathLike, None],
         "progress_bar": ["boolean"],
-        "numeric_embedding": [StrOptions({"periodic"}), None],
+        "numeric_embedding": [StrOptions(set(NUMERIC_EMBEDDINGS)), None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequencies": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequency_scale": [Interval(Real, 0, None, closed="neither")],
@@ -252,17 +252,12 @@ class _BaseMLP(BaseEstimator):
             y = y.reshape((-1, 1))
         n_samples, n_features = X.shape
         n_outputs = y.shape[1]
-        # the first linear layer's inputs: the features, or their embeddings
-        embedding, embedded = self._numeric_embedding()
-        width = n_features
-        if embedding:
-            n_embedded = n_features if embedded is None else embedded
-            width += n_embedded * (self.embedding_dim - 1)
-        layer_units = [width, *hidden_layer_sizes, n_outputs]
+        network = self._network(n_features, hidden_layer_sizes, dropout, n_outputs)
+        layer_units = list(network.layer_units)
         random_state = check_random_state(self.random_state)
 
         if first_pass:
-            self._initialize(y, layer_units, random_state, sample_weight)
+            self._initialize(y, network, random_state, sample_weight)
         elif getattr(self, "_fitted_loss", None) not in (None, self.loss):
             raise ValueError(
                 f"loss={self.loss!r} differs from the previous fit's "
@@ -283,7 +278,7 @@ class _BaseMLP(BaseEstimator):
 
         X_val = y_val = sample_weight_val = valid_score = None
         X_train, y_train, sample_weight_train = X, y, sample_weight
-        if self.early_stopping and self.solver in _STOCHASTIC_SOLVERS:
+        if self.early_stopping and self.solver in STOCHASTIC_SOLVERS:
             (X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val) = (
                 self._validation_split(X, y, sample_weight, random_state)
             )
@@ -333,10 +328,10 @@ class _BaseMLP(BaseEstimator):
             verbose=int(self.verbose),
             progress_bar=bool(self.progress_bar),
             label_smoothing=self._label_smoothing(),
-            numeric_embedding=embedding,
-            embedding_dim=int(self.embedding_dim) if embedding else 1,
-            embedded_features=embedded,
-            embedding_frequencies=int(self.embedding_frequencies) if embedding else 48,
+            numeric_embedding=network.numeric_embedding,
+            embedding_dim=network.embedding_dim,
+            embedded_features=network.embedded_features,
+            embedding_frequencies=network.embedding_frequencies,
             scoring=self.scoring,
             restore_best=self.restore_best,
             momentum=float(self.momentum),
@@ -437,8 +432,9 @@ class _BaseMLP(BaseEstimator):
             )
         return dropout
 
-    def _initialize(self, y, layer_units, random_state, sample_weight=None):
+    def _initialize(self, y, network, random_state, sample_weight=None):
         """Set the attributes of a first fit and draw the initial weights as sklearn."""
+        layer_units = network.layer_units
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = y.shape[1]
@@ -454,17 +450,16 @@ class _BaseMLP(BaseEstimator):
             self.intercepts_.append(intercept.astype(np.float32))
         self._net = None
         self._extra_state = {}
-        embedding, embedded = self._numeric_embedding()
-        if embedding:
+        if network.numeric_embedding:
             self._extra_state = _initial_embedding(
-                _torch.embedded_count(layer_units[0], self.embedding_dim, embedded),
-                self.embedding_dim,
-                self.embedding_frequencies,
+                network.n_embedded,
+                network.embedding_dim,
+                network.embedding_frequencies,
                 self.embedding_frequency_scale,
                 random_state,
             )
         self._convergence = _torch.ConvergenceState()
-        if self.solver in _STOCHASTIC_SOLVERS and self.early_stopping:
+        if self.solver in STOCHASTIC_SOLVERS and self.early_stopping:
             self._convergence.validation_scores = []
             self._convergence.best_validation_score = -np.inf
             self._convergence.best_monitored = -np.inf
@@ -481,6 +476,29 @@ class _BaseMLP(BaseEstimator):
             y_numeric=y_numeric,
             dtype=(np.float64, np.float32),
             reset=reset,
+        )
+
+    def _network(self, n_features, hidden_layer_sizes, dropout, n_outputs):
+        """The record of the network this fit trains, from the parameters."""
+        embedding, embedded = self._numeric_embedding()
+        # without an embedding, the record's defaults: the embedding's parameters
+        # then describe no part of the network
+        embedding_fields = {}
+        if embedding:
+            embedding_fields = dict(
+                numeric_embedding=embedding,
+                embedding_dim=int(self.embedding_dim),
+                embedded_features=embedded,
+                embedding_frequencies=int(self.embedding_frequencies),
+            )
+        return Network(
+            n_features=n_features,
+            hidden_layer_sizes=tuple(int(units) for units in hidden_layer_sizes),
+            n_outputs=n_outputs,
+            activation=self.activation,
+            dropout=dropout,
+            batch_norm=bool(self.batch_norm),
+            **embedding_fields,
         )
 
     def _numeric_embedding(self):
@@ -733,7 +751,7 @@ class _BaseMLP(BaseEstimator):
         )
 
     def _check_solver(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
+        if self.solver not in STOCHASTIC_SOLVERS:
             raise AttributeError(
                 "partial_fit is only available for stochastic"
                 " optimizers. %s is not stochastic." % self.solver

@@ -13,9 +13,10 @@ import numbers
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 
+from sknn._checks import short_repr
+from sknn._network import OUTPUT_ACTIVATIONS
 from sknn.exceptions import ModelFileError
 
-OUTPUT_ACTIVATIONS = {"softmax", "logistic", "identity", "exp", "expm1"}
 LABEL_TYPES = {"binary", "multiclass", "multilabel-indicator"}
 MAX_RECORDS = 10_000_000  # entries of history_, loss_curve_, validation_scores_
 
@@ -286,9 +287,3 @@ def _check_checkpoint_training(training):
         raise ModelFileError("the saved checkpoint's best weights are not arrays.")
     if not isinstance(training["finished"], bool | np.bool_):
         raise ModelFileError("the saved checkpoint's 'finished' is not a boolean.")
-
-
-def short_repr(value):
-    """``repr(value)``, cut to 80 characters for an error message."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."

@@ -40,7 +40,7 @@ from sknn._torch_devices import (
     resolve_device,
 )
 from sknn._torch_module import (
-    OUTPUT_ACTIVATIONS,
+    OUTPUT_FUNCTIONS,
     MLPModule,
     SklearnLoss,
     embedded_count,
@@ -928,7 +928,7 @@ def predict(net, X, out_activation):
     """
     macs = X.shape[0] * macs_per_row(net.module__layer_units)
     dtype = np.float32 if X.dtype == np.float32 or net.device != "cpu" else np.float64
-    activation = OUTPUT_ACTIVATIONS[out_activation]
+    activation = OUTPUT_FUNCTIONS[out_activation]
     with predict_threads(X.shape[0], macs), _inference_mode():
         if type(X) is not np.ndarray:
             out = _as_numpy(activation(net._forward_tensor(X, dtype=dtype)))

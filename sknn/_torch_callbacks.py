@@ -10,6 +10,8 @@ import torch
 from skorch.callbacks import Callback
 from tqdm.auto import tqdm
 
+from sknn._network import BATCH_SCHEDULES, EPOCH_SCHEDULES
+
 
 class SklearnConvergence(Callback):
     """sklearn's stopping rule, best-weight tracking and SGD learning-rate schedule.
@@ -176,12 +178,6 @@ class ThreadsFollowLoad(Callback):
 
     def on_epoch_begin(self, net, **kwargs):
         self.threads.follow_load()
-
-
-# sknn's schedules, for every stochastic solver; sklearn's own three ("constant",
-# "invscaling", "adaptive") are sklearn's, applied to "sgd" only by SklearnConvergence
-EPOCH_SCHEDULES = ("step", "cosine")
-BATCH_SCHEDULES = ("cyclic", "onecycle")
 
 
 def lr_scheduler(config, optimizer, steps_per_epoch):

@@ -7,7 +7,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-HIDDEN_ACTIVATIONS = {
+# the torch layer of each of _network.HIDDEN_ACTIVATIONS
+ACTIVATION_LAYERS = {
     "identity": nn.Identity,
     "logistic": nn.Sigmoid,
     "tanh": nn.Tanh,
@@ -126,7 +127,7 @@ class MLPModule(nn.Sequential):
             if i < n_hidden:
                 if batch_norm:
                     layers.append(nn.BatchNorm1d(fan_out))
-                layers.append(HIDDEN_ACTIVATIONS[activation]())
+                layers.append(ACTIVATION_LAYERS[activation]())
                 if dropout[i] > 0:
                     layers.append(Dropout(dropout[i]))
         super().__init__(*layers)
@@ -239,7 +240,8 @@ class SklearnLoss(nn.Module):
         return 1.0 / n_outputs if self.kind in averaged else 1.0
 
 
-OUTPUT_ACTIVATIONS = {
+# the function of each of _network.OUTPUT_ACTIVATIONS
+OUTPUT_FUNCTIONS = {
     "softmax": lambda z: torch.softmax(z, dim=1),
     "logistic": torch.sigmoid,
     "exp": torch.exp,

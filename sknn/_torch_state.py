@@ -15,17 +15,13 @@ import numbers
 import numpy as np
 import torch
 
-from sknn._fitted_state import short_repr
-from sknn._torch_module import HIDDEN_ACTIVATIONS
+from sknn._checks import boolean, choice, integer, real, short_repr
+from sknn._network import HIDDEN_ACTIVATIONS, LEARNING_RATES, SOLVERS
 from sknn.exceptions import ModelFileError
 
 LOSS_KINDS = {
     "softmax_log_loss", "logistic_log_loss", "multi_margin", "binary_hinge",
     "squared_error", "poisson", "absolute_error", "huber",
-}  # fmt: skip
-SOLVERS = {"sgd", "adam", "adamw", "rmsprop", "adagrad", "lbfgs"}
-LEARNING_RATES = {
-    "constant", "invscaling", "adaptive", "step", "cosine", "cyclic", "onecycle"
 }  # fmt: skip
 # the per-parameter state torch's optimizers keep: a scalar step count, the rest of
 # the parameter's own shape
@@ -36,75 +32,43 @@ PARAMETER_STATE = {
 }  # fmt: skip
 
 
-def _integer(low, high=None):
-    def check(value):
-        return (
-            isinstance(value, numbers.Integral)
-            and not isinstance(value, bool)
-            and low <= value
-            and (high is None or value <= high)
-        )
-
-    return check
-
-
-def _real(low=-math.inf, high=math.inf, low_open=False):
-    def check(value):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            return False
-        value = float(value)
-        if math.isnan(value) or not low <= value <= high:
-            return False
-        return not (low_open and value == low)
-
-    return check
-
-
-def _boolean(value):
-    return isinstance(value, bool | np.bool_)
-
-
-def _choice(options):
-    return lambda value: isinstance(value, str) and value in options
-
-
 CONFIG_CHECKS = {
-    "activation": _choice(HIDDEN_ACTIVATIONS),
-    "loss": _choice(LOSS_KINDS),
-    "solver": _choice(SOLVERS),
-    "alpha": _real(0, math.inf),
-    "l1": _real(0, math.inf),
-    "batch_size": _integer(1),
-    "learning_rate": _choice(LEARNING_RATES),
-    "learning_rate_init": _real(0, math.inf, low_open=True),
-    "power_t": _real(0, math.inf),
-    "max_iter": _integer(1),
-    "shuffle": _boolean,
-    "tol": _real(0, math.inf),
-    "verbose": _integer(0),
-    "momentum": _real(0, 1),
-    "nesterovs_momentum": _boolean,
-    "early_stopping": _boolean,
-    "n_iter_no_change": lambda v: _integer(1)(v) or v == math.inf,
-    "beta_1": _real(0, 1),
-    "beta_2": _real(0, 1),
-    "epsilon": _real(0, math.inf, low_open=True),
-    "max_fun": _integer(1),
+    "activation": choice(HIDDEN_ACTIVATIONS),
+    "loss": choice(LOSS_KINDS),
+    "solver": choice(SOLVERS),
+    "alpha": real(0, math.inf),
+    "l1": real(0, math.inf),
+    "batch_size": integer(1),
+    "learning_rate": choice(LEARNING_RATES),
+    "learning_rate_init": real(0, math.inf, low_open=True),
+    "power_t": real(0, math.inf),
+    "max_iter": integer(1),
+    "shuffle": boolean,
+    "tol": real(0, math.inf),
+    "verbose": integer(0),
+    "momentum": real(0, 1),
+    "nesterovs_momentum": boolean,
+    "early_stopping": boolean,
+    "n_iter_no_change": lambda v: integer(1)(v) or v == math.inf,
+    "beta_1": real(0, 1),
+    "beta_2": real(0, 1),
+    "epsilon": real(0, math.inf, low_open=True),
+    "max_fun": integer(1),
     "device": lambda value: isinstance(value, str) and len(value) < 64,
-    "seed": _integer(0, 2**63 - 1),
-    "max_grad_norm": lambda v: v is None or _real(0, math.inf, low_open=True)(v),
-    "gradient_accumulation_steps": _integer(1),
-    "batch_norm": _boolean,
-    "lr_step_size": _integer(1),
-    "lr_gamma": _real(0, 1, low_open=True),
-    "progress_bar": _boolean,
-    "label_smoothing": lambda v: _real(0, 1)(v) and v < 1,
+    "seed": integer(0, 2**63 - 1),
+    "max_grad_norm": lambda v: v is None or real(0, math.inf, low_open=True)(v),
+    "gradient_accumulation_steps": integer(1),
+    "batch_norm": boolean,
+    "lr_step_size": integer(1),
+    "lr_gamma": real(0, 1, low_open=True),
+    "progress_bar": boolean,
+    "label_smoothing": lambda v: real(0, 1)(v) and v < 1,
     "numeric_embedding": lambda v: v is None or v == "periodic",
-    "embedding_dim": _integer(1),
-    "embedded_features": lambda v: v is None or _integer(1)(v),
-    "embedding_frequencies": _integer(1),
-    "scoring": _choice({"score", "loss"}),
-    "restore_best": _choice({"first", "last"}),
+    "embedding_dim": integer(1),
+    "embedded_features": lambda v: v is None or integer(1)(v),
+    "embedding_frequencies": integer(1),
+    "scoring": choice({"score", "loss"}),
+    "restore_best": choice({"first", "last"}),
 }
 # fields newer than the first files sknn wrote
 OPTIONAL_CONFIG = {
@@ -125,8 +89,8 @@ def check_config(config, coefs, intercepts, extra_state):
     dim = config.get("embedding_dim", 1)
     embedded = config.get("embedded_features")
     if config.get("numeric_embedding") and (
-        not _integer(1)(dim)
-        or (units[0] % dim if embedded is None else not _integer(1)(embedded))
+        not integer(1)(dim)
+        or (units[0] % dim if embedded is None else not integer(1)(embedded))
         or (embedded is not None and embedded * dim > units[0])
     ):
         raise ModelFileError(
@@ -150,7 +114,7 @@ def check_config(config, coefs, intercepts, extra_state):
     if (
         not isinstance(layer_units, list | tuple)
         or len(layer_units) != len(units)
-        or any(not _integer(1)(u) or u != v for u, v in zip(layer_units, units))
+        or any(not integer(1)(u) or u != v for u, v in zip(layer_units, units))
     ):
         raise ModelFileError(
             f"the saved network's layer sizes {short_repr(layer_units)} do not match "
@@ -160,7 +124,7 @@ def check_config(config, coefs, intercepts, extra_state):
     if (
         not isinstance(dropout, list | tuple)
         or len(dropout) != len(units) - 2
-        or not all(_real(0, 1)(p) and p < 1 for p in dropout)
+        or not all(real(0, 1)(p) and p < 1 for p in dropout)
     ):
         raise ModelFileError(
             f"the saved network's dropout {short_repr(dropout)} is not one rate in "
@@ -222,7 +186,7 @@ def check_optimizer_state(saved, optimizer):
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
     entries = _state_entries(optimizer)
     for index, state in per_parameter.items():
-        if not _integer(0, len(parameters) - 1)(index) or not isinstance(state, dict):
+        if not integer(0, len(parameters) - 1)(index) or not isinstance(state, dict):
             raise ModelFileError(
                 f"the saved optimizer state names parameter {short_repr(index)}; the "
                 f"network has {len(parameters)}."
@@ -367,7 +331,7 @@ def _same_kind(value, expected, exact_flags):
     if isinstance(expected, bool):
         return isinstance(value, bool) and (value == expected or not exact_flags)
     if isinstance(expected, numbers.Integral):
-        return _integer(1 if expected >= 1 else -1)(value)
+        return integer(1 if expected >= 1 else -1)(value)
     if isinstance(expected, numbers.Real):
-        return _real()(value)
+        return real()(value)
     return False

@@ -10,6 +10,7 @@ from torch.nn import functional as F
 
 from sknn import MLPClassifier, MLPRegressor, _torch
 from sknn._base import _initial_weights
+from sknn._network import STOCHASTIC_SOLVERS
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -375,7 +376,7 @@ def test_hinge_multiclass_and_multilabel(iris_scaled):
 
 # ---------------------------------------------------------------- schedules
 
-STOCHASTIC = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
+STOCHASTIC = list(STOCHASTIC_SOLVERS)
 
 
 def _lrs(iris_scaled, **params):
