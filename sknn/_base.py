@@ -174,7 +174,9 @@ class _BaseMLP(BaseEstimator):
             raise
 
     def _fit_unguarded(self, X, y, sample_weight, incremental, resume):
-        net, config, data = self._prepare_training(X, y, sample_weight, incremental)
+        net, network, training, data = self._prepare_training(
+            X, y, sample_weight, incremental
+        )
         if resume is not None:  # a checkpoint's weights and bookkeeping, not a restart
             self.coefs_, self.intercepts_ = resume["coefs"], resume["intercepts"]
             self._extra_state = resume["extra_state"]
@@ -184,7 +186,10 @@ class _BaseMLP(BaseEstimator):
             checkpoint = _checkpoints.writer(self, incremental or resume is not None)
         net, result = _torch.train(
             net,
-            config,
+            network,
+            training,
+            verbose=int(self.verbose),
+            progress_bar=bool(self.progress_bar),
             coefs=self.coefs_,
             intercepts=self.intercepts_,
             extra_state=self._extra_state,
@@ -226,8 +231,8 @@ class _BaseMLP(BaseEstimator):
 
     def _prepare_training(self, X, y, sample_weight, incremental):
         """Validate, encode, initialize and split as fit does; return the net to go
-        on training (None for a new one), the TrainingConfig, and the data keywords
-        of ``_torch.train``."""
+        on training (None for a new one), the network's record, the training
+        settings, and the data keywords of ``_torch.train``."""
         hidden_layer_sizes = self.hidden_layer_sizes
         if not hasattr(hidden_layer_sizes, "__iter__"):
             hidden_layer_sizes = [hidden_layer_sizes]
@@ -310,10 +315,7 @@ class _BaseMLP(BaseEstimator):
             )
 
         y_train = self._training_targets(y_train)
-        config = _torch.TrainingConfig(
-            layer_units=tuple(layer_units),
-            activation=self.activation,
-            dropout=dropout,
+        training = _torch.Training(
             loss=self._loss_kind(),
             solver=self.solver,
             alpha=float(self.alpha),
@@ -325,13 +327,7 @@ class _BaseMLP(BaseEstimator):
             max_iter=int(self.max_iter),
             shuffle=bool(self.shuffle),
             tol=float(self.tol),
-            verbose=int(self.verbose),
-            progress_bar=bool(self.progress_bar),
             label_smoothing=self._label_smoothing(),
-            numeric_embedding=network.numeric_embedding,
-            embedding_dim=network.embedding_dim,
-            embedded_features=network.embedded_features,
-            embedding_frequencies=network.embedding_frequencies,
             scoring=self.scoring,
             restore_best=self.restore_best,
             momentum=float(self.momentum),
@@ -346,7 +342,6 @@ class _BaseMLP(BaseEstimator):
             seed=int(random_state.randint(np.iinfo(np.int32).max)),
             max_grad_norm=self.max_grad_norm,
             gradient_accumulation_steps=int(self.gradient_accumulation_steps),
-            batch_norm=bool(self.batch_norm),
             lr_step_size=int(self.lr_step_size),
             lr_gamma=float(self.lr_gamma),
         )
@@ -359,7 +354,7 @@ class _BaseMLP(BaseEstimator):
             sample_weight_val=sample_weight_val,
             valid_score=valid_score,
         )
-        return net, config, data
+        return net, network, training, data
 
     def find_lr(
         self,
@@ -680,16 +675,16 @@ class _BaseMLP(BaseEstimator):
     def _check_checkpoint_parameters(self):
         """A checkpoint's parameters must describe the network it holds: resuming
         builds the network from them and loads the saved state into it."""
-        config = self._net.sknn_config
+        network = self._net.sknn_network
         hidden = list(np.ravel(self.hidden_layer_sizes))
         expected = {
-            "hidden_layer_sizes": (hidden, list(config.layer_units[1:-1])),
-            "activation": (self.activation, config.activation),
-            "solver": (self.solver, config.solver),
-            "batch_norm": (bool(self.batch_norm), config.batch_norm),
+            "hidden_layer_sizes": (hidden, list(network.hidden_layer_sizes)),
+            "activation": (self.activation, network.activation),
+            "solver": (self.solver, self._net.sknn_training.solver),
+            "batch_norm": (bool(self.batch_norm), network.batch_norm),
             "numeric_embedding": (
                 self._numeric_embedding()[0],
-                config.numeric_embedding,
+                network.numeric_embedding,
             ),
         }
         differ = [name for name, (ours, saved) in expected.items() if ours != saved]
@@ -697,7 +692,7 @@ class _BaseMLP(BaseEstimator):
             dropout = self._dropout_per_layer(len(hidden))
         except ValueError:  # a dropout list of another length
             dropout = None
-        if dropout != tuple(config.dropout):
+        if dropout != network.dropout:
             differ.append("dropout")
         if differ:
             raise ModelFileError(

@@ -187,10 +187,9 @@ class Network:
         record allocates more than the file holds."""
         shapes = [getattr(coef, "shape", None) for coef in coefs]
         if shapes != self.weight_shapes():
-            units = [shape[0] for shape in shapes] + [shapes[-1][1]]
             raise ModelFileError(
                 f"the saved network's layer sizes {list(self.layer_units)} do not "
-                f"match its weights, whose layers have {units} units."
+                f"match its weights, of shapes {short_repr(shapes)}."
             )
         for name, shape in self.embedding_shapes().items():
             saved = getattr(embedding.get(name), "shape", None)

@@ -213,9 +213,9 @@ def _columns(x, start, stop, opv):
 def _network(model, x, dtype, opv):
     """The module's output-layer pre-activation for input ``x``."""
     layers = _layers(model)
-    config = model._fitted_net().sknn_config  # the fitted network, not set_params'
-    activation = config.activation
-    if config.numeric_embedding == "periodic":
+    network = model._fitted_net().sknn_network  # the fitted one, not set_params'
+    activation = network.activation
+    if network.numeric_embedding == "periodic":
         x = _periodic_embedding(model, x, dtype, opv)
     for i, (coef, bias) in enumerate(layers):
         x = OnnxAdd(
