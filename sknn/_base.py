@@ -700,6 +700,11 @@ class _BaseMLP(BaseEstimator):
                 "holds; it cannot be resumed."
             )
 
+    def _fitted_network(self):
+        """The record of the fitted network: the one its weights have, not the one
+        set_params may since describe."""
+        return self._fitted_net().sknn_network
+
     def _fitted_net(self):
         """The skorch net (``__setstate__`` rebuilt it after unpickling)."""
         return self.__dict__.get("_net")

@@ -107,11 +107,8 @@ def saved_network(record, coefs, extra_state):
     the record gives is one the file holds."""
     network = Network.from_saved(record)
     embedding = {}
-    if network.numeric_embedding and isinstance(extra_state, dict):
-        # the embedding is the module's first layer: torch names its arrays "0.*"
-        embedding = {
-            name: extra_state.get(f"0.{name}") for name in network.embedding_shapes()
-        }
+    if isinstance(extra_state, dict):
+        embedding = network.embedding_arrays(extra_state)
     network.check_weights(coefs, embedding)
     return network
 

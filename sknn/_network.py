@@ -128,6 +128,13 @@ class Network:
             "projection_bias": (dim,),
         }
 
+    def embedding_arrays(self, extra_state):
+        """The numeric embedding's arrays in ``extra_state`` (the estimator's state
+        beyond its linear layers) by the names of :meth:`embedding_shapes`; None
+        where one is missing."""
+        # the embedding is the module's first layer: torch names its arrays "0.*"
+        return {name: extra_state.get(f"0.{name}") for name in self.embedding_shapes()}
+
     def activation_widths(self):
         """The widths of the activations a forward pass holds per row: each
         layer's, and the numeric embedding's sines and cosines."""
