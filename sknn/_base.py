@@ -23,9 +23,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sknn import _checkpoints, _lr_finder, _torch
 from sknn._fitted_state import check_fitted_state
 from sknn._network import (
+    EMBEDDING_PREFIX,
     HIDDEN_ACTIVATIONS,
     LEARNING_RATES,
     NUMERIC_EMBEDDINGS,
+    RESTORE_BEST,
+    SCORINGS,
     SOLVERS,
     STOCHASTIC_SOLVERS,
     Network,
@@ -76,24 +79,25 @@ def _initial_weights(fan_in, fan_out, scheme, activation, random_state):
     return coef, np.zeros(fan_out)
 
 
-def _initial_embedding(n_features, dim, n_frequencies, frequency_scale, random_state):
+def _initial_embedding(network, frequency_scale, random_state):
     """The periodic embedding's initial parameters, drawn from numpy as
     rtdl_num_embeddings draws them: frequencies from a normal truncated at 3
     standard deviations, the projection and its bias uniform in +-1/sqrt(fan_in).
-    Named as the module (its first layer, "0") names them."""
+    Named as the estimator's extra state holds them (``EMBEDDING_PREFIX``)."""
+    shapes = network.embedding_shapes()
     bound = 3 * frequency_scale
     frequencies = np.clip(
-        random_state.normal(0.0, frequency_scale, (n_features, n_frequencies)),
+        random_state.normal(0.0, frequency_scale, shapes["frequencies"]),
         -bound,
         bound,
     )
-    limit = 1 / np.sqrt(2 * n_frequencies)
-    projection = random_state.uniform(-limit, limit, (2 * n_frequencies, dim))
-    bias = random_state.uniform(-limit, limit, dim)
+    limit = 1 / np.sqrt(shapes["projection"][0])
+    projection = random_state.uniform(-limit, limit, shapes["projection"])
+    bias = random_state.uniform(-limit, limit, shapes["projection_bias"])
+    arrays = dict(frequencies=frequencies, projection=projection, projection_bias=bias)
     return {
-        "0.frequencies": frequencies.astype(np.float32),
-        "0.projection": projection.astype(np.float32),
-        "0.projection_bias": bias.astype(np.float32),
+        EMBEDDING_PREFIX + name: array.astype(np.float32)
+        for name, array in arrays.items()
     }
 
 
@@ -157,8 +161,8 @@ class _BaseMLP(BaseEstimator):
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequencies": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequency_scale": [Interval(Real, 0, None, closed="neither")],
-        "scoring": [StrOptions({"score", "loss"})],
-        "restore_best": [StrOptions({"first", "last"})],
+        "scoring": [StrOptions(set(SCORINGS))],
+        "restore_best": [StrOptions(set(RESTORE_BEST))],
     }
 
     # ------------------------------------------------------------------ fitting
@@ -447,9 +451,7 @@ class _BaseMLP(BaseEstimator):
         self._extra_state = {}
         if network.numeric_embedding:
             self._extra_state = _initial_embedding(
-                network.n_embedded,
-                network.embedding_dim,
-                network.embedding_frequencies,
+                network,
                 self.embedding_frequency_scale,
                 random_state,
             )

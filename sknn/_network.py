@@ -28,6 +28,12 @@ SKLEARN_SCHEDULES = ("constant", "invscaling", "adaptive")
 EPOCH_SCHEDULES = ("step", "cosine")
 BATCH_SCHEDULES = ("cyclic", "onecycle")
 LEARNING_RATES = SKLEARN_SCHEDULES + EPOCH_SCHEDULES + BATCH_SCHEDULES
+# the numeric embedding is the module's first layer: torch names its arrays
+# "0.<name>", and the estimators keep them under those names beside batch norm's
+EMBEDDING_PREFIX = "0."
+# what early stopping monitors, and which of equally good epochs it restores
+SCORINGS = ("score", "loss")
+RESTORE_BEST = ("first", "last")
 NUMERIC_EMBEDDINGS = ("periodic",)
 
 
@@ -132,8 +138,10 @@ class Network:
         """The numeric embedding's arrays in ``extra_state`` (the estimator's state
         beyond its linear layers) by the names of :meth:`embedding_shapes`; None
         where one is missing."""
-        # the embedding is the module's first layer: torch names its arrays "0.*"
-        return {name: extra_state.get(f"0.{name}") for name in self.embedding_shapes()}
+        return {
+            name: extra_state.get(EMBEDDING_PREFIX + name)
+            for name in self.embedding_shapes()
+        }
 
     def activation_widths(self):
         """The widths of the activations a forward pass holds per row: each

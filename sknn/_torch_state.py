@@ -18,7 +18,7 @@ import torch
 
 from sknn._checks import boolean, choice, integer, real, short_repr
 from sknn._fitted_state import saved_network
-from sknn._network import LEARNING_RATES, SOLVERS
+from sknn._network import LEARNING_RATES, RESTORE_BEST, SCORINGS, SOLVERS
 from sknn.exceptions import ModelFileError
 
 LOSS_KINDS = {
@@ -61,8 +61,8 @@ TRAINING_CHECKS = {
     "lr_step_size": integer(1),
     "lr_gamma": real(0, 1, low_open=True),
     "label_smoothing": lambda v: real(0, 1)(v) and v < 1,
-    "scoring": choice({"score", "loss"}),
-    "restore_best": choice({"first", "last"}),
+    "scoring": choice(SCORINGS),
+    "restore_best": choice(RESTORE_BEST),
 }
 
 
