@@ -107,10 +107,16 @@ class Network:
         return self.embedded_features
 
     @property
+    def embedding_width(self):
+        """The numeric embedding's output columns: ``embedding_dim`` per embedded
+        feature (0 without one)."""
+        return self.n_embedded * self.embedding_dim
+
+    @property
     def input_width(self):
-        """The first linear layer's inputs: each embedded feature gives
-        ``embedding_dim`` of them, each other feature one."""
-        return self.n_features + self.n_embedded * (self.embedding_dim - 1)
+        """The first linear layer's inputs: the embedding's columns, then the
+        features it passes through."""
+        return self.embedding_width + self.n_features - self.n_embedded
 
     @property
     def layer_units(self):

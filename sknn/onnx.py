@@ -187,7 +187,7 @@ def _periodic_embedding(model, network, x, dtype, opv):
         arrays["projection_bias"].astype(dtype),
         op_version=opv,
     )
-    width = n_features * network.embedding_dim
+    width = network.embedding_width
     embedded = OnnxReshape(
         OnnxRelu(projected, op_version=opv),
         np.array([-1, width], np.int64),
