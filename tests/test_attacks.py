@@ -216,6 +216,10 @@ STATE_ATTACKS = {
         {},
         _set(("_net_state", "network", "activation"), "__import__"),
     ),
+    "network record with a field sknn does not write": (
+        {},
+        lambda s: s["_net_state"]["network"].__setitem__("evil", 1),
+    ),
     "unknown solver in the training settings": (
         {},
         _set(("_net_state", "training", "solver"), "__import__"),

@@ -67,6 +67,16 @@ def test_pickle_holds_plain_values_and_numpy_only(params, iris):
         assert loaded.history_[-1]["lr"] == clf.history_[-1]["lr"]
 
 
+def test_display_flags_are_not_saved_with_the_model(iris):
+    """verbose and progress_bar are the caller's: the saved net state holds the
+    network's record and the training settings only."""
+    X, y = iris
+    clf = MLPClassifier(max_iter=2, verbose=True, progress_bar=True, random_state=0)
+    state = clf.fit(X, y).__getstate__()["_net_state"]
+    assert {"verbose", "progress_bar"}.isdisjoint(state["training"])
+    assert {"verbose", "progress_bar"}.isdisjoint(state["network"])
+
+
 def test_model_tagged_for_cuda_unpickles_and_predicts_on_cpu(iris):
     """Simulates a CUDA-trained model on a CPU-only machine: the recorded device is
     one this machine lacks, and the model still loads and predicts."""
