@@ -206,15 +206,23 @@ STATE_ATTACKS = {
     ),
     "layer sizes larger than the weights": (
         {},
-        _set(("_net_state", "config", "layer_units"), (4, 16000, 16000, 3)),
+        _set(("_net_state", "network", "hidden_layer_sizes"), (16000, 16000)),
     ),
     "dropout for a layer that does not exist": (
         {},
-        _set(("_net_state", "config", "dropout"), (0.5, 0.5)),
+        _set(("_net_state", "network", "dropout"), (0.5, 0.5)),
     ),
     "unknown activation": (
         {},
-        _set(("_net_state", "config", "activation"), "__import__"),
+        _set(("_net_state", "network", "activation"), "__import__"),
+    ),
+    "network record with a field sknn does not write": (
+        {},
+        lambda s: s["_net_state"]["network"].__setitem__("evil", 1),
+    ),
+    "unknown solver in the training settings": (
+        {},
+        _set(("_net_state", "training", "solver"), "__import__"),
     ),
     "batch-norm statistics of the wrong width": (
         {"batch_norm": True},
@@ -230,15 +238,15 @@ STATE_ATTACKS = {
     ),
     "a frequency count far beyond the saved frequencies (allocates nothing)": (
         {"numeric_embedding": "periodic", "embedding_dim": 2},
-        _set(("_net_state", "config", "embedding_frequencies"), 10**12),
+        _set(("_net_state", "network", "embedding_frequencies"), 10**12),
     ),
     "embedded features beyond the first layer's inputs": (
         {"numeric_embedding": "periodic", "embedding_dim": 2},
-        _set(("_net_state", "config", "embedded_features"), 10**6),
+        _set(("_net_state", "network", "embedded_features"), 10**6),
     ),
     "embedding size that does not divide the first layer": (
         {"numeric_embedding": "periodic", "embedding_dim": 2},
-        _set(("_net_state", "config", "embedding_dim"), 3),
+        _set(("_net_state", "network", "embedding_dim"), 3),
     ),
     "schedule state with foreign entries": (
         {"learning_rate": "cosine"},
