@@ -167,7 +167,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-%(columns)s
+    %(columns)s
     clip : float, default=3.0
         The bound of the numeric columns' smooth clip.
 
@@ -456,7 +456,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return tags
 
 
-TabularEncoder.__doc__ %= {"columns": TABULAR_COLUMN_PARAMETERS}
+TabularEncoder.__doc__ %= {"columns": TABULAR_COLUMN_PARAMETERS.lstrip()}
 
 
 def category_keys(column):
