@@ -266,7 +266,9 @@ def test_progress_bar_shows_a_bar_without_sklearns_lines(iris_scaled, capsys):
     clf.set_params(random_state=0).fit(X, y)
     out, err = capsys.readouterr()
     assert "Iteration" not in out
-    assert re.search(r"epochs: 100%.* 4/4 .*loss=.*valid_score=.*lr=0\.001", err)
+    # the postfix's tail (lr=) may be cut: tqdm fits the line to the width it
+    # detects, which under pytest-xdist was once 80 columns
+    assert re.search(r"epochs: 100%.* 4/4 .*loss=.*valid_score=", err)
 
 
 @pytest.mark.parametrize("verbose", [1, 2, 10, True])
