@@ -22,6 +22,17 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknn import _checkpoints, _lr_finder, _torch
 from sknn._fitted_state import check_fitted_state
+from sknn._network import (
+    EMBEDDING_PREFIX,
+    HIDDEN_ACTIVATIONS,
+    LEARNING_RATES,
+    NUMERIC_EMBEDDINGS,
+    RESTORE_BEST,
+    SCORINGS,
+    SOLVERS,
+    STOCHASTIC_SOLVERS,
+    Network,
+)
 from sknn._sklearn_compat import (
     Interval,
     Options,
@@ -31,17 +42,9 @@ from sknn._sklearn_compat import (
 )
 from sknn.exceptions import ModelFileError
 
-_STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
-_ACTIVATIONS = {"identity", "logistic", "tanh", "relu"} | {
-    "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "hardtanh"
-}  # fmt: skip
 _WEIGHT_INITS = {
     "auto", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
     "normal",
-}  # fmt: skip
-# sklearn's three (sgd only, as in sklearn), then sknn's, for every stochastic solver
-_LEARNING_RATES = {"constant", "invscaling", "adaptive"} | {
-    "step", "cosine", "cyclic", "onecycle"
 }  # fmt: skip
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -76,24 +79,25 @@ def _initial_weights(fan_in, fan_out, scheme, activation, random_state):
     return coef, np.zeros(fan_out)
 
 
-def _initial_embedding(n_features, dim, n_frequencies, frequency_scale, random_state):
+def _initial_embedding(network, frequency_scale, random_state):
     """The periodic embedding's initial parameters, drawn from numpy as
     rtdl_num_embeddings draws them: frequencies from a normal truncated at 3
     standard deviations, the projection and its bias uniform in +-1/sqrt(fan_in).
-    Named as the module (its first layer, "0") names them."""
+    Named as the estimator's extra state holds them (``EMBEDDING_PREFIX``)."""
+    shapes = network.embedding_shapes()
     bound = 3 * frequency_scale
     frequencies = np.clip(
-        random_state.normal(0.0, frequency_scale, (n_features, n_frequencies)),
+        random_state.normal(0.0, frequency_scale, shapes["frequencies"]),
         -bound,
         bound,
     )
-    limit = 1 / np.sqrt(2 * n_frequencies)
-    projection = random_state.uniform(-limit, limit, (2 * n_frequencies, dim))
-    bias = random_state.uniform(-limit, limit, dim)
+    limit = 1 / np.sqrt(shapes["projection"][0])
+    projection = random_state.uniform(-limit, limit, shapes["projection"])
+    bias = random_state.uniform(-limit, limit, shapes["projection_bias"])
+    arrays = dict(frequencies=frequencies, projection=projection, projection_bias=bias)
     return {
-        "0.frequencies": frequencies.astype(np.float32),
-        "0.projection": projection.astype(np.float32),
-        "0.projection_bias": bias.astype(np.float32),
+        EMBEDDING_PREFIX + name: array.astype(np.float32)
+        for name, array in arrays.items()
     }
 
 
@@ -114,14 +118,14 @@ class _BaseMLP(BaseEstimator):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions(_ACTIVATIONS)],
-        "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions(set(SOLVERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions(_LEARNING_RATES)],
+        "learning_rate": [StrOptions(set(LEARNING_RATES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -153,12 +157,12 @@ class _BaseMLP(BaseEstimator):
         "lr_gamma": [Interval(Real, 0, 1, closed="right")],
         "checkpoint_dir": [str, os.PathLike, None],
         "progress_bar": ["boolean"],
-        "numeric_embedding": [StrOptions({"periodic"}), None],
+        "numeric_embedding": [StrOptions(set(NUMERIC_EMBEDDINGS)), None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequencies": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequency_scale": [Interval(Real, 0, None, closed="neither")],
-        "scoring": [StrOptions({"score", "loss"})],
-        "restore_best": [StrOptions({"first", "last"})],
+        "scoring": [StrOptions(set(SCORINGS))],
+        "restore_best": [StrOptions(set(RESTORE_BEST))],
     }
 
     # ------------------------------------------------------------------ fitting
@@ -174,7 +178,9 @@ class _BaseMLP(BaseEstimator):
             raise
 
     def _fit_unguarded(self, X, y, sample_weight, incremental, resume):
-        net, config, data = self._prepare_training(X, y, sample_weight, incremental)
+        net, network, training, data = self._prepare_training(
+            X, y, sample_weight, incremental
+        )
         if resume is not None:  # a checkpoint's weights and bookkeeping, not a restart
             self.coefs_, self.intercepts_ = resume["coefs"], resume["intercepts"]
             self._extra_state = resume["extra_state"]
@@ -184,7 +190,10 @@ class _BaseMLP(BaseEstimator):
             checkpoint = _checkpoints.writer(self, incremental or resume is not None)
         net, result = _torch.train(
             net,
-            config,
+            network,
+            training,
+            verbose=int(self.verbose),
+            progress_bar=bool(self.progress_bar),
             coefs=self.coefs_,
             intercepts=self.intercepts_,
             extra_state=self._extra_state,
@@ -226,8 +235,8 @@ class _BaseMLP(BaseEstimator):
 
     def _prepare_training(self, X, y, sample_weight, incremental):
         """Validate, encode, initialize and split as fit does; return the net to go
-        on training (None for a new one), the TrainingConfig, and the data keywords
-        of ``_torch.train``."""
+        on training (None for a new one), the network's record, the training
+        settings, and the data keywords of ``_torch.train``."""
         hidden_layer_sizes = self.hidden_layer_sizes
         if not hasattr(hidden_layer_sizes, "__iter__"):
             hidden_layer_sizes = [hidden_layer_sizes]
@@ -252,17 +261,12 @@ class _BaseMLP(BaseEstimator):
             y = y.reshape((-1, 1))
         n_samples, n_features = X.shape
         n_outputs = y.shape[1]
-        # the first linear layer's inputs: the features, or their embeddings
-        embedding, embedded = self._numeric_embedding()
-        width = n_features
-        if embedding:
-            n_embedded = n_features if embedded is None else embedded
-            width += n_embedded * (self.embedding_dim - 1)
-        layer_units = [width, *hidden_layer_sizes, n_outputs]
+        network = self._network(n_features, hidden_layer_sizes, dropout, n_outputs)
+        layer_units = list(network.layer_units)
         random_state = check_random_state(self.random_state)
 
         if first_pass:
-            self._initialize(y, layer_units, random_state, sample_weight)
+            self._initialize(y, network, random_state, sample_weight)
         elif getattr(self, "_fitted_loss", None) not in (None, self.loss):
             raise ValueError(
                 f"loss={self.loss!r} differs from the previous fit's "
@@ -283,7 +287,7 @@ class _BaseMLP(BaseEstimator):
 
         X_val = y_val = sample_weight_val = valid_score = None
         X_train, y_train, sample_weight_train = X, y, sample_weight
-        if self.early_stopping and self.solver in _STOCHASTIC_SOLVERS:
+        if self.early_stopping and self.solver in STOCHASTIC_SOLVERS:
             (X_train, X_val, y_train, y_val, sample_weight_train, sample_weight_val) = (
                 self._validation_split(X, y, sample_weight, random_state)
             )
@@ -315,10 +319,7 @@ class _BaseMLP(BaseEstimator):
             )
 
         y_train = self._training_targets(y_train)
-        config = _torch.TrainingConfig(
-            layer_units=tuple(layer_units),
-            activation=self.activation,
-            dropout=dropout,
+        training = _torch.Training(
             loss=self._loss_kind(),
             solver=self.solver,
             alpha=float(self.alpha),
@@ -330,13 +331,7 @@ class _BaseMLP(BaseEstimator):
             max_iter=int(self.max_iter),
             shuffle=bool(self.shuffle),
             tol=float(self.tol),
-            verbose=int(self.verbose),
-            progress_bar=bool(self.progress_bar),
             label_smoothing=self._label_smoothing(),
-            numeric_embedding=embedding,
-            embedding_dim=int(self.embedding_dim) if embedding else 1,
-            embedded_features=embedded,
-            embedding_frequencies=int(self.embedding_frequencies) if embedding else 48,
             scoring=self.scoring,
             restore_best=self.restore_best,
             momentum=float(self.momentum),
@@ -351,7 +346,6 @@ class _BaseMLP(BaseEstimator):
             seed=int(random_state.randint(np.iinfo(np.int32).max)),
             max_grad_norm=self.max_grad_norm,
             gradient_accumulation_steps=int(self.gradient_accumulation_steps),
-            batch_norm=bool(self.batch_norm),
             lr_step_size=int(self.lr_step_size),
             lr_gamma=float(self.lr_gamma),
         )
@@ -364,7 +358,7 @@ class _BaseMLP(BaseEstimator):
             sample_weight_val=sample_weight_val,
             valid_score=valid_score,
         )
-        return net, config, data
+        return net, network, training, data
 
     def find_lr(
         self,
@@ -437,8 +431,9 @@ class _BaseMLP(BaseEstimator):
             )
         return dropout
 
-    def _initialize(self, y, layer_units, random_state, sample_weight=None):
+    def _initialize(self, y, network, random_state, sample_weight=None):
         """Set the attributes of a first fit and draw the initial weights as sklearn."""
+        layer_units = network.layer_units
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = y.shape[1]
@@ -454,17 +449,14 @@ class _BaseMLP(BaseEstimator):
             self.intercepts_.append(intercept.astype(np.float32))
         self._net = None
         self._extra_state = {}
-        embedding, embedded = self._numeric_embedding()
-        if embedding:
+        if network.numeric_embedding:
             self._extra_state = _initial_embedding(
-                _torch.embedded_count(layer_units[0], self.embedding_dim, embedded),
-                self.embedding_dim,
-                self.embedding_frequencies,
+                network,
                 self.embedding_frequency_scale,
                 random_state,
             )
         self._convergence = _torch.ConvergenceState()
-        if self.solver in _STOCHASTIC_SOLVERS and self.early_stopping:
+        if self.solver in STOCHASTIC_SOLVERS and self.early_stopping:
             self._convergence.validation_scores = []
             self._convergence.best_validation_score = -np.inf
             self._convergence.best_monitored = -np.inf
@@ -481,6 +473,29 @@ class _BaseMLP(BaseEstimator):
             y_numeric=y_numeric,
             dtype=(np.float64, np.float32),
             reset=reset,
+        )
+
+    def _network(self, n_features, hidden_layer_sizes, dropout, n_outputs):
+        """The record of the network this fit trains, from the parameters."""
+        embedding, embedded = self._numeric_embedding()
+        # without an embedding, the record's defaults: the embedding's parameters
+        # then describe no part of the network
+        embedding_fields = {}
+        if embedding:
+            embedding_fields = dict(
+                numeric_embedding=embedding,
+                embedding_dim=int(self.embedding_dim),
+                embedded_features=embedded,
+                embedding_frequencies=int(self.embedding_frequencies),
+            )
+        return Network(
+            n_features=n_features,
+            hidden_layer_sizes=tuple(int(units) for units in hidden_layer_sizes),
+            n_outputs=n_outputs,
+            activation=self.activation,
+            dropout=dropout,
+            batch_norm=bool(self.batch_norm),
+            **embedding_fields,
         )
 
     def _numeric_embedding(self):
@@ -662,16 +677,16 @@ class _BaseMLP(BaseEstimator):
     def _check_checkpoint_parameters(self):
         """A checkpoint's parameters must describe the network it holds: resuming
         builds the network from them and loads the saved state into it."""
-        config = self._net.sknn_config
+        network = self._net.sknn_network
         hidden = list(np.ravel(self.hidden_layer_sizes))
         expected = {
-            "hidden_layer_sizes": (hidden, list(config.layer_units[1:-1])),
-            "activation": (self.activation, config.activation),
-            "solver": (self.solver, config.solver),
-            "batch_norm": (bool(self.batch_norm), config.batch_norm),
+            "hidden_layer_sizes": (hidden, list(network.hidden_layer_sizes)),
+            "activation": (self.activation, network.activation),
+            "solver": (self.solver, self._net.sknn_training.solver),
+            "batch_norm": (bool(self.batch_norm), network.batch_norm),
             "numeric_embedding": (
                 self._numeric_embedding()[0],
-                config.numeric_embedding,
+                network.numeric_embedding,
             ),
         }
         differ = [name for name, (ours, saved) in expected.items() if ours != saved]
@@ -679,13 +694,18 @@ class _BaseMLP(BaseEstimator):
             dropout = self._dropout_per_layer(len(hidden))
         except ValueError:  # a dropout list of another length
             dropout = None
-        if dropout != tuple(config.dropout):
+        if dropout != network.dropout:
             differ.append("dropout")
         if differ:
             raise ModelFileError(
                 f"the checkpoint's {', '.join(differ)} do not describe the network it "
                 "holds; it cannot be resumed."
             )
+
+    def _fitted_network(self):
+        """The record of the fitted network: the one its weights have, not the one
+        set_params may since describe."""
+        return self._fitted_net().sknn_network
 
     def _fitted_net(self):
         """The skorch net (``__setstate__`` rebuilt it after unpickling)."""
@@ -733,7 +753,7 @@ class _BaseMLP(BaseEstimator):
         )
 
     def _check_solver(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
+        if self.solver not in STOCHASTIC_SOLVERS:
             raise AttributeError(
                 "partial_fit is only available for stochastic"
                 " optimizers. %s is not stochastic." % self.solver

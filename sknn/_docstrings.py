@@ -495,6 +495,21 @@ def regressor_doc():
     )
 
 
+# the column parameters of sknn.preprocessing.TabularEncoder, which the tabular
+# estimators take and pass on to it
+TABULAR_COLUMN_PARAMETERS = """\
+    categorical_features : 'from_dtype' or array-like, default='from_dtype'
+        Which columns are categorical. 'from_dtype': those of category, object or
+        string dtype (a NumPy array is then all numeric). Otherwise a boolean mask
+        over the columns, their positions, or their names.
+
+    max_categories : int or None, default=16
+        The most one-hot columns of one categorical column, the infrequent
+        categories' shared column included (``OneHotEncoder(max_categories=...)``);
+        None keeps every category.
+"""
+
+
 TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
 
     A :class:`{base}` that takes what
@@ -518,16 +533,7 @@ TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
 
     Parameters
     ----------
-    categorical_features : 'from_dtype' or array-like, default='from_dtype'
-        Which columns are categorical. 'from_dtype': those of category, object or
-        string dtype (a NumPy array is then all numeric). Otherwise a boolean mask
-        over the columns, their positions, or their names.
-
-    max_categories : int or None, default=16
-        The most one-hot columns of one categorical column, the infrequent
-        categories' shared column included (``OneHotEncoder(max_categories=...)``);
-        None keeps every category.
-
+{columns}
     **mlp_params
         Every parameter of :class:`{base}`, with the defaults of the Notes.
 
@@ -585,5 +591,6 @@ def tabular_doc(tabular, base, kind):
         base=base.__name__,
         kind=kind,
         recipe=recipe,
+        columns=TABULAR_COLUMN_PARAMETERS,
         example_y="[0, 1, 1, 0] * 25" if kind == "Classifier" else "list(range(100))",
     )

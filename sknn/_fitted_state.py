@@ -3,9 +3,10 @@
 ``sknn.load`` (and pickle) hand ``__setstate__`` whatever the file held. Before any
 of it is used, the fitted attributes must form one network: weight matrices that
 chain, biases of their layers' widths, the outputs the classes or targets need,
-finite numbers, plain records of history. What the torch seam gets (the network's
-config, optimizer, schedule and batch-norm state) it checks in ``_torch_state``.
-A state that fails is a :class:`sknn.ModelFileError`.
+finite numbers, plain records of history, and the network's record
+(:class:`sknn._network.Network`) describing the weights. What only the torch seam
+uses (the training settings, optimizer, schedule and batch-norm state) it checks in
+``_torch_state``. A state that fails is a :class:`sknn.ModelFileError`.
 """
 
 import numbers
@@ -13,9 +14,10 @@ import numbers
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 
+from sknn._checks import short_repr
+from sknn._network import OUTPUT_ACTIVATIONS, Network
 from sknn.exceptions import ModelFileError
 
-OUTPUT_ACTIVATIONS = {"softmax", "logistic", "identity", "exp", "expm1"}
 LABEL_TYPES = {"binary", "multiclass", "multilabel-indicator"}
 MAX_RECORDS = 10_000_000  # entries of history_, loss_curve_, validation_scores_
 
@@ -51,7 +53,11 @@ def check_fitted_state(state, classifier, n_inputs=None):
         fan_in = coefs[i - 1].shape[1] if i else None
         _check_array(coef, f"coefs_[{i}]", ndim=2, first=fan_in)
         _check_array(intercept, f"intercepts_[{i}]", ndim=1, first=coef.shape[1])
-    n_features, n_outputs = _n_features(state, coefs[0].shape[0]), coefs[-1].shape[1]
+    _check_extra_state(state.get("_extra_state", {}))
+    network = saved_network(
+        state["_net_state"].get("network"), coefs, state.get("_extra_state", {})
+    )
+    n_features, n_outputs = network.n_features, network.n_outputs
     if n_inputs is None:
         _expect(state, "n_features_in_", n_features)
     elif n_features != n_inputs:
@@ -86,7 +92,6 @@ def check_fitted_state(state, classifier, n_inputs=None):
     _check_numbers(state.get("validation_scores_") or [], "validation_scores_")
     _check_history(state.get("history_", []))
     _check_convergence(state.get("_convergence", {}))
-    _check_extra_state(state.get("_extra_state", {}))
     if classifier:
         _check_classes(state, n_outputs)
     else:
@@ -96,25 +101,16 @@ def check_fitted_state(state, classifier, n_inputs=None):
         _check_checkpoint_training(training)
 
 
-def _n_features(state, width):
-    """The number of features a first layer of ``width`` inputs takes: each
-    embedded feature gives ``embedding_dim`` of them with the numeric embedding."""
-    config = state.get("_net_state", {}).get("config", {})
-    config = config if isinstance(config, dict) else {}
-    if not config.get("numeric_embedding"):
-        return width
-    dim = config.get("embedding_dim", 1)
-    embedded = config.get("embedded_features")
-    if embedded is None and _count(dim) and dim and not width % dim:
-        return width // dim
-    if embedded is not None and _count(dim) and _count(embedded):
-        if 0 < embedded and embedded * dim <= width:
-            return width - embedded * (dim - 1)
-    raise ModelFileError(
-        f"the saved network's first layer has {width} inputs, which its "
-        f"embedding_dim {short_repr(dim)} and embedded_features "
-        f"{short_repr(embedded)} do not fit."
-    )
+def saved_network(record, coefs, extra_state):
+    """The network record of a saved net state, each field checked, that describes
+    ``coefs`` and the numeric embedding's arrays of ``extra_state``: so every size
+    the record gives is one the file holds."""
+    network = Network.from_saved(record)
+    embedding = {}
+    if isinstance(extra_state, dict):
+        embedding = network.embedding_arrays(extra_state)
+    network.check_weights(coefs, embedding)
+    return network
 
 
 def _check_array(value, what, ndim, first=None):
@@ -286,9 +282,3 @@ def _check_checkpoint_training(training):
         raise ModelFileError("the saved checkpoint's best weights are not arrays.")
     if not isinstance(training["finished"], bool | np.bool_):
         raise ModelFileError("the saved checkpoint's 'finished' is not a boolean.")
-
-
-def short_repr(value):
-    """``repr(value)``, cut to 80 characters for an error message."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."

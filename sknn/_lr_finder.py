@@ -97,7 +97,9 @@ def find_lr(
         )
     probe = clone(estimator)
     probe._validate_params()
-    _, config, data = probe._prepare_training(X, y, sample_weight, incremental=False)
+    _, network, training, data = probe._prepare_training(
+        X, y, sample_weight, incremental=False
+    )
     learning_rates = np.geomspace(start_lr, end_lr, num_iter)
 
     def diverged(losses):
@@ -106,7 +108,8 @@ def find_lr(
 
     raw_losses = np.asarray(
         _torch.lr_range_test(
-            config,
+            network,
+            training,
             coefs=probe.coefs_,
             intercepts=probe.intercepts_,
             extra_state=probe._extra_state,

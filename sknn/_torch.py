@@ -3,8 +3,9 @@
 loop's hooks) and ``_torch_devices`` (devices and threads), the only code of sknn
 that imports torch or skorch.
 
-The estimators hand over a frozen :class:`TrainingConfig`, the network's initial
-weights as numpy arrays and the training data; they get back a :class:`TrainingResult`
+The estimators hand over the network's record (:class:`sknn._network.Network`), a
+frozen :class:`Training` of the training settings, the network's initial weights as
+numpy arrays and the training data; they get back a :class:`TrainingResult`
 of plain numbers and numpy arrays, and an opaque skorch net to keep for later calls
 (``partial_fit``, ``warm_start``, prediction).
 """
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 
+from sknn._network import Network
 from sknn._torch_callbacks import (
     CheckpointWriter,
     EpochProgressBar,
@@ -40,15 +42,14 @@ from sknn._torch_devices import (
     resolve_device,
 )
 from sknn._torch_module import (
-    OUTPUT_ACTIVATIONS,
+    OUTPUT_FUNCTIONS,
     MLPModule,
     SklearnLoss,
-    embedded_count,
 )
 from sknn._torch_state import (
-    check_config,
     check_generator_state,
     check_module_state,
+    check_net_records,
     check_optimizer_state,
     check_scheduler_state,
 )
@@ -56,12 +57,12 @@ from sknn.exceptions import ModelFileError
 
 
 @dataclasses.dataclass(frozen=True)
-class TrainingConfig:
-    """Everything the training loop needs to know, validated by the estimator."""
+class Training:
+    """How the network trains, validated by the estimator. Saved with the model
+    (partial_fit after loading trains on as before); the display flags (verbose,
+    progress bar) are not part of it: they are the caller's, passed to
+    :func:`train` each time."""
 
-    layer_units: tuple[int, ...]
-    activation: str
-    dropout: tuple[float, ...]
     loss: str  # a SklearnLoss kind
     solver: str
     alpha: float
@@ -73,7 +74,6 @@ class TrainingConfig:
     max_iter: int
     shuffle: bool
     tol: float
-    verbose: int  # any true value: sklearn's printed lines
     momentum: float
     nesterovs_momentum: bool
     early_stopping: bool
@@ -86,17 +86,9 @@ class TrainingConfig:
     seed: int
     max_grad_norm: float | None = None
     gradient_accumulation_steps: int = 1
-    batch_norm: bool = False
     lr_step_size: int = 10  # epochs per decay ("step") or per half cycle ("cyclic")
     lr_gamma: float = 0.1  # decay factor ("step"), lowest rate's fraction ("cyclic")
-    progress_bar: bool = False  # a tqdm bar over the epochs
     label_smoothing: float = 0.0  # the log-losses' target smoothing
-    numeric_embedding: str | None = None  # "periodic": see PeriodicEmbedding
-    embedding_dim: int = 1  # per embedded feature
-    # the leading features the embedding takes (None: all); the rest pass through,
-    # so layer_units[0] is embedded_features * embedding_dim + the others
-    embedded_features: int | None = None
-    embedding_frequencies: int = 48  # learned frequencies per embedded feature
     scoring: str = "score"  # early stopping monitors the score or the loss
     restore_best: str = "first"  # the first or last epoch of the best value
 
@@ -146,9 +138,10 @@ class SknnNet(NeuralNet):
     autograd and every batch's reported loss is exact.
     """
 
-    def __init__(self, *args, sknn_config=None, **kwargs):
+    def __init__(self, *args, sknn_network=None, sknn_training=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sknn_config = sknn_config
+        self.sknn_network = sknn_network
+        self.sknn_training = sknn_training
 
     def _weights(self):
         return [linear.weight for linear in self.module_.linears()]
@@ -156,12 +149,12 @@ class SknnNet(NeuralNet):
     @property
     def l2_alpha(self):
         """``alpha`` as sklearn's L2 loss term; AdamW decays the weights instead."""
-        config = self.sknn_config
+        config = self.sknn_training
         return 0.0 if config.solver == "adamw" else config.alpha
 
     def penalty(self, denominator, alpha=None):
         """sklearn's L2 term (plus sknn's L1 term) over the weights, not the biases."""
-        config = self.sknn_config
+        config = self.sknn_training
         alpha = self.l2_alpha if alpha is None else alpha
         total = 0.0
         for weight in self._weights():
@@ -181,7 +174,7 @@ class SknnNet(NeuralNet):
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         data = X
-        if self.sknn_config.solver == "lbfgs":
+        if self.sknn_training.solver == "lbfgs":
             self._fit_lbfgs(data)
             return self
         generator = self.generator_
@@ -206,16 +199,16 @@ class SknnNet(NeuralNet):
         return self
 
     def _epoch_order(self, data, generator):
-        if not self.sknn_config.shuffle:
+        if not self.sknn_training.shuffle:
             return None
         return torch.randperm(data.n_samples, generator=generator).to(data.device)
 
     def _train_epoch_fast(self, data, generator):
-        config = self.sknn_config
+        config = self.sknn_training
         module, optimizer, criterion = self.module_, self.optimizer_, self.criterion_
         weight_group = optimizer.param_groups[0]
         batch_size, l1 = self.batch_size, config.l1
-        n = data.rows_per_epoch(batch_size, config.batch_norm)
+        n = data.rows_per_epoch(batch_size, self.sknn_network.batch_norm)
         accumulate, clip = config.gradient_accumulation_steps, config.max_grad_norm
         scheduler = self.lr_scheduler_ if self.lr_per_batch_ else None
         step_rows = batch_size * accumulate
@@ -259,7 +252,7 @@ class SknnNet(NeuralNet):
 
     def _penalty_value(self):
         """``0.5 * alpha * ||W||^2 + l1 * |W|`` summed over the layers, as a float."""
-        if not (self.l2_alpha or self.sknn_config.l1):
+        if not (self.l2_alpha or self.sknn_training.l1):
             return 0.0
         with torch.no_grad():
             return float(self.penalty(1.0))
@@ -267,12 +260,12 @@ class SknnNet(NeuralNet):
     def _train_epoch_exact(self, data, generator):
         """Sample-weighted epoch: each step's loss and penalty are divided by the
         step's summed sample weight, and every step's reported loss is exact."""
-        config = self.sknn_config
+        config = self.sknn_training
         module, optimizer, criterion = self.module_, self.optimizer_, self.criterion_
         if self.l2_alpha:  # the penalty is in the loss, not in the optimizer
             optimizer.param_groups[0]["weight_decay"] = 0.0
         batch_size, clip = self.batch_size, config.max_grad_norm
-        n = data.rows_per_epoch(batch_size, config.batch_norm)
+        n = data.rows_per_epoch(batch_size, self.sknn_network.batch_norm)
         step_rows = batch_size * config.gradient_accumulation_steps
         scheduler = self.lr_scheduler_ if self.lr_per_batch_ else None
         order = self._epoch_order(data, generator)
@@ -336,11 +329,11 @@ class SknnNet(NeuralNet):
         """One optimizer step per rate of ``learning_rates`` on successive batches
         (reshuffled each epoch); return the training objective of each batch,
         stopping early when it is not finite or ``should_stop(losses)`` says so."""
-        config = self.sknn_config
+        config = self.sknn_training
         module, optimizer = self.module_, self.optimizer_
         generator = torch.Generator(device="cpu").manual_seed(config.seed)
         module.set_generator(_dropout_generator(config))
-        n = data.rows_per_epoch(self.batch_size, config.batch_norm)
+        n = data.rows_per_epoch(self.batch_size, self.sknn_network.batch_norm)
         losses = []
         module.train()
         while True:
@@ -402,7 +395,7 @@ class SknnNet(NeuralNet):
         the chunks, so that it is never dense whole; dense X (and batch norm, whose
         statistics are the whole batch's) goes through in one piece.
         """
-        if isinstance(data.X, torch.Tensor) or self.sknn_config.batch_norm:
+        if isinstance(data.X, torch.Tensor) or self.sknn_network.batch_norm:
             objective, reported = self.batch_loss(
                 data.rows(slice(None)), data.y, data.sample_weight
             )
@@ -580,20 +573,15 @@ def _optimizer_kwargs(config, device):
 # --------------------------------------------------------------------------- building
 
 
-def _build_net(config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
-    """A new initialized net with the given weights, batch-norm state and schedule."""
+def _build_net(network, config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
+    """A new initialized net of ``network`` trained as ``config`` (a
+    :class:`Training`) says, with the given weights, batch-norm state and
+    schedule."""
     optimizer, optimizer_kwargs = _optimizer_kwargs(config, config.device)
     net = SknnNet(
         module=MLPModule,
-        module__layer_units=config.layer_units,
-        module__activation=config.activation,
-        module__dropout=config.dropout,
-        module__batch_norm=config.batch_norm,
+        module__network=network,
         module__init_weights=False,  # sknn's weights are copied in: draw nothing
-        module__numeric_embedding=config.numeric_embedding,
-        module__embedding_dim=config.embedding_dim,
-        module__embedded_features=config.embedded_features,
-        module__embedding_frequencies=config.embedding_frequencies,
         criterion=SklearnLoss,
         criterion__kind=config.loss,
         criterion__label_smoothing=config.label_smoothing,
@@ -604,7 +592,8 @@ def _build_net(config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
         train_split=None,
         callbacks="disable",
         device=config.device,
-        sknn_config=config,
+        sknn_network=network,
+        sknn_training=config,
         **optimizer_kwargs,
     )
     net.initialize()
@@ -629,8 +618,11 @@ def _load_extra_state(module, extra_state):
 
 def train(
     net: Any,
-    config: TrainingConfig,
+    network: Network,
+    config: Training,
     *,
+    verbose=0,
+    progress_bar=False,
     coefs,
     intercepts,
     extra_state=None,
@@ -652,9 +644,11 @@ def train(
     ``extra_state`` of a previous fit) with a new optimizer and schedule, and trains
     up to ``max_iter`` epochs (fit, warm_start). Otherwise ``net`` is trained in
     place, optimizer and schedule state included (partial_fit: ``incremental=True``,
-    one epoch). Dropout masks and shuffling draw from generators of the fit's own,
-    seeded by ``config.seed``; torch's global RNG is neither used nor changed, so
-    fits in parallel threads equal serial ones.
+    one epoch), as the ``network`` it was built as. ``verbose`` prints sklearn's
+    lines and ``progress_bar`` shows a bar over the epochs. Dropout masks and
+    shuffling draw from generators of the fit's own, seeded by ``config.seed``;
+    torch's global RNG is neither used nor changed, so fits in parallel threads
+    equal serial ones.
 
     ``checkpoint(snapshot, is_best)`` is called after every epoch with
     :meth:`SknnNet.training_snapshot`'s record; ``resume``, such a record, continues
@@ -665,16 +659,17 @@ def train(
     )
     rows_per_step = X.shape[0] if config.solver == "lbfgs" else config.batch_size
     with TorchThreads(
-        rows_per_step * macs_per_row(config.layer_units), TRAIN_SINGLE_THREAD_MACS
+        rows_per_step * macs_per_row(network.layer_units), TRAIN_SINGLE_THREAD_MACS
     ) as threads:
         if net is None:
-            rows = data.rows_per_epoch(config.batch_size, config.batch_norm)
+            rows = data.rows_per_epoch(config.batch_size, network.batch_norm)
             steps = -(-rows // (config.batch_size * config.gradient_accumulation_steps))
-            net = _build_net(config, coefs, intercepts, extra_state, steps)
+            net = _build_net(network, config, coefs, intercepts, extra_state, steps)
             if resume is not None:
                 _load_training_state(net, resume["net_state"])
         else:
-            net.sknn_config = config
+            # the network stays the one the net's module was built as
+            net.sknn_training = config
             net.batch_size = config.batch_size
             if net.lr_scheduler_ is not None:
                 # a copied net (partial_fit) has its own optimizer: step that one
@@ -696,6 +691,8 @@ def train(
             checkpoint,
             resume,
             threads,
+            verbose,
+            progress_bar,
         )
         return net, result
 
@@ -715,6 +712,7 @@ def _resume_generators(net, resume):
 
 
 def lr_range_test(
+    network,
     config,
     *,
     coefs,
@@ -735,19 +733,29 @@ def lr_range_test(
     """
     data = TrainingData(X, y, sample_weight, config.device, config.loss)
     config = dataclasses.replace(config, learning_rate="constant")
-    macs = config.batch_size * macs_per_row(config.layer_units)
+    macs = config.batch_size * macs_per_row(network.layer_units)
     with TorchThreads(macs, TRAIN_SINGLE_THREAD_MACS):
-        net = _build_net(config, coefs, intercepts, extra_state)
+        net = _build_net(network, config, coefs, intercepts, extra_state)
         return net.lr_range_test(data, learning_rates, should_stop)
 
 
 def _train(
-    net, config, state, valid_score, incremental, data, checkpoint, resume, threads
+    net,
+    config,
+    state,
+    valid_score,
+    incremental,
+    data,
+    checkpoint,
+    resume,
+    threads,
+    verbose,
+    progress_bar,
 ):
     net.__dict__.pop("inference_cache_", None)  # the weights change: derive anew
     earlier = [] if resume is None else list(resume["history"])
     epochs = 1 if incremental else config.max_iter - len(earlier)
-    convergence = SklearnConvergence(config, state, valid_score)
+    convergence = SklearnConvergence(config, state, valid_score, verbose)
     net.callbacks_ = [("convergence", convergence.initialize())]
     if resume is not None and resume["best_params"] is not None:
         check_module_state(resume["best_params"], net.module_, "best weights")
@@ -757,7 +765,7 @@ def _train(
         net.callbacks_.append(("checkpoint", writer))
     if threads.parallel:
         net.callbacks_.append(("threads", ThreadsFollowLoad(threads)))
-    if config.progress_bar:
+    if progress_bar:
         bar_epochs = 1 if config.solver == "lbfgs" else epochs
         net.callbacks_.append(("progress", EpochProgressBar(bar_epochs)))
     net.history.clear()
@@ -806,12 +814,15 @@ def _train(
 
 def export_state(net):
     """What a fitted net holds beyond its weights, as plain values and numpy arrays:
-    the config, the optimizer's and schedule's state and the shuffling and dropout
-    generators' (so partial_fit after unpickling goes on as it would have). The
-    weights are the estimator's coefs_, intercepts_ and batch-norm extra state."""
+    the network's record and the training settings (not the display flags: a
+    loaded model prints and shows bars as its caller asks), the optimizer's and
+    schedule's state and the shuffling and dropout generators' (so partial_fit after
+    unpickling goes on as it would have). The weights are the estimator's coefs_,
+    intercepts_ and batch-norm extra state."""
     scheduler = net.lr_scheduler_
     state = {
-        "config": dataclasses.asdict(net.sknn_config),
+        "network": net.sknn_network.to_dict(),
+        "training": dataclasses.asdict(net.sknn_training),
         "optimizer": _to_numpy(net.optimizer_.state_dict()),
         "scheduler": None if scheduler is None else scheduler.state_dict(),
     }
@@ -827,32 +838,23 @@ def restore_net(state, coefs, intercepts, extra_state):
     """Rebuild a net from :func:`export_state`'s record and the weights, on the
     recorded device when this machine has it, else on the CPU.
 
-    The record may come from a hostile file: its config must describe ``coefs``
-    and every array of its state must fit the net it builds (see
-    ``sknn._torch_state``), or this raises ModelFileError before torch sees it.
+    The record may come from a hostile file: its network record must describe
+    ``coefs``, its training settings hold values sknn writes, and every array of its
+    state must fit the net it builds (see ``sknn._torch_state``), or this raises
+    ModelFileError before torch sees it.
     """
-    keys = {"config", "optimizer", "scheduler"}
+    keys = {"network", "training", "optimizer", "scheduler"}
     if not isinstance(state, dict) or not keys <= set(state) <= keys | {"generators"}:
         raise ModelFileError("the saved network state is not one sknn writes.")
-    check_config(state["config"], coefs, intercepts, extra_state)
-    try:
-        config = TrainingConfig(**state["config"])
-    except TypeError:
-        raise ModelFileError(
-            "the saved network's config has other fields than this sknn's."
-        ) from None
+    network = check_net_records(state, coefs, extra_state)
+    config = Training(**state["training"])
     saved = config.device
     try:
         device = resolve_device(saved)
     except ValueError:  # e.g. trained on CUDA, loaded on a CPU-only machine
         device = "cpu"
-    config = dataclasses.replace(
-        config,
-        device=device,
-        layer_units=tuple(int(units) for units in config.layer_units),
-        dropout=tuple(float(p) for p in config.dropout),
-    )
-    net = _build_net(config, coefs, intercepts)
+    config = dataclasses.replace(config, device=device)
+    net = _build_net(network, config, coefs, intercepts)
     check_module_state(extra_state, net.module_, "batch-norm and embedding state")
     _load_extra_state(net.module_, extra_state)
     _load_training_state(net, state)
@@ -869,7 +871,7 @@ def _restore_generators(net, saved, same_device):
     net.generator_ = torch.Generator(device="cpu")
     check_generator_state(saved["shuffle"], net.generator_, "shuffling RNG state")
     net.generator_.set_state(torch.from_numpy(saved["shuffle"].copy()))
-    net.dropout_generator_ = _dropout_generator(net.sknn_config)
+    net.dropout_generator_ = _dropout_generator(net.sknn_training)
     if same_device:
         generator = net.dropout_generator_
         check_generator_state(saved["dropout"], generator, "dropout RNG state")
@@ -926,9 +928,9 @@ def predict(net, X, out_activation):
     products round a row differently with the batch's size and memory alignment.
     On other devices the network computes in float32.
     """
-    macs = X.shape[0] * macs_per_row(net.module__layer_units)
+    macs = X.shape[0] * macs_per_row(net.sknn_network.layer_units)
     dtype = np.float32 if X.dtype == np.float32 or net.device != "cpu" else np.float64
-    activation = OUTPUT_ACTIVATIONS[out_activation]
+    activation = OUTPUT_FUNCTIONS[out_activation]
     with predict_threads(X.shape[0], macs), _inference_mode():
         if type(X) is not np.ndarray:
             out = _as_numpy(activation(net._forward_tensor(X, dtype=dtype)))
@@ -979,12 +981,7 @@ PREDICT_CHUNK_BYTES = 2**24
 def _predict_rows(net, dtype):
     """Rows whose widest activations (a layer's, or the numeric embedding's sines
     and cosines) in ``dtype`` fit in PREDICT_CHUNK_BYTES."""
-    widths = list(net.module__layer_units)
-    if net.module__numeric_embedding:
-        n_embedded = embedded_count(
-            widths[0], net.module__embedding_dim, net.module__embedded_features
-        )
-        widths.append(n_embedded * 2 * net.module__embedding_frequencies)
+    widths = net.sknn_network.activation_widths()
     return max(1, PREDICT_CHUNK_BYTES // (np.dtype(dtype).itemsize * max(widths)))
 
 

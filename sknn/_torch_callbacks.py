@@ -10,6 +10,8 @@ import torch
 from skorch.callbacks import Callback
 from tqdm.auto import tqdm
 
+from sknn._network import BATCH_SCHEDULES, EPOCH_SCHEDULES
+
 
 class SklearnConvergence(Callback):
     """sklearn's stopping rule, best-weight tracking and SGD learning-rate schedule.
@@ -20,10 +22,11 @@ class SklearnConvergence(Callback):
     rate by 5 (``learning_rate="adaptive"``) or stop.
     """
 
-    def __init__(self, config, state, valid_score):
+    def __init__(self, config, state, valid_score, verbose=0):
         self.config = config
         self.state = state
         self.valid_score = valid_score
+        self.verbose = verbose  # any true value: sklearn's printed lines
 
     def initialize(self):
         self.best_params_ = None
@@ -37,7 +40,7 @@ class SklearnConvergence(Callback):
         loss = record["train_loss"]
         state.loss_curve.append(loss)
         state.t += dataset_train.n_samples
-        if config.verbose:
+        if self.verbose:
             print("Iteration %d, loss = %.8f" % (len(net.history), loss))
         if config.early_stopping:
             raw, valid_loss = net.validate(dataset_train)
@@ -45,7 +48,7 @@ class SklearnConvergence(Callback):
             net.history.record("valid_loss", valid_loss)
             net.history.record("valid_score", score)
             state.validation_scores.append(score)
-            if config.verbose:
+            if self.verbose:
                 print("Validation score: %f" % score)
             # the monitored value, higher is better: the score (sklearn's rule) or
             # minus the validation loss
@@ -95,16 +98,16 @@ class SklearnConvergence(Callback):
             lr = optimizer.param_groups[0]["lr"]
             if config.solver == "sgd" and config.learning_rate == "adaptive":
                 if lr <= 1e-6:
-                    self._stop(msg, config.verbose)
+                    self._stop(msg, self.verbose)
                 else:
                     lr /= 5.0
                     for group in optimizer.param_groups:
                         group["lr"] = lr
-                    if config.verbose:
+                    if self.verbose:
                         print(msg + " Setting learning rate to %f" % lr)
                     state.no_improvement_count = 0
             else:
-                self._stop(msg, config.verbose)
+                self._stop(msg, self.verbose)
 
     def _stop(self, msg, verbose):
         if verbose:
@@ -176,12 +179,6 @@ class ThreadsFollowLoad(Callback):
 
     def on_epoch_begin(self, net, **kwargs):
         self.threads.follow_load()
-
-
-# sknn's schedules, for every stochastic solver; sklearn's own three ("constant",
-# "invscaling", "adaptive") are sklearn's, applied to "sgd" only by SklearnConvergence
-EPOCH_SCHEDULES = ("step", "cosine")
-BATCH_SCHEDULES = ("cyclic", "onecycle")
 
 
 def lr_scheduler(config, optimizer, steps_per_epoch):

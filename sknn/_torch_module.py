@@ -7,7 +7,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-HIDDEN_ACTIVATIONS = {
+# the torch layer of each of _network.HIDDEN_ACTIVATIONS
+ACTIVATION_LAYERS = {
     "identity": nn.Identity,
     "logistic": nn.Sigmoid,
     "tanh": nn.Tanh,
@@ -55,7 +56,7 @@ class PeriodicEmbedding(nn.Module):
     in the initial values it drew itself.
     """
 
-    def __init__(self, n_features, dim, n_frequencies=48):
+    def __init__(self, n_features, dim, n_frequencies):
         super().__init__()
         self.frequencies = nn.Parameter(torch.zeros(n_features, n_frequencies))
         self.projection = nn.Parameter(torch.zeros(2 * n_frequencies, dim))
@@ -72,49 +73,31 @@ class PeriodicEmbedding(nn.Module):
         return torch.cat([embedded.flatten(1), X[:, n_features:]], dim=1)
 
 
-def embedded_count(width, embedding_dim, embedded_features):
-    """How many input features the embedding takes, given the first linear layer's
-    ``width``: ``embedded_features``, or (None) every one of them."""
-    if embedded_features is None:
-        return width // embedding_dim
-    return embedded_features
-
-
 class MLPModule(nn.Sequential):
-    """A multilayer perceptron returning the output layer's pre-activation.
+    """A multilayer perceptron returning the output layer's pre-activation: the
+    module of a :class:`sknn._network.Network` record.
 
     Each hidden layer is Linear, then BatchNorm1d (with ``batch_norm``), then the
     activation, then Dropout (where its rate is above 0). With
-    ``numeric_embedding="periodic"`` a :class:`PeriodicEmbedding` of
-    ``embedding_dim`` per feature comes first, taking the first
-    ``embedded_features`` features (None: all), and ``layer_units[0]`` is its
-    output width (embedded features * embedding_dim + the others). With
-    ``init_weights=False`` the linear layers start at zero and nothing is drawn
-    from torch's global RNG (sknn copies in the weights it drew itself).
+    ``numeric_embedding="periodic"`` a :class:`PeriodicEmbedding` of the record's
+    leading features comes first. With ``init_weights=False`` the linear layers
+    start at zero and nothing is drawn from torch's global RNG (sknn copies in the
+    weights it drew itself).
     """
 
-    def __init__(
-        self,
-        layer_units,
-        activation,
-        dropout,
-        batch_norm=False,
-        init_weights=True,
-        numeric_embedding=None,
-        embedding_dim=1,
-        embedded_features=None,
-        embedding_frequencies=48,
-    ):
+    def __init__(self, network, init_weights=True):
         layers = []
-        if numeric_embedding == "periodic":
-            n_embedded = embedded_count(
-                layer_units[0], embedding_dim, embedded_features
-            )
+        if network.numeric_embedding == "periodic":
             layers.append(
-                PeriodicEmbedding(n_embedded, embedding_dim, embedding_frequencies)
+                PeriodicEmbedding(
+                    network.n_embedded,
+                    network.embedding_dim,
+                    network.embedding_frequencies,
+                )
             )
-        n_hidden = len(layer_units) - 2
-        for i, (fan_in, fan_out) in enumerate(zip(layer_units, layer_units[1:])):
+        n_hidden = len(network.hidden_layer_sizes)
+        activation, dropout = network.activation, network.dropout
+        for i, (fan_in, fan_out) in enumerate(network.weight_shapes()):
             if init_weights:
                 layers.append(nn.Linear(fan_in, fan_out))
             else:
@@ -124,9 +107,9 @@ class MLPModule(nn.Sequential):
                     linear.bias.zero_()
                 layers.append(linear)
             if i < n_hidden:
-                if batch_norm:
+                if network.batch_norm:
                     layers.append(nn.BatchNorm1d(fan_out))
-                layers.append(HIDDEN_ACTIVATIONS[activation]())
+                layers.append(ACTIVATION_LAYERS[activation]())
                 if dropout[i] > 0:
                     layers.append(Dropout(dropout[i]))
         super().__init__(*layers)
@@ -239,7 +222,8 @@ class SklearnLoss(nn.Module):
         return 1.0 / n_outputs if self.kind in averaged else 1.0
 
 
-OUTPUT_ACTIVATIONS = {
+# the function of each of _network.OUTPUT_ACTIVATIONS
+OUTPUT_FUNCTIONS = {
     "softmax": lambda z: torch.softmax(z, dim=1),
     "logistic": torch.sigmoid,
     "exp": torch.exp,

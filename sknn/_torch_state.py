@@ -3,10 +3,11 @@ it reaches torch. Part of the torch seam.
 
 A model file is hostile until proven otherwise: torch's fused optimizer steps trust
 their state's shapes (a one-element ``exp_avg`` for a weight matrix corrupts memory),
-and a network's layer sizes decide what is allocated. So the saved config must
-describe the saved weights, and every array of the optimizer's, the schedule's and
-the RNGs' state must have the shape and dtype that a fresh net of that config has;
-anything else is a :class:`sknn.ModelFileError`.
+and a network's layer sizes decide what is allocated. So the saved network record
+must describe the saved weights, the training settings must hold values sknn writes,
+and every array of the optimizer's, the schedule's and the RNGs' state must have the
+shape and dtype that a fresh net of that record has; anything else is a
+:class:`sknn.ModelFileError`.
 """
 
 import math
@@ -15,17 +16,14 @@ import numbers
 import numpy as np
 import torch
 
-from sknn._fitted_state import short_repr
-from sknn._torch_module import HIDDEN_ACTIVATIONS
+from sknn._checks import boolean, choice, integer, real, short_repr
+from sknn._fitted_state import saved_network
+from sknn._network import LEARNING_RATES, RESTORE_BEST, SCORINGS, SOLVERS
 from sknn.exceptions import ModelFileError
 
 LOSS_KINDS = {
     "softmax_log_loss", "logistic_log_loss", "multi_margin", "binary_hinge",
     "squared_error", "poisson", "absolute_error", "huber",
-}  # fmt: skip
-SOLVERS = {"sgd", "adam", "adamw", "rmsprop", "adagrad", "lbfgs"}
-LEARNING_RATES = {
-    "constant", "invscaling", "adaptive", "step", "cosine", "cyclic", "onecycle"
 }  # fmt: skip
 # the per-parameter state torch's optimizers keep: a scalar step count, the rest of
 # the parameter's own shape
@@ -36,143 +34,58 @@ PARAMETER_STATE = {
 }  # fmt: skip
 
 
-def _integer(low, high=None):
-    def check(value):
-        return (
-            isinstance(value, numbers.Integral)
-            and not isinstance(value, bool)
-            and low <= value
-            and (high is None or value <= high)
-        )
-
-    return check
-
-
-def _real(low=-math.inf, high=math.inf, low_open=False):
-    def check(value):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            return False
-        value = float(value)
-        if math.isnan(value) or not low <= value <= high:
-            return False
-        return not (low_open and value == low)
-
-    return check
-
-
-def _boolean(value):
-    return isinstance(value, bool | np.bool_)
-
-
-def _choice(options):
-    return lambda value: isinstance(value, str) and value in options
-
-
-CONFIG_CHECKS = {
-    "activation": _choice(HIDDEN_ACTIVATIONS),
-    "loss": _choice(LOSS_KINDS),
-    "solver": _choice(SOLVERS),
-    "alpha": _real(0, math.inf),
-    "l1": _real(0, math.inf),
-    "batch_size": _integer(1),
-    "learning_rate": _choice(LEARNING_RATES),
-    "learning_rate_init": _real(0, math.inf, low_open=True),
-    "power_t": _real(0, math.inf),
-    "max_iter": _integer(1),
-    "shuffle": _boolean,
-    "tol": _real(0, math.inf),
-    "verbose": _integer(0),
-    "momentum": _real(0, 1),
-    "nesterovs_momentum": _boolean,
-    "early_stopping": _boolean,
-    "n_iter_no_change": lambda v: _integer(1)(v) or v == math.inf,
-    "beta_1": _real(0, 1),
-    "beta_2": _real(0, 1),
-    "epsilon": _real(0, math.inf, low_open=True),
-    "max_fun": _integer(1),
+TRAINING_CHECKS = {
+    "loss": choice(LOSS_KINDS),
+    "solver": choice(SOLVERS),
+    "alpha": real(0, math.inf),
+    "l1": real(0, math.inf),
+    "batch_size": integer(1),
+    "learning_rate": choice(LEARNING_RATES),
+    "learning_rate_init": real(0, math.inf, low_open=True),
+    "power_t": real(0, math.inf),
+    "max_iter": integer(1),
+    "shuffle": boolean,
+    "tol": real(0, math.inf),
+    "momentum": real(0, 1),
+    "nesterovs_momentum": boolean,
+    "early_stopping": boolean,
+    "n_iter_no_change": lambda v: integer(1)(v) or v == math.inf,
+    "beta_1": real(0, 1),
+    "beta_2": real(0, 1),
+    "epsilon": real(0, math.inf, low_open=True),
+    "max_fun": integer(1),
     "device": lambda value: isinstance(value, str) and len(value) < 64,
-    "seed": _integer(0, 2**63 - 1),
-    "max_grad_norm": lambda v: v is None or _real(0, math.inf, low_open=True)(v),
-    "gradient_accumulation_steps": _integer(1),
-    "batch_norm": _boolean,
-    "lr_step_size": _integer(1),
-    "lr_gamma": _real(0, 1, low_open=True),
-    "progress_bar": _boolean,
-    "label_smoothing": lambda v: _real(0, 1)(v) and v < 1,
-    "numeric_embedding": lambda v: v is None or v == "periodic",
-    "embedding_dim": _integer(1),
-    "embedded_features": lambda v: v is None or _integer(1)(v),
-    "embedding_frequencies": _integer(1),
-    "scoring": _choice({"score", "loss"}),
-    "restore_best": _choice({"first", "last"}),
+    "seed": integer(0, 2**63 - 1),
+    "max_grad_norm": lambda v: v is None or real(0, math.inf, low_open=True)(v),
+    "gradient_accumulation_steps": integer(1),
+    "lr_step_size": integer(1),
+    "lr_gamma": real(0, 1, low_open=True),
+    "label_smoothing": lambda v: real(0, 1)(v) and v < 1,
+    "scoring": choice(SCORINGS),
+    "restore_best": choice(RESTORE_BEST),
 }
-# fields newer than the first files sknn wrote
-OPTIONAL_CONFIG = {
-    "progress_bar", "label_smoothing", "numeric_embedding", "embedding_dim",
-    "scoring", "restore_best", "embedded_features", "embedding_frequencies",
-}  # fmt: skip
 
 
-def check_config(config, coefs, intercepts, extra_state):
-    """The saved training config must hold known values and describe the saved
-    weights: ``layer_units`` is the chain of the coefficient matrices' shapes, and
-    the embedding's frequency count that of its saved frequencies (so no size in
-    the config allocates more than the file holds)."""
-    if not isinstance(config, dict):
-        raise ModelFileError("the saved network has no valid config.")
-    units = [coef.shape[0] for coef in coefs] + [coefs[-1].shape[1]]
-    layer_units = config.get("layer_units")
-    dim = config.get("embedding_dim", 1)
-    embedded = config.get("embedded_features")
-    if config.get("numeric_embedding") and (
-        not _integer(1)(dim)
-        or (units[0] % dim if embedded is None else not _integer(1)(embedded))
-        or (embedded is not None and embedded * dim > units[0])
-    ):
+def check_net_records(state, coefs, extra_state):
+    """The saved network record must describe the saved weights and embedding (see
+    ``sknn._fitted_state.saved_network``: so no size in it allocates more than the
+    file holds), and the saved training settings must be the fields sknn writes,
+    each a value sknn writes. Returns the network's record."""
+    network = saved_network(state.get("network"), coefs, extra_state)
+    training = state.get("training")
+    if not isinstance(training, dict) or set(training) != set(TRAINING_CHECKS):
+        names = sorted(training, key=str) if isinstance(training, dict) else training
         raise ModelFileError(
-            f"the saved network's embedding_dim {short_repr(dim)} and "
-            f"embedded_features {short_repr(embedded)} do not fit its first layer's "
-            f"{units[0]} inputs."
+            f"the saved training settings name {short_repr(names)}; sknn writes "
+            f"{sorted(TRAINING_CHECKS)}."
         )
-    frequencies = (
-        extra_state.get("0.frequencies") if isinstance(extra_state, dict) else None
-    )
-    saved_count = config.get("embedding_frequencies", 48)
-    if config.get("numeric_embedding") and (
-        not isinstance(frequencies, np.ndarray)
-        or frequencies.ndim != 2
-        or frequencies.shape[1] != saved_count
-    ):
-        raise ModelFileError(
-            f"the saved network's embedding_frequencies {short_repr(saved_count)} "
-            "do not match its saved embedding frequencies."
-        )
-    if (
-        not isinstance(layer_units, list | tuple)
-        or len(layer_units) != len(units)
-        or any(not _integer(1)(u) or u != v for u, v in zip(layer_units, units))
-    ):
-        raise ModelFileError(
-            f"the saved network's layer sizes {short_repr(layer_units)} do not match "
-            f"its weights, whose layers have {units} units."
-        )
-    dropout = config.get("dropout")
-    if (
-        not isinstance(dropout, list | tuple)
-        or len(dropout) != len(units) - 2
-        or not all(_real(0, 1)(p) and p < 1 for p in dropout)
-    ):
-        raise ModelFileError(
-            f"the saved network's dropout {short_repr(dropout)} is not one rate in "
-            f"[0, 1) per hidden layer ({len(units) - 2} here)."
-        )
-    for name, check in CONFIG_CHECKS.items():
-        missing = name not in config and name not in OPTIONAL_CONFIG
-        if missing or (name in config and not check(config[name])):
+    for name, check in TRAINING_CHECKS.items():
+        if not check(training[name]):
             raise ModelFileError(
-                f"the saved network's {name} is {short_repr(config.get(name))}, not a "
-                "value sknn writes."
+                f"the saved training setting {name} is {short_repr(training[name])}, "
+                "not a value sknn writes."
             )
+    return network
 
 
 # how torch runs a step, not what it computes: taken from the fresh optimizer (a
@@ -222,7 +135,7 @@ def check_optimizer_state(saved, optimizer):
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
     entries = _state_entries(optimizer)
     for index, state in per_parameter.items():
-        if not _integer(0, len(parameters) - 1)(index) or not isinstance(state, dict):
+        if not integer(0, len(parameters) - 1)(index) or not isinstance(state, dict):
             raise ModelFileError(
                 f"the saved optimizer state names parameter {short_repr(index)}; the "
                 f"network has {len(parameters)}."
@@ -367,7 +280,7 @@ def _same_kind(value, expected, exact_flags):
     if isinstance(expected, bool):
         return isinstance(value, bool) and (value == expected or not exact_flags)
     if isinstance(expected, numbers.Integral):
-        return _integer(1 if expected >= 1 else -1)(value)
+        return integer(1 if expected >= 1 else -1)(value)
     if isinstance(expected, numbers.Real):
-        return _real()(value)
+        return real()(value)
     return False

@@ -161,14 +161,14 @@ def _layers(model):
     return layers
 
 
-def _periodic_embedding(model, x, dtype, opv):
+def _periodic_embedding(model, network, x, dtype, opv):
     """The numeric embedding: ``relu([cos(2 pi f x), sin(2 pi f x)] W + b)`` per
     embedded feature, flattened to (N, n_features * dim), then the columns it
     passes through."""
-    extra = model._extra_state
-    frequencies = extra["0.frequencies"].astype(np.float64) * (2 * np.pi)
-    n_features = frequencies.shape[0]
-    passed = _layers(model)[0][0].shape[0] - n_features * extra["0.projection"].shape[1]
+    arrays = network.embedding_arrays(model._extra_state)
+    frequencies = arrays["frequencies"].astype(np.float64) * (2 * np.pi)
+    n_features = network.n_embedded
+    passed = network.n_features - n_features
     numeric = x
     if passed:
         numeric = _columns(x, 0, n_features, opv)
@@ -183,11 +183,11 @@ def _periodic_embedding(model, x, dtype, opv):
         op_version=opv,
     )
     projected = OnnxAdd(
-        OnnxMatMul(features, extra["0.projection"].astype(dtype), op_version=opv),
-        extra["0.projection_bias"].astype(dtype),
+        OnnxMatMul(features, arrays["projection"].astype(dtype), op_version=opv),
+        arrays["projection_bias"].astype(dtype),
         op_version=opv,
     )
-    width = n_features * extra["0.projection"].shape[1]
+    width = network.embedding_width
     embedded = OnnxReshape(
         OnnxRelu(projected, op_version=opv),
         np.array([-1, width], np.int64),
@@ -213,10 +213,10 @@ def _columns(x, start, stop, opv):
 def _network(model, x, dtype, opv):
     """The module's output-layer pre-activation for input ``x``."""
     layers = _layers(model)
-    config = model._fitted_net().sknn_config  # the fitted network, not set_params'
-    activation = config.activation
-    if config.numeric_embedding == "periodic":
-        x = _periodic_embedding(model, x, dtype, opv)
+    network = model._fitted_network()
+    activation = network.activation
+    if network.numeric_embedding == "periodic":
+        x = _periodic_embedding(model, network, x, dtype, opv)
     for i, (coef, bias) in enumerate(layers):
         x = OnnxAdd(
             OnnxMatMul(x, coef.astype(dtype), op_version=opv),

@@ -12,6 +12,7 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sknn._docstrings import TABULAR_COLUMN_PARAMETERS
 from sknn._sklearn_compat import Interval, StrOptions, _fit_context
 
 __all__ = ["RobustScaleSmoothClipTransformer", "TabularEncoder", "category_keys"]
@@ -166,22 +167,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    categorical_features : 'from_dtype' or array-like, default='from_dtype'
-        Which columns are categorical. 'from_dtype': those of category, object or
-        string dtype (a NumPy array is then all numeric). Otherwise a boolean mask
-        over the columns, their positions, or their names.
-
-    max_categories : int or None, default=16
-        The most one-hot columns of one categorical column, the infrequent
-        categories' shared column included (``OneHotEncoder(max_categories=...)``);
-        None keeps every category.
-
+    %(columns)s
     clip : float, default=3.0
         The bound of the numeric columns' smooth clip.
 
     Attributes
     ----------
-    is_categorical_ : ndarray of shape (n_features_in_,), dtype=bool
+    is_categorical_ : ndarray of shape (`n_features_in_`,), dtype=bool
         Which input columns are categorical.
 
     n_numeric_features_ : int
@@ -462,6 +454,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         tags.input_tags.categorical = True
         tags.input_tags.string = True
         return tags
+
+
+TabularEncoder.__doc__ %= {"columns": TABULAR_COLUMN_PARAMETERS.lstrip()}
 
 
 def category_keys(column):

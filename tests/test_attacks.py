@@ -206,15 +206,23 @@ STATE_ATTACKS = {
     ),
     "layer sizes larger than the weights": (
         {},
-        _set(("_net_state", "config", "layer_units"), (4, 16000, 16000, 3)),
+        _set(("_net_state", "network", "hidden_layer_sizes"), (16000, 16000)),
     ),
     "dropout for a layer that does not exist": (
         {},
-        _set(("_net_state", "config", "dropout"), (0.5, 0.5)),
+        _set(("_net_state", "network", "dropout"), (0.5, 0.5)),
     ),
     "unknown activation": (
         {},
-        _set(("_net_state", "config", "activation"), "__import__"),
+        _set(("_net_state", "network", "activation"), "__import__"),
+    ),
+    "network record with a field sknn does not write": (
+        {},
+        lambda s: s["_net_state"]["network"].__setitem__("evil", 1),
+    ),
+    "unknown solver in the training settings": (
+        {},
+        _set(("_net_state", "training", "solver"), "__import__"),
     ),
     "batch-norm statistics of the wrong width": (
         {"batch_norm": True},
@@ -230,15 +238,15 @@ STATE_ATTACKS = {
     ),
     "a frequency count far beyond the saved frequencies (allocates nothing)": (
         {"numeric_embedding": "periodic", "embedding_dim": 2},
-        _set(("_net_state", "config", "embedding_frequencies"), 10**12),
+        _set(("_net_state", "network", "embedding_frequencies"), 10**12),
     ),
     "embedded features beyond the first layer's inputs": (
         {"numeric_embedding": "periodic", "embedding_dim": 2},
-        _set(("_net_state", "config", "embedded_features"), 10**6),
+        _set(("_net_state", "network", "embedded_features"), 10**6),
     ),
     "embedding size that does not divide the first layer": (
         {"numeric_embedding": "periodic", "embedding_dim": 2},
-        _set(("_net_state", "config", "embedding_dim"), 3),
+        _set(("_net_state", "network", "embedding_dim"), 3),
     ),
     "schedule state with foreign entries": (
         {"learning_rate": "cosine"},
@@ -449,6 +457,14 @@ SHARING_SHAPES = {
 }
 
 
+def _shared_levels(shape, depth):
+    """``depth`` levels of SHARING_SHAPES[shape] over an empty list."""
+    node = _list_node(1000, [])
+    for level in range(1001, 1001 + depth):
+        node = SHARING_SHAPES[shape](level, node)
+    return node
+
+
 class _AuditRanAway(BaseException):
     """Raised past the audit budget; no ``except Exception`` swallows it."""
 
@@ -485,10 +501,7 @@ def test_checking_a_file_of_shared_objects_costs_work_linear_in_its_size(
     monkeypatch.setattr(Node, "get_unsafe_set", counted(Node.get_unsafe_set))
     monkeypatch.setattr(_persistence, "_node_id", counted(_persistence._node_id))
     for depth in (10, 20, 40, 60):
-        node = _list_node(1000, [])
-        for level in range(1001, 1001 + depth):
-            node = SHARING_SHAPES[shape](level, node)
-        schema["content"]["content"]["history_"] = node
+        schema["content"]["content"]["history_"] = _shared_levels(shape, depth)
         members["schema.json"] = json.dumps(schema).encode()
         write_payload(path, members)
         steps, budget = 0, len(members["schema.json"])
@@ -506,10 +519,9 @@ def test_a_small_file_of_shared_lists_is_refused_in_a_capped_process(
     path = sknn.save(MLPClassifier((4,), max_iter=2).fit(X, y), tmp_path / "m.sknn")
     members = payload_members(path)
     schema = json.loads(members["schema.json"])
-    node = _list_node(1000, [])
-    for level in range(1001, 1041):
-        node = SHARING_SHAPES["list, bare reference"](level, node)
-    schema["content"]["content"]["history_"] = node
+    schema["content"]["content"]["history_"] = _shared_levels(
+        "list, bare reference", 40
+    )
     members["schema.json"] = json.dumps(schema).encode()
     write_payload(path, members)
     assert path.stat().st_size < 20_000
@@ -538,10 +550,7 @@ def test_the_command_line_refuses_a_file_of_shared_objects_in_one_line(
     path = sknn.save(model, tmp_path / "m.sknn", notes={**notes, **model_notes(model)})
     members = payload_members(path)
     schema = json.loads(members["schema.json"])
-    node = _list_node(1000, [])
-    for level in range(1001, 1041):
-        node = SHARING_SHAPES["dict values"](level, node)
-    schema["content"]["content"]["memory"] = node
+    schema["content"]["content"]["memory"] = _shared_levels("dict values", 40)
     members["schema.json"] = json.dumps(schema).encode()
     write_payload(path, members)
     X.to_csv(tmp_path / "X.csv", index=False)

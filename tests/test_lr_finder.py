@@ -147,8 +147,8 @@ def test_the_range_test_starts_from_the_drawn_numeric_embedding(monkeypatch):
     seen = {}
     original = _torch._build_net
 
-    def spy(config, coefs, intercepts, extra_state=None, steps_per_epoch=1):
-        net = original(config, coefs, intercepts, extra_state, steps_per_epoch)
+    def spy(network, training, coefs, intercepts, extra_state=None, steps=1):
+        net = original(network, training, coefs, intercepts, extra_state, steps)
         seen["frequencies"] = net.module_[0].frequencies.detach().numpy().copy()
         return net
 

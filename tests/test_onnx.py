@@ -19,15 +19,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import sknn
+from sknn._network import HIDDEN_ACTIVATIONS
 
 rt = pytest.importorskip("onnxruntime")
 skl2onnx = pytest.importorskip("skl2onnx")
 sknn_onnx = pytest.importorskip("sknn.onnx")
 
-ACTIVATIONS = [
-    "identity", "logistic", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu",
-    "silu", "softplus", "hardtanh",
-]  # fmt: skip
+ACTIVATIONS = list(HIDDEN_ACTIVATIONS)
 DTYPES = [np.float32, np.float64]
 
 

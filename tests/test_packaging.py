@@ -48,7 +48,8 @@ def test_pre_commit_runs_the_ruff_that_the_lint_session_pins():
 # DESIGN.md: the torch seam under the estimators, the modules beside them that use
 # the estimators' public API, the command line on top)
 LAYERS = [
-    ["_version", "exceptions", "_sklearn_compat", "_docstrings"],
+    ["_version", "exceptions", "_sklearn_compat", "_docstrings", "_checks",
+     "_network"],
     ["_fitted_state", "preprocessing", "_torch_module", "_torch_data",
      "_torch_devices", "_torch_callbacks", "_torch_state"],
     ["_torch"],

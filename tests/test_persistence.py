@@ -20,6 +20,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sknn
 from sknn import MLPClassifier, MLPRegressor, ModelFileError
+from sknn._persistence import FORMAT_VERSION
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -66,13 +67,23 @@ def test_pickle_holds_plain_values_and_numpy_only(params, iris):
         assert loaded.history_[-1]["lr"] == clf.history_[-1]["lr"]
 
 
+def test_display_flags_are_not_saved_with_the_model(iris):
+    """verbose and progress_bar are the caller's: the saved net state holds the
+    network's record and the training settings only."""
+    X, y = iris
+    clf = MLPClassifier(max_iter=2, verbose=True, progress_bar=True, random_state=0)
+    state = clf.fit(X, y).__getstate__()["_net_state"]
+    assert {"verbose", "progress_bar"}.isdisjoint(state["training"])
+    assert {"verbose", "progress_bar"}.isdisjoint(state["network"])
+
+
 def test_model_tagged_for_cuda_unpickles_and_predicts_on_cpu(iris):
     """Simulates a CUDA-trained model on a CPU-only machine: the recorded device is
     one this machine lacks, and the model still loads and predicts."""
     X, y = iris
     clf = MLPClassifier(max_iter=20, random_state=0).fit(X, y)
     state = clf.__getstate__()
-    state["_net_state"]["config"]["device"] = "cuda:3"
+    state["_net_state"]["training"]["device"] = "cuda:3"
     tagged = MLPClassifier.__new__(MLPClassifier)
     tagged.__setstate__(state)
     loaded = pickle.loads(pickle.dumps(tagged))
@@ -299,15 +310,19 @@ def test_load_refuses_a_file_of_another_format_version_in_one_sentence(tmp_path,
     path = sknn.save(MLPClassifier(max_iter=2).fit(X, y), tmp_path / "m.sknn")
     with zipfile.ZipFile(path) as archive:
         manifest = json.loads(archive.read("manifest.json"))
-    for version, fix in [(1, "train and save the model again"), (3, "upgrade sknn")]:
+    current = FORMAT_VERSION
+    for version, fix in [
+        (current - 1, "train and save the model again"),
+        (current + 1, "upgrade sknn"),
+    ]:
         manifest["format_version"] = version
         _rewrite(path, manifest=manifest)
         msg = (
             f"{path}: sknn model format version {version}; this sknn reads only "
-            f"version 2, so {fix} with it."
-            if version == 1
+            f"version {current}, so {fix} with it."
+            if version < current
             else f"{path}: sknn model format version {version}; this sknn reads "
-            f"only version 2, so {fix} to load it."
+            f"only version {current}, so {fix} to load it."
         )
         for read in (sknn.read_notes, sknn.load):
             with pytest.raises(ModelFileError, match=re.escape(msg)):

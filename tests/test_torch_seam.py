@@ -1,5 +1,6 @@
 """Unit tests of the torch seam: losses and gradients against sklearn's backprop."""
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -14,6 +15,8 @@ from sklearn.neural_network import MLPClassifier as SklearnClassifier
 from sklearn.neural_network import MLPRegressor as SklearnRegressor
 
 from sknn import MLPClassifier, _torch
+from sknn._network import Network
+from sknn._torch_state import TRAINING_CHECKS
 
 LOSSES = {
     # seam loss kind: (sklearn estimator, out_activation_, sklearn loss, n_outputs)
@@ -24,11 +27,15 @@ LOSSES = {
 }
 
 
-def _config(kind, layer_units, alpha, l1=0.0):
-    return _torch.TrainingConfig(
-        layer_units=layer_units,
-        activation="tanh",
-        dropout=(0.0,) * (len(layer_units) - 2),
+def _network(layer_units, activation="tanh", dropout=None):
+    """The record of a network of ``layer_units`` (no embedding)."""
+    hidden = tuple(layer_units[1:-1])
+    dropout = (0.0,) * len(hidden) if dropout is None else dropout
+    return Network(layer_units[0], hidden, layer_units[-1], activation, dropout)
+
+
+def _training(kind, alpha, l1=0.0):
+    return _torch.Training(
         loss=kind,
         solver="adam",
         alpha=alpha,
@@ -40,7 +47,6 @@ def _config(kind, layer_units, alpha, l1=0.0):
         max_iter=1,
         shuffle=False,
         tol=1e-4,
-        verbose=False,
         momentum=0.9,
         nesterovs_momentum=True,
         early_stopping=False,
@@ -83,7 +89,9 @@ def test_loss_and_gradient_equal_sklearns_backprop(kind, weighted):
         X, y, sw, [X, None, None], [None, None], [None, None], [None, None]
     )
 
-    net = _torch._build_net(_config(kind, layer_units, alpha=0.3), coefs, intercepts)
+    net = _torch._build_net(
+        _network(layer_units), _training(kind, alpha=0.3), coefs, intercepts
+    )
     as_tensor = lambda a: None if a is None else torch.as_tensor(a, dtype=torch.float32)  # noqa: E731
     target = (
         torch.as_tensor(y.argmax(1)) if kind == "softmax_log_loss" else as_tensor(y)
@@ -102,7 +110,10 @@ def test_l1_penalty_is_scaled_like_alpha():
     coefs = [np.ones((2, 3)), np.ones((3, 1))]
     intercepts = [np.zeros(3), np.zeros(1)]
     net = _torch._build_net(
-        _config("squared_error", (2, 3, 1), 0.0, l1=0.5), coefs, [*intercepts]
+        _network((2, 3, 1)),
+        _training("squared_error", 0.0, l1=0.5),
+        coefs,
+        [*intercepts],
     )
     X, y = torch.zeros(4, 2), torch.zeros(4, 1)
     _, reported = net.batch_loss(X, y, None)
@@ -110,9 +121,16 @@ def test_l1_penalty_is_scaled_like_alpha():
 
 
 def test_module_layers_follow_the_config():
-    module = _torch.MLPModule((4, 8, 6, 2), "relu", (0.5, 0.0))
+    module = _torch.MLPModule(_network((4, 8, 6, 2), "relu", (0.5, 0.0)))
     kinds = [type(m).__name__ for m in module]
     assert kinds == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Linear"]
+
+
+def test_every_training_setting_is_checked_on_load():
+    """A saved file's training settings are refused unless they are exactly the
+    fields of Training, each checked: a new setting needs its check."""
+    fields = {field.name for field in dataclasses.fields(_torch.Training)}
+    assert set(TRAINING_CHECKS) == fields
 
 
 def test_resolve_device():

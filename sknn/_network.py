@@ -1,0 +1,248 @@
+"""The one description of sknn's network, and the option lists every part reads.
+
+:class:`Network` is a frozen, numpy-only record of the network's structure: the
+estimators build it, the torch seam builds its module from it, the saved-state
+checks compare a file's weights against it, ONNX export reads it. Each quantity
+derived from the structure (the first layer's width, the layer sizes, the
+parameters' shapes) is computed here, once.
+"""
+
+import dataclasses
+
+from sknn._checks import boolean, choice, integer, real, short_repr
+from sknn.exceptions import ModelFileError
+
+# sklearn's four, then sknn's
+HIDDEN_ACTIVATIONS = (
+    "identity", "logistic", "tanh", "relu",
+    "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "hardtanh",
+)  # fmt: skip
+# the output layer's: sklearn's classifiers' and regressors', the Poisson loss's
+# exp and the squared log error's expm1
+OUTPUT_ACTIVATIONS = ("softmax", "logistic", "identity", "exp", "expm1")
+STOCHASTIC_SOLVERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+SOLVERS = ("lbfgs", *STOCHASTIC_SOLVERS)
+# sklearn's schedules, applied to "sgd" only as in sklearn
+SKLEARN_SCHEDULES = ("constant", "invscaling", "adaptive")
+# sknn's, for every stochastic solver: stepped once an epoch, or once a batch
+EPOCH_SCHEDULES = ("step", "cosine")
+BATCH_SCHEDULES = ("cyclic", "onecycle")
+LEARNING_RATES = SKLEARN_SCHEDULES + EPOCH_SCHEDULES + BATCH_SCHEDULES
+# the numeric embedding is the module's first layer: torch names its arrays
+# "0.<name>", and the estimators keep them under those names beside batch norm's
+EMBEDDING_PREFIX = "0."
+# what early stopping monitors, and which of equally good epochs it restores
+SCORINGS = ("score", "loss")
+RESTORE_BEST = ("first", "last")
+NUMERIC_EMBEDDINGS = ("periodic",)
+
+
+@dataclasses.dataclass(frozen=True)
+class Network:
+    """The structure of a multilayer perceptron, validated by whoever builds it.
+
+    Parameters
+    ----------
+    n_features : int
+        Columns of the network's input.
+
+    hidden_layer_sizes : tuple of int
+        Units of each hidden layer.
+
+    n_outputs : int
+        Units of the output layer.
+
+    activation : str
+        The hidden layers' activation, one of ``HIDDEN_ACTIVATIONS``.
+
+    dropout : tuple of float
+        Dropout rate after each hidden layer's activation.
+
+    batch_norm : bool, default=False
+        Batch normalization between each hidden layer and its activation.
+
+    numeric_embedding : {None, 'periodic'}, default=None
+        The embedding of the leading input columns before the first layer.
+
+    embedding_dim : int, default=1
+        Values per embedded feature.
+
+    embedded_features : int or None, default=None
+        How many leading input columns the embedding takes (None: all); the columns
+        after them pass through unchanged.
+
+    embedding_frequencies : int, default=48
+        Learned frequencies per embedded feature.
+
+    Examples
+    --------
+    >>> from sknn._network import Network
+    >>> net = Network(5, (16,), 3, "relu", (0.0,), numeric_embedding="periodic",
+    ...               embedding_dim=4, embedded_features=2)
+    >>> net.layer_units
+    (11, 16, 3)
+    >>> net.embedding_shapes()
+    {'frequencies': (2, 48), 'projection': (96, 4), 'projection_bias': (4,)}
+    """
+
+    n_features: int
+    hidden_layer_sizes: tuple[int, ...]
+    n_outputs: int
+    activation: str
+    dropout: tuple[float, ...]
+    batch_norm: bool = False
+    numeric_embedding: str | None = None
+    embedding_dim: int = 1
+    embedded_features: int | None = None
+    embedding_frequencies: int = 48
+
+    @property
+    def n_embedded(self):
+        """How many leading input columns the numeric embedding takes (0 without
+        one)."""
+        if self.numeric_embedding is None:
+            return 0
+        if self.embedded_features is None:
+            return self.n_features
+        return self.embedded_features
+
+    @property
+    def embedding_width(self):
+        """The numeric embedding's output columns: ``embedding_dim`` per embedded
+        feature (0 without one)."""
+        return self.n_embedded * self.embedding_dim
+
+    @property
+    def input_width(self):
+        """The first linear layer's inputs: the embedding's columns, then the
+        features it passes through."""
+        return self.embedding_width + self.n_features - self.n_embedded
+
+    @property
+    def layer_units(self):
+        """Units of every layer, the first linear layer's inputs first (sklearn's
+        ``layer_units``)."""
+        return (self.input_width, *self.hidden_layer_sizes, self.n_outputs)
+
+    def weight_shapes(self):
+        """Each linear layer's ``(fan_in, fan_out)``: the shapes of ``coefs_``."""
+        units = self.layer_units
+        return list(zip(units, units[1:]))
+
+    def embedding_shapes(self):
+        """The numeric embedding's parameters' shapes by name ({} without one)."""
+        if self.numeric_embedding is None:
+            return {}
+        frequencies, dim = self.embedding_frequencies, self.embedding_dim
+        return {
+            "frequencies": (self.n_embedded, frequencies),
+            "projection": (2 * frequencies, dim),
+            "projection_bias": (dim,),
+        }
+
+    def embedding_arrays(self, extra_state):
+        """The numeric embedding's arrays in ``extra_state`` (the estimator's state
+        beyond its linear layers) by the names of :meth:`embedding_shapes`; None
+        where one is missing."""
+        return {
+            name: extra_state.get(EMBEDDING_PREFIX + name)
+            for name in self.embedding_shapes()
+        }
+
+    def activation_widths(self):
+        """The widths of the activations a forward pass holds per row: each
+        layer's, and the numeric embedding's sines and cosines."""
+        widths = list(self.layer_units)
+        if self.numeric_embedding is not None:
+            widths.append(self.n_embedded * 2 * self.embedding_frequencies)
+        return widths
+
+    def to_dict(self):
+        """The record as plain values, as model files hold it."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_saved(cls, record):
+        """The record of a saved dict, each field type- and range-checked first: the
+        dict comes from a file, which is hostile until proven otherwise. Raises
+        ModelFileError for anything :meth:`to_dict` does not write."""
+        names = [field.name for field in dataclasses.fields(cls)]
+        if not isinstance(record, dict) or sorted(record, key=str) != sorted(names):
+            found = sorted(record, key=str) if isinstance(record, dict) else record
+            raise ModelFileError(
+                f"the saved network record names {short_repr(found)}; sknn writes "
+                f"{sorted(names)}."
+            )
+        for name, check in _FIELD_CHECKS.items():
+            if not check(record[name]):
+                raise ModelFileError(
+                    f"the saved network's {name} is {short_repr(record[name])}, not a "
+                    "value sknn writes."
+                )
+        hidden = tuple(int(units) for units in record["hidden_layer_sizes"])
+        dropout = record["dropout"]
+        if len(dropout) != len(hidden):
+            raise ModelFileError(
+                f"the saved network's dropout {short_repr(dropout)} is not one rate in "
+                f"[0, 1) per hidden layer ({len(hidden)} here)."
+            )
+        embedded = record["embedded_features"]
+        if embedded is not None and embedded > record["n_features"]:
+            raise ModelFileError(
+                f"the saved network's embedded_features {embedded} exceed its "
+                f"{record['n_features']} input features."
+            )
+        return cls(
+            **dict(
+                record,
+                hidden_layer_sizes=hidden,
+                dropout=tuple(float(p) for p in dropout),
+                batch_norm=bool(record["batch_norm"]),
+            )
+        )
+
+    def check_weights(self, coefs, embedding):
+        """Raise ModelFileError unless ``coefs`` (sklearn's ``(fan_in, fan_out)``
+        arrays) and the numeric embedding's arrays (by the names of
+        :meth:`embedding_shapes`) have this network's shapes: so no size in the
+        record allocates more than the file holds."""
+        shapes = [getattr(coef, "shape", None) for coef in coefs]
+        if shapes != self.weight_shapes():
+            raise ModelFileError(
+                f"the saved network's layer sizes {list(self.layer_units)} do not "
+                f"match its weights, of shapes {short_repr(shapes)}."
+            )
+        for name, shape in self.embedding_shapes().items():
+            saved = getattr(embedding.get(name), "shape", None)
+            if saved != shape:
+                raise ModelFileError(
+                    f"the saved network's embedding {name} is of shape "
+                    f"{short_repr(saved)}; its record (embedding_dim "
+                    f"{self.embedding_dim}, embedding_frequencies "
+                    f"{self.embedding_frequencies}, {self.n_embedded} embedded "
+                    f"features) needs {shape}."
+                )
+
+
+def _units(value):
+    return isinstance(value, list | tuple) and all(integer(1)(v) for v in value)
+
+
+def _rates(value):
+    return isinstance(value, list | tuple) and all(
+        real(0, 1)(p) and p < 1 for p in value
+    )
+
+
+_FIELD_CHECKS = {
+    "n_features": integer(1),
+    "hidden_layer_sizes": _units,
+    "n_outputs": integer(1),
+    "activation": choice(HIDDEN_ACTIVATIONS),
+    "dropout": _rates,
+    "batch_norm": boolean,
+    "numeric_embedding": lambda v: v is None or choice(NUMERIC_EMBEDDINGS)(v),
+    "embedding_dim": integer(1),
+    "embedded_features": lambda v: v is None or integer(1)(v),
+    "embedding_frequencies": integer(1),
+}
