@@ -7,6 +7,8 @@ import numbers
 
 import numpy as np
 
+from sknn.exceptions import ModelFileError
+
 
 def short_repr(value):
     """``repr(value)``, cut to 80 characters for an error message."""
@@ -51,3 +53,20 @@ def boolean(value):
 def choice(options):
     """A check of a string among ``options``."""
     return lambda value: isinstance(value, str) and value in options
+
+
+def check_record(record, checks, what):
+    """Raise ModelFileError unless ``record`` (read from a file) is a dict of
+    exactly the names of ``checks``, each value passing its check. ``what`` names
+    the record in the message."""
+    if not isinstance(record, dict) or set(record) != set(checks):
+        names = sorted(record, key=str) if isinstance(record, dict) else record
+        raise ModelFileError(
+            f"the saved {what} holds {short_repr(names)}; sknn writes {sorted(checks)}."
+        )
+    for name, check in checks.items():
+        if not check(record[name]):
+            raise ModelFileError(
+                f"the saved {what}: {name} is {short_repr(record[name])}, not a "
+                "value sknn writes."
+            )

@@ -9,7 +9,7 @@ parameters' shapes) is computed here, once.
 
 import dataclasses
 
-from sknn._checks import boolean, choice, integer, real, short_repr
+from sknn._checks import boolean, check_record, choice, integer, real, short_repr
 from sknn.exceptions import ModelFileError
 
 # sklearn's four, then sknn's
@@ -166,19 +166,7 @@ class Network:
         """The record of a saved dict, each field type- and range-checked first: the
         dict comes from a file, which is hostile until proven otherwise. Raises
         ModelFileError for anything :meth:`to_dict` does not write."""
-        names = [field.name for field in dataclasses.fields(cls)]
-        if not isinstance(record, dict) or sorted(record, key=str) != sorted(names):
-            found = sorted(record, key=str) if isinstance(record, dict) else record
-            raise ModelFileError(
-                f"the saved network record names {short_repr(found)}; sknn writes "
-                f"{sorted(names)}."
-            )
-        for name, check in _FIELD_CHECKS.items():
-            if not check(record[name]):
-                raise ModelFileError(
-                    f"the saved network's {name} is {short_repr(record[name])}, not a "
-                    "value sknn writes."
-                )
+        check_record(record, _FIELD_CHECKS, "network")
         hidden = tuple(int(units) for units in record["hidden_layer_sizes"])
         dropout = record["dropout"]
         if len(dropout) != len(hidden):

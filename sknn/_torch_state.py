@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 import torch
 
-from sknn._checks import boolean, choice, integer, real, short_repr
+from sknn._checks import boolean, check_record, choice, integer, real, short_repr
 from sknn._fitted_state import saved_network
 from sknn._network import LEARNING_RATES, RESTORE_BEST, SCORINGS, SOLVERS
 from sknn.exceptions import ModelFileError
@@ -72,19 +72,7 @@ def check_net_records(state, coefs, extra_state):
     file holds), and the saved training settings must be the fields sknn writes,
     each a value sknn writes. Returns the network's record."""
     network = saved_network(state.get("network"), coefs, extra_state)
-    training = state.get("training")
-    if not isinstance(training, dict) or set(training) != set(TRAINING_CHECKS):
-        names = sorted(training, key=str) if isinstance(training, dict) else training
-        raise ModelFileError(
-            f"the saved training settings name {short_repr(names)}; sknn writes "
-            f"{sorted(TRAINING_CHECKS)}."
-        )
-    for name, check in TRAINING_CHECKS.items():
-        if not check(training[name]):
-            raise ModelFileError(
-                f"the saved training setting {name} is {short_repr(training[name])}, "
-                "not a value sknn writes."
-            )
+    check_record(state.get("training"), TRAINING_CHECKS, "training settings")
     return network
 
 

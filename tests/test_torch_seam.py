@@ -15,7 +15,7 @@ from sklearn.neural_network import MLPClassifier as SklearnClassifier
 from sklearn.neural_network import MLPRegressor as SklearnRegressor
 
 from sknn import MLPClassifier, _torch
-from sknn._network import Network
+from sknn._network import _FIELD_CHECKS, Network
 from sknn._torch_state import TRAINING_CHECKS
 
 LOSSES = {
@@ -131,6 +131,8 @@ def test_every_training_setting_is_checked_on_load():
     fields of Training, each checked: a new setting needs its check."""
     fields = {field.name for field in dataclasses.fields(_torch.Training)}
     assert set(TRAINING_CHECKS) == fields
+    fields = {field.name for field in dataclasses.fields(Network)}
+    assert set(_FIELD_CHECKS) == fields
 
 
 def test_resolve_device():
