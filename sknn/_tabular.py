@@ -21,7 +21,11 @@ from sknn._docstrings import tabular_doc
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
 from sknn._sklearn_compat import _check_y
 from sknn.exceptions import ModelFileError
-from sknn.preprocessing import RobustScaleSmoothClipTransformer, TabularEncoder
+from sknn.preprocessing import (
+    RobustScaleSmoothClipTransformer,
+    TabularEncoder,
+    _as_frame,
+)
 
 
 class _TabularMixin:
@@ -115,25 +119,6 @@ class _TabularMixin:
         tags.input_tags.categorical = True
         tags.input_tags.string = True
         return tags
-
-
-def _as_frame(X, estimator):
-    """X as a DataFrame: a DataFrame as it is, anything else through sklearn's
-    numeric ``check_array`` (NaN allowed) and then a frame of numbered columns."""
-    if isinstance(X, pd.DataFrame):
-        if X.ndim != 2 or X.shape[1] == 0 or X.shape[0] == 0:
-            raise ValueError(
-                f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} "
-                f"feature(s) (shape={X.shape}) while a minimum of 1 is required by "
-                f"{type(estimator).__name__}."
-            )
-        return X
-    from sklearn.utils import check_array
-
-    X = check_array(
-        X, dtype="numeric", ensure_all_finite="allow-nan", estimator=estimator
-    )
-    return pd.DataFrame(X)
 
 
 def _check_encoder(encoder, n_features):

@@ -344,18 +344,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _frame(self, X, reset):
         """X as a DataFrame, its feature count and names checked as sklearn does."""
-        if not isinstance(X, pd.DataFrame):
-            X = pd.DataFrame(
-                check_array(
-                    X, dtype="numeric", ensure_all_finite="allow-nan", estimator=self
-                )  # fmt: skip
-            )
-        elif X.ndim != 2 or X.shape[1] == 0 or X.shape[0] == 0:
-            raise ValueError(
-                f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} "
-                f"feature(s) (shape={X.shape}) while a minimum of 1 is required by "
-                f"{type(self).__name__}."
-            )
+        X = _as_frame(X, self)
         validate_data(self, X, skip_check_array=True, reset=reset)
         return X
 
@@ -457,6 +446,24 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
 
 TabularEncoder.__doc__ %= {"columns": TABULAR_COLUMN_PARAMETERS.lstrip()}
+
+
+def _as_frame(X, estimator):
+    """X as a DataFrame: a DataFrame as it is, anything else through sklearn's
+    numeric ``check_array`` (NaN allowed) and then a frame of numbered columns;
+    errors name ``estimator``."""
+    if isinstance(X, pd.DataFrame):
+        if X.ndim != 2 or X.shape[1] == 0 or X.shape[0] == 0:
+            raise ValueError(
+                f"Found array with {X.shape[0]} sample(s) and {X.shape[1]} "
+                f"feature(s) (shape={X.shape}) while a minimum of 1 is required by "
+                f"{type(estimator).__name__}."
+            )
+        return X
+    X = check_array(
+        X, dtype="numeric", ensure_all_finite="allow-nan", estimator=estimator
+    )
+    return pd.DataFrame(X)
 
 
 def category_keys(column):
