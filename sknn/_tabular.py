@@ -8,6 +8,7 @@ the recipe chosen on the real-data benchmark (``tests/benchmarks/bench_tabular.p
 This module speaks numpy, pandas and scikit-learn only.
 """
 
+import dataclasses
 from numbers import Integral
 
 import numpy as np
@@ -26,6 +27,10 @@ from sknn.preprocessing import (
     TabularEncoder,
     _as_frame,
 )
+
+# the schedules that anneal the learning rate to its end at max_iter epochs: a fit
+# that runs all of them has done what it planned, not stopped short of converging
+_ANNEALED_SCHEDULES = ("cosine", "onecycle")
 
 
 class _TabularMixin:
@@ -88,6 +93,18 @@ class _TabularMixin:
         return super()._check_solver()
 
     # ------------------------------------------------------------ state
+
+    def _set_fitted(self, net, result):
+        """The recipe's cosine schedule runs to ``max_iter`` epochs by design:
+        reaching them is no ConvergenceWarning (the MLPs keep sklearn's warning for
+        training cut short)."""
+        if (
+            result.max_iter_reached
+            and self.solver != "lbfgs"  # lbfgs reports max_iter in n_iter_ too
+            and self.learning_rate in _ANNEALED_SCHEDULES
+        ):
+            result = dataclasses.replace(result, max_iter_reached=False)
+        super()._set_fitted(net, result)
 
     def _network_inputs(self, state):
         """The width of the encoded X the saved encoder gives (checked to be the

@@ -4,6 +4,7 @@ import copy
 import inspect
 import pickle
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -339,3 +340,30 @@ def test_partial_fit_says_it_needs_early_stopping_off():
     assert "needs ``early_stopping=False``" in " ".join(
         TabularMLPRegressor.__doc__.split()
     )
+
+
+@pytest.mark.parametrize(
+    "cls, learning_rate, warns",
+    [
+        (TabularMLPClassifier, "cosine", False),  # the recipe: annealed to its end
+        (TabularMLPClassifier, "onecycle", False),
+        (TabularMLPClassifier, "constant", True),  # cut short: sklearn's warning
+        (MLPClassifier, "cosine", True),  # the MLPs keep sklearn's behaviour
+    ],
+)
+def test_a_schedule_run_to_its_end_is_no_convergence_warning(cls, learning_rate, warns):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = _frame()
+    if cls is MLPClassifier:
+        X = X[["flag"]].astype(float)
+    model = cls(learning_rate=learning_rate, **SMALL, n_iter_no_change=np.inf)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    assert model.n_iter_ == model.max_iter
+    converged = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert [str(w.message) for w in converged] == warns * [
+        "Stochastic Optimizer: Maximum iterations (20) reached and the optimization "
+        "hasn't converged yet."
+    ]
