@@ -18,6 +18,15 @@ import warnings
 # help text says it and is built before pandas is imported)
 MAX_AUTO_CLASSES = 20
 
+# --model: the estimators `sknn fit` and `sknn search` train (classifier, regressor).
+# The default is the tabular pair, first on sknn's real-data benchmark
+# (tests/benchmarks/results/tabular.md); the help text is built from these names.
+MODELS = {
+    "tabular": ("TabularMLPClassifier", "TabularMLPRegressor"),
+    "mlp": ("MLPClassifier", "MLPRegressor"),
+}
+DEFAULT_MODEL = "tabular"
+
 
 class CommandError(Exception):
     """A mistake in the command's input: reported as one line, without a traceback."""

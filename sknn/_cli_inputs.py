@@ -16,7 +16,9 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import sknn
 from sknn._cli_console import (
+    DEFAULT_MODEL,
     MAX_AUTO_CLASSES,
+    MODELS,
     CommandError,
     did_you_mean,
     note,
@@ -67,9 +69,7 @@ def split_target(frame, target, drop, path):
             f"'{path}' has {len(frame)} row(s) with a value in '{target}'; training "
             "and scoring need more rows"
         )
-    X = frame.drop(columns=[target, *drop])
-    _warn_about_identifiers(X)
-    return X, frame[target]
+    return frame.drop(columns=[target, *drop]), frame[target]
 
 
 def text_columns(model):
@@ -89,7 +89,7 @@ def text_columns(model):
     return []
 
 
-def _warn_about_identifiers(X):
+def _warn_about_identifiers(X, estimator):
     for column in X.columns:
         values = X[column]
         if pd.api.types.is_numeric_dtype(values):
@@ -98,10 +98,28 @@ def _warn_about_identifiers(X):
         if distinct > max(_IDENTIFIER_VALUES, _IDENTIFIER_SHARE * rows):
             warn(
                 f"text column '{column}' has {distinct} distinct values in {rows} "
-                f"rows: one-hot encoded, it becomes {distinct} features that new rows "
-                "cannot use; if it names or numbers the rows, leave it out with "
+                f"rows: {_one_hot_columns(estimator, values)}; if it names or "
+                "numbers the rows, leave it out with "
                 f"--drop {shlex.quote(str(column))}"
             )
+
+
+def _one_hot_columns(estimator, values):
+    """What the estimator's encoding makes of a text column's ``values``: the MLP's
+    Pipeline imputes missing values, then one-hot encodes every value; the tabular
+    estimators keep missing values as a category and, beyond ``max_categories``,
+    pool the rarer categories and new ones into one column."""
+    if not _is_tabular(estimator):
+        categories = values.nunique()
+    else:
+        categories, cap = values.nunique(dropna=False), estimator.max_categories
+        if cap is not None and categories > cap:
+            return (
+                f"{type(estimator).__name__} one-hot encodes {cap - 1} of them and "
+                f"pools the other {categories - cap + 1}, and every new value, into "
+                f"one feature (max_categories={cap})"
+            )
+    return f"one-hot encoded, it becomes {categories} features that new rows cannot use"
 
 
 def _infer_task(y):
@@ -130,11 +148,17 @@ def resolve_task(task, y, target):
 MLP = "model__"  # the prefix of the estimator's parameters in the Pipeline
 
 
+def _is_tabular(estimator):
+    return isinstance(estimator, (sknn.TabularMLPClassifier, sknn.TabularMLPRegressor))
+
+
 def build_pipeline(X, estimator):
     """Impute and scale the numeric columns, impute and one-hot encode the others,
     then the estimator (MLPRegressor standardizes the target itself). The tabular
-    estimators encode the columns themselves: a Pipeline of the estimator alone."""
-    if isinstance(estimator, (sknn.TabularMLPClassifier, sknn.TabularMLPRegressor)):
+    estimators encode the columns themselves: a Pipeline of the estimator alone.
+    A text column that looks like an identifier is named in a warning."""
+    _warn_about_identifiers(X, estimator)
+    if _is_tabular(estimator):
         return Pipeline([("model", estimator)])
     return Pipeline([("preprocess", _preprocessor(X)), ("model", estimator)])
 
@@ -218,14 +242,7 @@ def _assignment(text, option):
     return name.strip(), value
 
 
-# --model: the estimators the command line trains, per task
-MODELS = {
-    "mlp": ("MLPClassifier", "MLPRegressor"),
-    "tabular": ("TabularMLPClassifier", "TabularMLPRegressor"),
-}
-
-
-def build_estimator(task, settings, grid=None, model="mlp"):
+def build_estimator(task, settings, grid=None, model=DEFAULT_MODEL):
     """The task's estimator of kind ``model`` (see MODELS) with ``settings``
     applied; every name and value checked.
 
@@ -234,16 +251,14 @@ def build_estimator(task, settings, grid=None, model="mlp"):
     here or on a cluster; ``--set random_state=...`` changes it.
     """
     # sknn's estimators import torch: only now that the data has been read
-    classifier, regressor = MODELS[model]
-    estimator = getattr(sknn, classifier if task == "classify" else regressor)(
-        random_state=0
-    )
+    estimator = _estimator_class(task, model)(random_state=0)
     valid = estimator.get_params()
     for name in [*settings, *(grid or {})]:
         if name not in valid:
             raise CommandError(
                 f"unknown parameter '{name}' for {type(estimator).__name__}; "
-                f"{did_you_mean(name, valid)}valid parameters: {', '.join(valid)}"
+                f"{_whose(name, task, model) or did_you_mean(name, valid)}"
+                f"valid parameters: {', '.join(valid)}"
             )
     candidates = [settings] + [
         {**settings, name: value}
@@ -258,6 +273,24 @@ def build_estimator(task, settings, grid=None, model="mlp"):
             option = "--grid" if params is not settings else "--set"
             raise CommandError(f"{one_line(exc)} Fix the {option} value.") from None
     return estimator.set_params(**settings)
+
+
+def _estimator_class(task, model):
+    classifier, regressor = MODELS[model]
+    return getattr(sknn, classifier if task == "classify" else regressor)
+
+
+def _whose(name, task, model):
+    """Which other --model has a parameter ``name``, as a hint, or ''."""
+    for other in MODELS:
+        cls = _estimator_class(task, other)
+        if other != model and name in cls().get_params():
+            default = " (the default)" if other == DEFAULT_MODEL else ""
+            return (
+                f"'{name}' is a parameter of {cls.__name__}, which --model {other}"
+                f"{default} trains; "
+            )
+    return ""
 
 
 def parse_settings(assignments):
