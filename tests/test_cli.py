@@ -1,6 +1,7 @@
 """The `sknn` command line, driven as a user drives it: `python -m sknn` in a
 subprocess, on CSV files in a temporary directory, bad inputs included."""
 
+import contextlib
 import copy
 import importlib.util
 import io
@@ -207,15 +208,34 @@ def test_search_prints_a_ranked_table_and_saves_the_best(tmp_path, data_dir):
 
 
 def test_demo_runs_and_skips_the_plot_without_matplotlib(tmp_path):
+    """The demo's tables: the default estimator first, beside HistGradientBoosting
+    and scikit-learn's MLP, each with its scores over the same folds and fit time."""
     no_matplotlib = tmp_path / "no_matplotlib" / "matplotlib"
     no_matplotlib.mkdir(parents=True)
     (no_matplotlib / "__init__.py").write_text("raise ImportError('not installed')")
 
     demo = run_sknn("demo", "-q", cwd=tmp_path, pythonpath=[no_matplotlib.parent])
     assert_ok(demo)
-    assert "5-fold cross-validation" in demo.stdout
-    assert "held-out test (450 rows" in demo.stdout
-    assert "macro avg" in demo.stdout  # the classification report
+    lines = demo.stdout.splitlines()
+    folds = "shuffled with random_state=0), the same folds for every model:"
+    tables = {
+        f"5-fold cross-validation on 569 rows (StratifiedKFold, {folds}": (
+            ["accuracy", "f1-macro"],
+            ["TabularMLPClassifier", "HistGradientBoostingClassifier", "MLPClassifier"],
+        ),
+        f"5-fold cross-validation on 442 rows (KFold, {folds}": (
+            ["R²", "MAE"],
+            ["TabularMLPRegressor", "HistGradientBoostingRegressor", "MLPRegressor"],
+        ),
+    }
+    for first, (scores, models) in tables.items():
+        start = lines.index(first)
+        assert lines[start + 1].split() == ["model", *scores, "fit", "(s)"]
+        names = ["sknn " + models[0], models[1], "scikit-learn " + models[2]]
+        for line, name in zip(lines[start + 2 : start + 5], names):
+            score = r"-?\d+\.\d{3} ± \d+\.\d{3}"  # mean ± std over the folds
+            pattern = rf"  {re.escape(name)}\*? +{score} +{score} +\d+\.\d\d"
+            assert re.fullmatch(pattern, line), line
     assert (tmp_path / "sknn-demo-model.sknn").is_file()
     assert not (tmp_path / "sknn-demo-learning-curve.png").exists()
     assert "plot skipped" in demo.stderr and "pip install 'sknn[plot]'" in demo.stderr
@@ -243,6 +263,14 @@ BAD_INPUTS = {
     "unknown-parameter": (
         "fit DATA --target species --set alpah=1 --out m.sknn",
         ["'alpah'", "did you mean 'alpha'?"],
+    ),
+    "parameter-of-the-other-model": (
+        "fit DATA --target species --model mlp --set max_categories=4 --out m.sknn",
+        [
+            "unknown parameter 'max_categories' for MLPClassifier; 'max_categories' "
+            "is a parameter of TabularMLPClassifier, which --model tabular (the "
+            "default) trains; valid parameters: "
+        ],
     ),
     "bad-parameter-value": (
         "fit DATA --target species --set alpha=-1 --out m.sknn",
@@ -395,14 +423,15 @@ def test_fit_cv_and_search_score_a_file_sorted_by_its_target_alike(
 def test_warnings_are_lines_of_their_own_shown_once(tmp_path, data_dir):
     """Also with progress bars on the same stream and from worker processes."""
     data = data_dir / "classify.csv"
+    # the MLP's ConvergenceWarning (the tabular recipe's schedule ends at max_iter)
     fit = run_sknn(
         "fit", data, "--target", "species", "--cv", 2, "--set", "max_iter=2",
-        "--out", "m.sknn",
+        "--model", "mlp", "--out", "m.sknn",
         cwd=tmp_path,
     )  # fmt: skip
     search = run_sknn(
         "search", data, "--target", "species", "--grid", "alpha=1e-4,1e-2",
-        "--set", "max_iter=2", "--cv", 2, "--n-jobs", 2,
+        "--set", "max_iter=2", "--cv", 2, "--n-jobs", 2, "--model", "mlp",
         cwd=tmp_path,
     )  # fmt: skip
     assert "evaluating: " in fit.stderr and "searching: " in search.stderr  # bars
@@ -433,10 +462,51 @@ def test_columns_can_be_dropped_and_identifiers_are_named(tmp_path, data_dir):
         in fit.stderr.splitlines()
     )
     [warning] = [line for line in fit.stderr.splitlines() if "passenger" in line]
-    assert warning.startswith("sknn: warning: text column 'passenger' has 90 distinct")
-    assert warning.endswith("leave it out with --drop passenger")
+    assert warning == (
+        "sknn: warning: text column 'passenger' has 90 distinct values in 90 rows: "
+        "TabularMLPClassifier one-hot encodes 15 of them and pools the other 75, and "
+        "every new value, into one feature (max_categories=16); if it names or "
+        "numbers the rows, leave it out with --drop passenger"
+    )
     info = run_sknn("info", "m.sknn", cwd=tmp_path)
     assert "features    6: a, b, c, d, color, passenger" in info.stdout
+
+
+@pytest.mark.parametrize(
+    "model, max_categories, says",
+    [
+        ("mlp", 16, "one-hot encoded, it becomes 30 features that new rows cannot use"),
+        (
+            "tabular",
+            16,
+            "TabularMLPRegressor one-hot encodes 15 of them and pools the other 16, "
+            "and every new value, into one feature (max_categories=16)",
+        ),
+        # missing values are a category of the tabular encoding's own
+        (
+            "tabular",
+            None,
+            "one-hot encoded, it becomes 31 features that new rows cannot use",
+        ),
+    ],
+)
+def test_the_identifier_warning_says_what_the_model_makes_of_the_column(
+    model, max_categories, says
+):
+    from sknn._cli_console import command_context
+    from sknn._cli_inputs import build_estimator, build_pipeline
+
+    X = pd.DataFrame({"name": [f"name {i}" for i in range(30)] + [None] * 10})
+    estimator = build_estimator("regress", {}, model=model)
+    if model == "tabular":
+        estimator.set_params(max_categories=max_categories)
+    stderr = io.StringIO()
+    with command_context(), contextlib.redirect_stderr(stderr):
+        build_pipeline(X, estimator)
+    assert stderr.getvalue() == (
+        f"sknn: warning: text column 'name' has 30 distinct values in 30 rows: {says}"
+        "; if it names or numbers the rows, leave it out with --drop name\n"
+    )
 
 
 def test_readme_says_how_to_install_the_cpu_or_the_cuda_build_of_torch():

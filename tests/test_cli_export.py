@@ -66,7 +66,8 @@ def _onnx_outputs(path, csv):
 
 def test_export_reproduces_predict_proba_of_a_classifier(mixed_csv):
     fit = sknn_command("fit", "data.csv", "--target", "label", "--drop", "price",
-                       "--out", "clf.sknn", "--quiet", cwd=mixed_csv)  # fmt: skip
+                       "--model", "mlp", "--out", "clf.sknn", "--quiet",
+                       cwd=mixed_csv)  # fmt: skip
     assert fit.returncode == 0, fit.stderr
     export = sknn_command("export", "clf.sknn", "clf.onnx", cwd=mixed_csv)
     assert export.returncode == 0, export.stderr
@@ -84,7 +85,8 @@ def test_export_reproduces_predict_proba_of_a_classifier(mixed_csv):
 
 def test_export_reproduces_a_regressor(mixed_csv):
     fit = sknn_command("fit", "data.csv", "--target", "price", "--drop", "label",
-                       "--out", "reg.sknn", "--quiet", cwd=mixed_csv)  # fmt: skip
+                       "--model", "mlp", "--out", "reg.sknn", "--quiet",
+                       cwd=mixed_csv)  # fmt: skip
     assert fit.returncode == 0, fit.stderr
     export = sknn_command("export", "reg.sknn", "reg.onnx", cwd=mixed_csv)
     assert export.returncode == 0, export.stderr
@@ -100,8 +102,8 @@ def test_export_errors_are_one_line_and_write_nothing(mixed_csv):
         (("export", "missing.sknn", "x.onnx"), "missing.sknn"),
         (("export", "clf.sknn", "nowhere/x.onnx"), "does not exist"),
     ]
-    sknn_command("fit", "data.csv", "--target", "label", "--out", "clf.sknn",
-                 "--quiet", cwd=mixed_csv)  # fmt: skip
+    sknn_command("fit", "data.csv", "--target", "label", "--model", "mlp",
+                 "--out", "clf.sknn", "--quiet", cwd=mixed_csv)  # fmt: skip
     sknn_command("fit", "data.csv", "--target", "label", "--out", "tab.sknn",
                  "--model", "tabular", "--set", "hidden_layer_sizes=(4,)",
                  "--set", "max_iter=3", "--quiet", cwd=mixed_csv)  # fmt: skip
