@@ -53,8 +53,8 @@ def data_sets():
 
 
 def models(task, X):
-    """The models compared on a task, by name, the default of ``sknn fit`` first:
-    a Pipeline the command line can save, as ``sknn fit`` builds it."""
+    """The models compared on a task, by name: first the one ``sknn fit`` trains by
+    default, in the Pipeline it builds (the demo saves it), then the other two."""
     classify = task == "classify"
     recommended = build_estimator(task, {}, model=DEFAULT_MODEL)
     boosting = (

@@ -60,7 +60,7 @@ LAYERS = [
     ["onnx"],
     ["sknn"],  # the package's __init__: the public names
     ["_cli_console", "_cli_csv", "_cli_outputs", "_cli_plots", "_cli_inputs",
-     "_cli_models", "_cli_training", "_cli_export"],
+     "_cli_models", "_cli_training", "_cli_export", "_cli_demo"],
     ["_cli"],
     ["__main__"],
 ]  # fmt: skip
