@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from sknn._cli_console import DEFAULT_MODEL, raise_if_interrupted
@@ -117,9 +118,14 @@ def compare(task, X, y, *, quiet):
     recommended = next(iter(compared))
     scores, seconds, unconverged = {}, {}, {}
     predicted = y.to_numpy(copy=True)  # each fold overwrites its rows: out-of-fold
-    with tqdm(
+    # every model on one thread (OpenMP, BLAS and torch's pool), as on sknn's
+    # benchmark: the fit times compare, and HistGradientBoosting's OpenMP threads,
+    # which wait for each other by spinning, do not take ten times as long on a
+    # machine that other programs keep busy
+    progress = tqdm(
         total=len(compared) * len(splits), desc="comparing", unit="fit", disable=quiet
-    ) as bar:
+    )
+    with progress as bar, threadpool_limits(limits=1):
         for name, model in compared.items():
             scores[name], seconds[name] = [], []
             with warnings.catch_warnings(record=True) as caught:
@@ -146,7 +152,7 @@ def compare(task, X, y, *, quiet):
                 else:
                     warnings.warn(warning.message, warning.category)
     cv = describe_cv(folds, len(y))
-    lines = [f"{cv}, the same folds for every model:"]
+    lines = [f"{cv}, the same folds for every model, each fit on one thread:"]
     lines += _table(scores, seconds, unconverged, len(splits))
     summary = f"{cv}: {summarize(scores[recommended])}"
     return lines, compared[recommended], summary, (y, predicted)

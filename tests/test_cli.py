@@ -217,7 +217,8 @@ def test_demo_runs_and_skips_the_plot_without_matplotlib(tmp_path):
     demo = run_sknn("demo", "-q", cwd=tmp_path, pythonpath=[no_matplotlib.parent])
     assert_ok(demo)
     lines = demo.stdout.splitlines()
-    folds = "shuffled with random_state=0), the same folds for every model:"
+    folds = "shuffled with random_state=0), the same folds for every model, each fit "
+    folds += "on one thread:"
     tables = {
         f"5-fold cross-validation on 569 rows (StratifiedKFold, {folds}": (
             ["accuracy", "f1-macro"],
