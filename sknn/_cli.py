@@ -365,7 +365,7 @@ Train sknn's TabularMLPClassifier or TabularMLPRegressor on a CSV file and save 
 pipeline. They encode the columns themselves: numeric columns are imputed with
 their median (with a missing-value indicator), robustly scaled and embedded; the
 others are one-hot encoded with missing values as a category, at most
-max_categories (16) columns each, rarer and unseen values sharing one. --model mlp
+max_categories columns each, rarer and unseen values sharing one. --model mlp
 trains MLPClassifier or MLPRegressor instead, after a Pipeline that imputes and
 standardizes the numeric columns and one-hot encodes the others. --drop leaves a
 column out. A regressor learns the scaled target and predicts in the target's
