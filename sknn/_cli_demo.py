@@ -101,7 +101,7 @@ def run(*, quiet):
     print(
         "\nTwo small data sets decide little: on sknn's benchmark of 11 real tables "
         "(numbers, categories, missing values) the tabular estimators rank first on "
-        "average (docs/performance.rst).\n"
+        "average (the Performance page of sknn's documentation).\n"
     )
     return saved
 
