@@ -20,7 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknn import _checkpoints, _lr_finder, _torch
+from sknn import _checkpoints, _inference, _lr_finder, _torch
 from sknn._fitted_state import check_fitted_state
 from sknn._network import (
     EMBEDDING_PREFIX,
@@ -546,6 +546,7 @@ class _BaseMLP(BaseEstimator):
 
     def _set_fitted(self, net, result):
         self._net = net
+        self._inference_weights = {}  # see _weights
         self._extra_state = result.extra_state
         self._convergence = result.state
         self.coefs_ = result.coefs
@@ -603,6 +604,7 @@ class _BaseMLP(BaseEstimator):
         """Plain values and numpy arrays only: no tensors, modules or skorch nets, so
         a model trained on any device unpickles (and loads with skops) anywhere."""
         state = dict(super().__getstate__())  # object's may be __dict__ itself
+        state.pop("_inference_weights", None)  # derived from the weights
         net = state.pop("_net", None)
         if net is not None:
             state["_net_state"] = _torch.export_state(net)
@@ -623,6 +625,7 @@ class _BaseMLP(BaseEstimator):
         if "_convergence" in state:
             state["_convergence"] = _torch.ConvergenceState(**state["_convergence"])
         if net_state is not None:
+            state["_inference_weights"] = {}  # see _weights
             state["_net"] = _torch.restore_net(
                 net_state,
                 state["coefs_"],
@@ -741,8 +744,31 @@ class _BaseMLP(BaseEstimator):
         return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
 
     def _forward(self, X):
-        """Output-layer activations for validated X."""
-        return _torch.predict(self._fitted_net(), X, self.out_activation_)
+        """Output-layer activations for validated X: in numpy on the CPU, as
+        sklearn's MLP predicts (see ``sknn._inference``); on another device, by the
+        net there."""
+        net = self._fitted_net()
+        if net is not None and net.device != "cpu":
+            return _torch.predict(net, X, self.out_activation_)
+        return _inference.predict(self._weights(X.dtype), X, self.out_activation_)
+
+    def _weights(self, dtype):
+        """The fitted arrays in X's precision (float32 for float32 X, float64
+        otherwise), made once per fitted network: the float32 ones are coefs_ and
+        intercepts_ themselves."""
+        dtype = np.float32 if dtype == np.float32 else np.float64
+        # a dict set when the weights are: predict fills it, but adds no attribute
+        cache = self.__dict__.get("_inference_weights", {})
+        weights = cache.get(dtype)
+        if weights is None or not weights.is_of(self.coefs_, self.intercepts_):
+            weights = cache[dtype] = _inference.Weights(
+                self._fitted_network(),
+                self.coefs_,
+                self.intercepts_,
+                self._extra_state,
+                dtype,
+            )
+        return weights
 
     def _score_raw(self, raw, y, sample_weight):
         """sklearn's validation score from the network's pre-activation outputs."""

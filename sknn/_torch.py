@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 
+from sknn._inference import predict_rows
 from sknn._network import Network
 from sknn._torch_callbacks import (
     CheckpointWriter,
@@ -37,8 +38,6 @@ from sknn._torch_devices import (
     TRAIN_SINGLE_THREAD_MACS,
     TorchThreads,
     macs_per_row,
-    predict_ended,
-    predict_threads,
     resolve_device,
 )
 from sknn._torch_module import (
@@ -422,38 +421,17 @@ class SknnNet(NeuralNet):
         scale = self.criterion_.report_scale(data.n_outputs)
         return total + penalty, total * scale + penalty
 
-    def forward_numpy(self, X):
-        """Pre-activation outputs of the eval-mode module, as a float32 numpy array."""
-        with torch.inference_mode():
-            return self._forward_tensor(X).cpu().numpy()
-
-    def _forward_tensor(self, X, dtype=np.float32):
-        """The module's outputs for a tensor, or for an array or sparse matrix a
-        chunk of rows at a time (a wide sparse X is never dense whole)."""
-        module = self.inference_module(dtype)
+    def _forward_tensor(self, X):
+        """The eval-mode module's outputs for a tensor, or for an array or sparse
+        matrix a chunk of rows at a time (a wide sparse X is never dense whole)."""
         if isinstance(X, torch.Tensor):
-            return module(X)
+            return self.module_(X)
         step = chunk_rows(X.shape[1])
         parts = [
-            module(dense_tensor(X[i : i + step], self.device, dtype))
+            self.module_(dense_tensor(X[i : i + step], self.device, np.float32))
             for i in range(0, X.shape[0], step)
         ]
         return torch.cat(parts)
-
-    def inference_module(self, dtype):
-        """The eval-mode module computing in ``dtype``: the module itself for
-        float32, a float64 copy made on first use after training otherwise."""
-        if dtype == np.float32:
-            return self.module_
-        cache = self.inference_cache()
-        if "float64 module" not in cache:
-            cache["float64 module"] = copy.deepcopy(self.module_).double().eval()
-        return cache["float64 module"]
-
-    def inference_cache(self):
-        """What predict derives from the trained network, kept until it trains
-        again (a dict: skorch allows module attributes only in initialize())."""
-        return self.__dict__.setdefault("inference_cache_", {})
 
     def validate(self, data):
         """The hold-out's pre-activation outputs (numpy) and its loss (the data term
@@ -752,7 +730,6 @@ def _train(
     verbose,
     progress_bar,
 ):
-    net.__dict__.pop("inference_cache_", None)  # the weights change: derive anew
     earlier = [] if resume is None else list(resume["history"])
     epochs = 1 if incremental else config.max_iter - len(earlier)
     convergence = SklearnConvergence(config, state, valid_score, verbose)
@@ -920,69 +897,17 @@ def _export_weights(net):
 
 
 def predict(net, X, out_activation):
-    """Output-layer activations of the fitted network for X, as numpy.
-
-    The network computes in X's precision on the CPU, as sklearn's MLP does: float32
-    for float32 X, float64 otherwise (through a float64 copy of the module). So a
-    row's prediction does not depend on the batch it comes in: float32 matrix
-    products round a row differently with the batch's size and memory alignment.
-    On other devices the network computes in float32.
-    """
-    macs = X.shape[0] * macs_per_row(net.sknn_network.layer_units)
-    dtype = np.float32 if X.dtype == np.float32 or net.device != "cpu" else np.float64
+    """Output-layer activations for X of a net on a device other than the CPU (on
+    the CPU sknn predicts in numpy: ``sknn._inference``), computed there in float32
+    a chunk of rows at a time, as numpy."""
     activation = OUTPUT_FUNCTIONS[out_activation]
-    with predict_threads(X.shape[0], macs), _inference_mode():
-        if type(X) is not np.ndarray:
-            out = _as_numpy(activation(net._forward_tensor(X, dtype=dtype)))
-        else:
-            out = _predict_dense(net, X, dtype, activation)
-    predict_ended()
-    return out if X.dtype == np.float32 else out.astype(np.float64, copy=False)
-
-
-# the C++ guard that torch.inference_mode() enters: see _inference_mode
-_INFERENCE_GUARD = getattr(torch._C, "_InferenceMode", None)
-
-
-def _inference_mode():
-    """``torch.inference_mode()`` for one predict. torch's Python wrapper costs
-    ~2 us per entry, a tenth of a one-row predict of the default network; the C++
-    guard it enters costs ~0.5 us. The guard is private: torch without it gets the
-    wrapper."""
-    if _INFERENCE_GUARD is None:
-        return torch.inference_mode()
-    return _INFERENCE_GUARD(True)
-
-
-def _predict_dense(net, X, dtype, activation):
-    """The activations of ndarray X: at once up to PREDICT_CHUNK_BYTES of the widest
-    layer's activations, in chunks beyond (never every hidden activation of every
-    row at once). A C-contiguous, writeable X of ``dtype`` on the CPU goes to torch
-    as it is: on one row, every conversion's microsecond shows."""
-    module = net.inference_module(dtype)  # no hooks: see MLPModule.forward
-    cache = net.inference_cache()
-    step = cache.get(dtype) or cache.setdefault(dtype, _predict_rows(net, dtype))
-    if X.shape[0] <= step:
-        if net.device == "cpu" and X.dtype == dtype and X.flags.carray:
-            return activation(module.forward(torch.from_numpy(X))).numpy()
-        return _as_numpy(activation(module.forward(dense_tensor(X, net.device, dtype))))
-    out = np.empty((X.shape[0], module.linears()[-1].out_features), dtype)
-    for start in range(0, X.shape[0], step):
-        rows = dense_tensor(X[start : start + step], net.device, dtype)
-        out[start : start + step] = _as_numpy(activation(module.forward(rows)))
-    return out
-
-
-# predict's rows at once: the widest layer's activations of a chunk take about this
-# many bytes (a few times the CPU's cache, so large matrix products keep their speed)
-PREDICT_CHUNK_BYTES = 2**24
-
-
-def _predict_rows(net, dtype):
-    """Rows whose widest activations (a layer's, or the numeric embedding's sines
-    and cosines) in ``dtype`` fit in PREDICT_CHUNK_BYTES."""
-    widths = net.sknn_network.activation_widths()
-    return max(1, PREDICT_CHUNK_BYTES // (np.dtype(dtype).itemsize * max(widths)))
+    step = predict_rows(net.sknn_network, np.float32)
+    out = np.empty((X.shape[0], net.sknn_network.n_outputs), np.float32)
+    with torch.inference_mode():
+        for start in range(0, X.shape[0], step):
+            rows = dense_tensor(X[start : start + step], net.device, np.float32)
+            out[start : start + step] = _as_numpy(activation(net.module_(rows)))
+    return out if X.dtype == np.float32 else out.astype(np.float64)
 
 
 def _as_numpy(tensor):
