@@ -132,14 +132,31 @@ def check_exportable(encoder):
         for name in vars(encoder)
         if name.endswith("_") and not name.startswith("_") and name not in _FITTED
     )
-    if unknown:
+    known = _known_width(encoder)
+    if unknown or known != len(encoder.get_feature_names_out()):
         dates = _date_columns(encoder, unknown)
-        which = f"column(s) {dates}" if dates else f"fitted part(s) {unknown}"
+        which = (
+            f"column(s) {dates}" if dates
+            else f"fitted part(s) {unknown}" if unknown
+            else "other columns"
+        )  # fmt: skip
         raise OnnxExportError(
             f"the TabularEncoder's {which} encode dates or datetimes, which have no "
             "ONNX export in this sknn; drop those columns, or turn them into numbers "
             "before fitting, to export the model."
         )
+
+
+def _known_width(encoder):
+    """How many output columns the parts this export knows give."""
+    width = 0
+    if encoder.numeric_encoder_ is not None:
+        width += encoder.n_numeric_features_
+        width += len(encoder.missing_indicator_.features_)
+    one_hot = encoder.category_encoder_
+    if one_hot is not None:
+        width += sum(_width(one_hot, k) for k in range(len(one_hot.categories_)))
+    return width
 
 
 def _date_columns(encoder, attributes):
