@@ -327,8 +327,7 @@ _MODEL_HELP = (
     "mlp (default): MLPClassifier / MLPRegressor after the preprocessing above; "
     "tabular: TabularMLPClassifier / TabularMLPRegressor, which encode the columns "
     "themselves (numeric embeddings, missing-value indicators) and train a larger "
-    "network with early stopping: better on most real tables, slower to train, "
-    "not exportable to ONNX"
+    "network with early stopping: better on most real tables, slower to train"
 )
 _CV_TEXT = (
     "The folds of --cv are shuffled with random_state=0 and, to classify, stratified\n"
@@ -397,10 +396,10 @@ example:
 Write a model file's whole pipeline (imputers, scaling, one-hot encoding and the
 network) as an ONNX graph that onnxruntime runs without Python or sknn. The graph
 has one input per column the model was trained on, named after it, of shape (n, 1):
-float32 for numeric columns, strings for the others, with '' for a missing
-category. A classifier's outputs are 'label' and 'probabilities' (one column per
-class, as sknn predict --proba), a regressor's 'variable'. Needs the onnx extra:
-pip install 'sknn[onnx]'.
+float32 for numeric columns (float64 for --model tabular), strings for the others,
+with '' for a missing category. A classifier's outputs are 'label' and
+'probabilities' (one column per class, as sknn predict --proba), a regressor's
+'variable'. Needs the onnx extra: pip install 'sknn[onnx]'.
 
 example:
   sknn export model.sknn model.onnx""",
@@ -549,9 +548,9 @@ def _build_parser():
     export.add_argument(
         "out",
         metavar="OUT.onnx",
-        help="where to write the ONNX graph: one input per column (float for "
-        "numbers, string for the others, '' for a missing category); needs the "
-        "onnx extra (pip install 'sknn[onnx]')",
+        help="where to write the ONNX graph: one input per column (float or "
+        "double for numbers, string for the others, '' for a missing category); "
+        "needs the onnx extra (pip install 'sknn[onnx]')",
     )
     return parser
 

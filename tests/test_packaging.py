@@ -57,7 +57,7 @@ LAYERS = [
     ["_base"],
     ["_multilayer_perceptron"],
     ["_tabular"],
-    ["onnx"],
+    ["_onnx_encoder", "onnx"],
     ["sknn"],  # the package's __init__: the public names
     ["_cli_console", "_cli_csv", "_cli_outputs", "_cli_plots", "_cli_inputs",
      "_cli_models", "_cli_training", "_cli_export"],
