@@ -138,9 +138,8 @@ def prediction_features(model, X, path):
     X = X.copy()
     try:
         for name in kinds["numeric"]:
-            if not pd.api.types.is_numeric_dtype(X[name]):
-                i = X.columns.get_loc(name)
-                X[name] = _column_values.numeric_values(X, [i], where)[:, 0]
+            i = X.columns.get_loc(name)
+            X[name] = _column_values.numeric_values(X, [i], where)[:, 0]
         for name in kinds["dates"]:
             X[name] = _column_values.dates(X, X.columns.get_loc(name), where)
     except ValueError as error:

@@ -23,12 +23,27 @@ def column_name(frame, i):
 
 def numeric_values(frame, positions, where=row):
     """The columns of ``frame`` at ``positions`` as float64, NaN where missing;
-    a ValueError names the first value that is not a number, at ``where(label)``."""
-    columns = frame.iloc[:, positions]
+    a ValueError names the first value that is not a finite number, at
+    ``where(label)``."""
+    positions = list(positions)
     try:
-        return columns.to_numpy(dtype=np.float64, na_value=np.nan)
+        values = frame.iloc[:, positions].to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
-        pass
+        _raise_for_text(frame, positions, where)
+        raise
+    infinite = np.isinf(values)
+    if infinite.any():
+        k, position = np.argwhere(infinite.T)[0]
+        value, label = float(values[position, k]), frame.index[position]
+        raise ValueError(
+            f"Column {column_name(frame, positions[k])} holds a value that is not "
+            f"finite: {value!r} ({where(label)}). Input X contains infinity: replace "
+            "it with a finite number, or leave it missing."
+        )
+    return values
+
+
+def _raise_for_text(frame, positions, where):
     for i in positions:
         column = frame.iloc[:, i]
         for label, value in zip(column.index, column.to_numpy(dtype=object)):
@@ -38,14 +53,13 @@ def numeric_values(frame, positions, where=row):
                     f"number: {value!r} ({where(label)}). The column is numeric: "
                     "correct the value, or leave it missing."
                 )
-    raise AssertionError("unreachable: every value is a number")
 
 
 def _is_number(value):
     try:
         float(value)
     except (TypeError, ValueError):
-        return bool(pd.isna(value))
+        return pd.api.types.is_scalar(value) and bool(pd.isna(value))
     return True
 
 

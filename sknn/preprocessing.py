@@ -530,9 +530,9 @@ def _as_frame(X, estimator):
                 f"{type(estimator).__name__}."
             )
         return X
-    try:
+    try:  # infinity: named by the encoder, with its column and row
         X = check_array(
-            X, dtype="numeric", ensure_all_finite="allow-nan", estimator=estimator
+            X, dtype="numeric", ensure_all_finite=False, estimator=estimator
         )
     except ValueError:  # text in an array: name the first value that is no number
         values = np.asarray(X, dtype=object)

@@ -234,6 +234,14 @@ def test_a_value_that_is_not_a_number_or_a_date_is_named_with_its_row():
     )
     with pytest.raises(ValueError, match=re.escape(msg)):
         encoder.transform(bad)
+    bad = X.astype({"size": float})
+    bad.loc[102, "size"] = -np.inf
+    msg = (
+        "Column 'size' holds a value that is not finite: -inf (row 102). Input X "
+        "contains infinity: replace it with a finite number, or leave it missing."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        encoder.transform(bad)
     bad = X.assign(when=X["when"].dt.strftime("%Y-%m-%d"))
     bad.loc[104, "when"] = "31/01/2026"
     msg = (
