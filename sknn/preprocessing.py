@@ -298,10 +298,21 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _fit_transform(self, X):
         frame = self._frame(X, reset=True)
-        _, categorical, dates = self._column_kinds(frame)
+        numeric, categorical, dates = self._column_kinds(frame)
         self.is_categorical_ = np.isin(np.arange(frame.shape[1]), categorical)
         self.is_date_ = np.isin(np.arange(frame.shape[1]), dates)
         self.numeric_encoder_ = self.missing_indicator_ = self.category_encoder_ = None
+        if numeric or dates:
+            self.numeric_encoder_ = Pipeline(
+                [
+                    (
+                        "impute",
+                        SimpleImputer(strategy="median", keep_empty_features=True),
+                    ),
+                    ("scale", RobustScaleSmoothClipTransformer(clip=self.clip)),
+                ]
+            )
+            self.missing_indicator_ = MissingIndicator(error_on_new=False)
         if categorical:
             self.category_encoder_ = OneHotEncoder(
                 handle_unknown="infrequent_if_exist",
@@ -381,17 +392,6 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         values = self._numeric_block(frame, fit)
         if fit:
             self.n_numeric_features_ = values.shape[1]
-            if values.shape[1]:
-                self.numeric_encoder_ = Pipeline(
-                    [
-                        (
-                            "impute",
-                            SimpleImputer(strategy="median", keep_empty_features=True),
-                        ),
-                        ("scale", RobustScaleSmoothClipTransformer(clip=self.clip)),
-                    ]
-                )
-                self.missing_indicator_ = MissingIndicator(error_on_new=False)
         if values.shape[1]:
             missing = values[:, self._missing_sources()]
             for encoder, data in (
