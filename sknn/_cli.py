@@ -169,7 +169,8 @@ def _predict_command(args):
             f"--proba needs a classifier, but '{args.model}' holds a regressor; "
             "leave out --proba"
         )
-    X = frame[features]  # the target column and any other extra column are ignored
+    # the target column and any other extra column are ignored
+    X = _cli_inputs.prediction_features(model, frame[features], args.data)
     try:
         predicted = model.predict(X)
         probabilities = model.predict_proba(X) if args.proba else None

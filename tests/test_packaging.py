@@ -49,7 +49,7 @@ def test_pre_commit_runs_the_ruff_that_the_lint_session_pins():
 # the estimators' public API, the command line on top)
 LAYERS = [
     ["_version", "exceptions", "_sklearn_compat", "_docstrings", "_checks",
-     "_network", "_inference"],
+     "_network", "_inference", "_dates", "_column_values"],
     ["_fitted_state", "preprocessing", "_torch_module", "_torch_data",
      "_torch_devices", "_torch_callbacks", "_torch_state"],
     ["_torch"],
