@@ -17,7 +17,7 @@ from sklearn.neural_network import MLPRegressor as SklearnRegressor
 
 from sknn import MLPClassifier, _torch
 from sknn._network import _FIELD_CHECKS, Network
-from sknn._torch_state import TRAINING_CHECKS
+from sknn._training import TRAINING_CHECKS, Training
 
 LOSSES = {
     # seam loss kind: (sklearn estimator, out_activation_, sklearn loss, n_outputs)
@@ -36,7 +36,7 @@ def _network(layer_units, activation="tanh", dropout=None):
 
 
 def _training(kind, alpha, l1=0.0):
-    return _torch.Training(
+    return Training(
         loss=kind,
         solver="adam",
         alpha=alpha,
@@ -130,7 +130,7 @@ def test_module_layers_follow_the_config():
 def test_every_training_setting_is_checked_on_load():
     """A saved file's training settings are refused unless they are exactly the
     fields of Training, each checked: a new setting needs its check."""
-    fields = {field.name for field in dataclasses.fields(_torch.Training)}
+    fields = {field.name for field in dataclasses.fields(Training)}
     assert set(TRAINING_CHECKS) == fields
     fields = {field.name for field in dataclasses.fields(Network)}
     assert set(_FIELD_CHECKS) == fields
