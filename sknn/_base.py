@@ -20,10 +20,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknn import _checkpoints, _lr_finder, _torch
+from sknn import _checkpoints, _inference, _lr_finder, _torch
 from sknn._fitted_state import check_fitted_state
+from sknn._initialization import WEIGHT_INITS, initial_embedding, initial_weights
 from sknn._network import (
-    EMBEDDING_PREFIX,
     HIDDEN_ACTIVATIONS,
     LEARNING_RATES,
     NUMERIC_EMBEDDINGS,
@@ -40,65 +40,9 @@ from sknn._sklearn_compat import (
     _check_optimize_result,
     _check_sample_weight,
 )
-from sknn.exceptions import ModelFileError
+from sknn._training import ConvergenceState, Training
 
-_WEIGHT_INITS = {
-    "auto", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
-    "normal",
-}  # fmt: skip
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _initial_weights(fan_in, fan_out, scheme, activation, random_state):
-    """One layer's initial (fan_in, fan_out) weights and biases, drawn from numpy.
-
-    "auto" is sklearn's Glorot-uniform scheme for weights and biases (gain sqrt(2)
-    smaller for the logistic activation). The others follow ``torch.nn.init``'s
-    defaults (xavier with gain 1, kaiming in fan-in mode with gain sqrt(2), "normal"
-    with std 0.01) and start the biases at zero. Drawing from ``random_state`` keeps a
-    fit reproducible on any device.
-    """
-    shape = (fan_in, fan_out)
-    if scheme == "auto":
-        factor = 2.0 if activation == "logistic" else 6.0
-        bound = np.sqrt(factor / (fan_in + fan_out))
-        coef = random_state.uniform(-bound, bound, shape)
-        return coef, random_state.uniform(-bound, bound, fan_out)
-    if scheme == "xavier_uniform":
-        bound = np.sqrt(6.0 / (fan_in + fan_out))
-        coef = random_state.uniform(-bound, bound, shape)
-    elif scheme == "xavier_normal":
-        coef = random_state.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), shape)
-    elif scheme == "kaiming_uniform":
-        bound = np.sqrt(6.0 / fan_in)
-        coef = random_state.uniform(-bound, bound, shape)
-    elif scheme == "kaiming_normal":
-        coef = random_state.normal(0.0, np.sqrt(2.0 / fan_in), shape)
-    else:  # "normal"
-        coef = random_state.normal(0.0, 0.01, shape)
-    return coef, np.zeros(fan_out)
-
-
-def _initial_embedding(network, frequency_scale, random_state):
-    """The periodic embedding's initial parameters, drawn from numpy as
-    rtdl_num_embeddings draws them: frequencies from a normal truncated at 3
-    standard deviations, the projection and its bias uniform in +-1/sqrt(fan_in).
-    Named as the estimator's extra state holds them (``EMBEDDING_PREFIX``)."""
-    shapes = network.embedding_shapes()
-    bound = 3 * frequency_scale
-    frequencies = np.clip(
-        random_state.normal(0.0, frequency_scale, shapes["frequencies"]),
-        -bound,
-        bound,
-    )
-    limit = 1 / np.sqrt(shapes["projection"][0])
-    projection = random_state.uniform(-limit, limit, shapes["projection"])
-    bias = random_state.uniform(-limit, limit, shapes["projection_bias"])
-    arrays = dict(frequencies=frequencies, projection=projection, projection_bias=bias)
-    return {
-        EMBEDDING_PREFIX + name: array.astype(np.float32)
-        for name, array in arrays.items()
-    }
 
 
 class _BaseMLP(BaseEstimator):
@@ -149,7 +93,7 @@ class _BaseMLP(BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "l1": [Interval(Real, 0, None, closed="left")],
         "device": [str],
-        "weight_init": [StrOptions(_WEIGHT_INITS)],
+        "weight_init": [StrOptions(WEIGHT_INITS)],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "gradient_accumulation_steps": [Interval(Integral, 1, None, closed="left")],
         "batch_norm": ["boolean"],
@@ -168,7 +112,8 @@ class _BaseMLP(BaseEstimator):
     # ------------------------------------------------------------------ fitting
 
     def _fit(self, X, y, sample_weight=None, incremental=False, resume=None):
-        """Fit, or on any error leave the estimator exactly as it was."""
+        """Fit, or on any error leave the estimator exactly as it was. ``resume``, a
+        checkpoint's :class:`sknn._training.Snapshot`, goes on with its fit."""
         before = self.__dict__.copy()
         try:
             return self._fit_unguarded(X, y, sample_weight, incremental, resume)
@@ -182,9 +127,9 @@ class _BaseMLP(BaseEstimator):
             X, y, sample_weight, incremental
         )
         if resume is not None:  # a checkpoint's weights and bookkeeping, not a restart
-            self.coefs_, self.intercepts_ = resume["coefs"], resume["intercepts"]
-            self._extra_state = resume["extra_state"]
-            self._convergence = resume["state"]
+            self.coefs_, self.intercepts_ = resume.coefs, resume.intercepts
+            self._extra_state = resume.extra_state
+            self._convergence = resume.state
         checkpoint = None
         if self.checkpoint_dir is not None and self.solver != "lbfgs":
             checkpoint = _checkpoints.writer(self, incremental or resume is not None)
@@ -319,7 +264,7 @@ class _BaseMLP(BaseEstimator):
             )
 
         y_train = self._training_targets(y_train)
-        training = _torch.Training(
+        training = Training(
             loss=self._loss_kind(),
             solver=self.solver,
             alpha=float(self.alpha),
@@ -442,7 +387,7 @@ class _BaseMLP(BaseEstimator):
         self._fitted_loss = self.loss
         self.coefs_, self.intercepts_ = [], []
         for fan_in, fan_out in zip(layer_units, layer_units[1:]):
-            coef, intercept = _initial_weights(
+            coef, intercept = initial_weights(
                 fan_in, fan_out, self.weight_init, self.activation, random_state
             )
             self.coefs_.append(coef.astype(np.float32))
@@ -450,12 +395,12 @@ class _BaseMLP(BaseEstimator):
         self._net = None
         self._extra_state = {}
         if network.numeric_embedding:
-            self._extra_state = _initial_embedding(
+            self._extra_state = initial_embedding(
                 network,
                 self.embedding_frequency_scale,
                 random_state,
             )
-        self._convergence = _torch.ConvergenceState()
+        self._convergence = ConvergenceState()
         if self.solver in STOCHASTIC_SOLVERS and self.early_stopping:
             self._convergence.validation_scores = []
             self._convergence.best_validation_score = -np.inf
@@ -546,6 +491,7 @@ class _BaseMLP(BaseEstimator):
 
     def _set_fitted(self, net, result):
         self._net = net
+        self._inference_weights = {}  # see _weights
         self._extra_state = result.extra_state
         self._convergence = result.state
         self.coefs_ = result.coefs
@@ -603,6 +549,7 @@ class _BaseMLP(BaseEstimator):
         """Plain values and numpy arrays only: no tensors, modules or skorch nets, so
         a model trained on any device unpickles (and loads with skops) anywhere."""
         state = dict(super().__getstate__())  # object's may be __dict__ itself
+        state.pop("_inference_weights", None)  # derived from the weights
         net = state.pop("_net", None)
         if net is not None:
             state["_net_state"] = _torch.export_state(net)
@@ -621,8 +568,9 @@ class _BaseMLP(BaseEstimator):
         state = dict(state)
         net_state = state.pop("_net_state", None)
         if "_convergence" in state:
-            state["_convergence"] = _torch.ConvergenceState(**state["_convergence"])
+            state["_convergence"] = ConvergenceState(**state["_convergence"])
         if net_state is not None:
+            state["_inference_weights"] = {}  # see _weights
             state["_net"] = _torch.restore_net(
                 net_state,
                 state["coefs_"],
@@ -635,72 +583,6 @@ class _BaseMLP(BaseEstimator):
         """The network's input count a saved state implies beyond its weights
         (the tabular estimators' encoders give it); None: ``n_features_in_``."""
         return None
-
-    def _set_checkpoint(self, snapshot):
-        """Become the model at the end of a snapshot's epoch, able to go on."""
-        state = snapshot["state"]
-        result = _torch.TrainingResult(
-            coefs=snapshot["coefs"],
-            intercepts=snapshot["intercepts"],
-            loss=state.loss_curve[-1],
-            n_iter=len(snapshot["history"]),
-            state=state,
-            history=snapshot["history"],
-            max_iter_reached=False,
-            extra_state=snapshot["extra_state"],
-        )
-        self._set_fitted(None, result)
-        self._net_state = snapshot["net_state"]  # rebuilt into a net when loaded
-        self._checkpoint_training = {
-            key: snapshot[key]
-            for key in ("generator", "rng", "best_params", "finished")
-        }
-
-    def _resume(self, X, y, sample_weight):
-        """Go on with the fit this checkpoint was taken from (see sknn.resume)."""
-        self._validate_params()
-        self._check_checkpoint_parameters()
-        training = self.__dict__.pop("_checkpoint_training")
-        if training["finished"] or self.n_iter_ >= self.max_iter:
-            return self  # the fit had ended: nothing left to train
-        resume = dict(
-            training,
-            coefs=self.coefs_,
-            intercepts=self.intercepts_,
-            extra_state=self._extra_state,
-            state=self._convergence,
-            net_state=_torch.export_state(self.__dict__.pop("_net")),
-            history=self.history_,
-        )
-        return self._fit(X, y, sample_weight, incremental=False, resume=resume)
-
-    def _check_checkpoint_parameters(self):
-        """A checkpoint's parameters must describe the network it holds: resuming
-        builds the network from them and loads the saved state into it."""
-        network = self._net.sknn_network
-        hidden = list(np.ravel(self.hidden_layer_sizes))
-        expected = {
-            "hidden_layer_sizes": (hidden, list(network.hidden_layer_sizes)),
-            "activation": (self.activation, network.activation),
-            "solver": (self.solver, self._net.sknn_training.solver),
-            "batch_norm": (bool(self.batch_norm), network.batch_norm),
-            "numeric_embedding": (
-                self._numeric_embedding()[0],
-                network.numeric_embedding,
-            ),
-        }
-        differ = [name for name, (ours, saved) in expected.items() if ours != saved]
-        try:
-            dropout = self._dropout_per_layer(len(hidden))
-        except ValueError:  # a dropout list of another length
-            dropout = None
-        if dropout != network.dropout:
-            differ.append("dropout")
-        if differ:
-            raise ModelFileError(
-                f"the checkpoint's {', '.join(differ)} do not describe the network it "
-                "holds; it cannot be resumed."
-            )
 
     def _fitted_network(self):
         """The record of the fitted network: the one its weights have, not the one
@@ -741,8 +623,31 @@ class _BaseMLP(BaseEstimator):
         return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
 
     def _forward(self, X):
-        """Output-layer activations for validated X."""
-        return _torch.predict(self._fitted_net(), X, self.out_activation_)
+        """Output-layer activations for validated X: in numpy on the CPU, as
+        sklearn's MLP predicts (see ``sknn._inference``); on another device, by the
+        net there."""
+        net = self._fitted_net()
+        if net is not None and net.device != "cpu":
+            return _torch.predict(net, X, self.out_activation_)
+        return _inference.predict(self._weights(X.dtype), X, self.out_activation_)
+
+    def _weights(self, dtype):
+        """The fitted arrays in X's precision (float32 for float32 X, float64
+        otherwise), made once per fitted network: the float32 ones are coefs_ and
+        intercepts_ themselves."""
+        dtype = np.float32 if dtype == np.float32 else np.float64
+        # a dict set when the weights are: predict fills it, but adds no attribute
+        cache = self.__dict__.get("_inference_weights", {})
+        weights = cache.get(dtype)
+        if weights is None or not weights.is_of(self.coefs_, self.intercepts_):
+            weights = cache[dtype] = _inference.Weights(
+                self._fitted_network(),
+                self.coefs_,
+                self.intercepts_,
+                self._extra_state,
+                dtype,
+            )
+        return weights
 
     def _score_raw(self, raw, y, sample_weight):
         """sklearn's validation score from the network's pre-activation outputs."""

@@ -16,8 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from sknn import _persistence
+import numpy as np
+
+from sknn import _persistence, _torch
+from sknn._training import Snapshot, TrainingResult
 from sknn.exceptions import ModelFileError
+
+# what a checkpoint keeps beyond a fitted model's state, to go on training
+TRAINING_KEYS = ("generator", "rng", "best_params", "finished")
 
 LAST, BEST = "last.sknn", "best.sknn"
 
@@ -49,12 +55,32 @@ def writer(estimator, continue_run):
         # rebuild the network through __getstate__/__setstate__ every epoch
         model = type(estimator).__new__(type(estimator))
         model.__dict__.update(template)
-        model._set_checkpoint(snapshot)
+        _become(model, snapshot)
         _persistence.save(model, Path(directory) / LAST)
         if is_best:
             _persistence.save(model, Path(directory) / BEST)
 
     return write
+
+
+def _become(model, snapshot):
+    """Make ``model`` the model at the end of ``snapshot``'s epoch, able to go on:
+    its fitted attributes, its net's record (rebuilt into a net when loaded) and
+    the RNG and best-weights state under ``_checkpoint_training``."""
+    state = snapshot.state
+    result = TrainingResult(
+        coefs=snapshot.coefs,
+        intercepts=snapshot.intercepts,
+        loss=state.loss_curve[-1],
+        n_iter=len(snapshot.history),
+        state=state,
+        history=snapshot.history,
+        max_iter_reached=False,
+        extra_state=snapshot.extra_state,
+    )
+    model._set_fitted(None, result)
+    model._net_state = snapshot.net_state
+    model._checkpoint_training = {key: getattr(snapshot, key) for key in TRAINING_KEYS}
 
 
 def _remove_stale_temporaries(directory):
@@ -126,4 +152,47 @@ def resume(checkpoint, X, y, sample_weight=None):
     # file says the fit ran
     estimator.checkpoint_path_ = str(file.parent)
     estimator.checkpoint_dir = str(file.parent.parent)
-    return estimator._resume(X, y, sample_weight)
+    estimator._validate_params()
+    _check_parameters(estimator)
+    training = estimator.__dict__.pop("_checkpoint_training")
+    if training["finished"] or estimator.n_iter_ >= estimator.max_iter:
+        return estimator  # the fit had ended: nothing left to train
+    snapshot = Snapshot(
+        coefs=estimator.coefs_,
+        intercepts=estimator.intercepts_,
+        extra_state=estimator._extra_state,
+        net_state=_torch.export_state(estimator.__dict__.pop("_net")),
+        state=estimator._convergence,
+        history=estimator.history_,
+        **training,
+    )
+    return estimator._fit(X, y, sample_weight, incremental=False, resume=snapshot)
+
+
+def _check_parameters(estimator):
+    """A checkpoint's parameters must describe the network it holds: resuming
+    builds the network from them and loads the saved state into it."""
+    network, training = estimator._net.sknn_network, estimator._net.sknn_training
+    hidden = list(np.ravel(estimator.hidden_layer_sizes))
+    expected = {
+        "hidden_layer_sizes": (hidden, list(network.hidden_layer_sizes)),
+        "activation": (estimator.activation, network.activation),
+        "solver": (estimator.solver, training.solver),
+        "batch_norm": (bool(estimator.batch_norm), network.batch_norm),
+        "numeric_embedding": (
+            estimator._numeric_embedding()[0],
+            network.numeric_embedding,
+        ),
+    }
+    differ = [name for name, (ours, saved) in expected.items() if ours != saved]
+    try:
+        dropout = estimator._dropout_per_layer(len(hidden))
+    except ValueError:  # a dropout list of another length
+        dropout = None
+    if dropout != network.dropout:
+        differ.append("dropout")
+    if differ:
+        raise ModelFileError(
+            f"the checkpoint's {', '.join(differ)} do not describe the network it "
+            "holds; it cannot be resumed."
+        )

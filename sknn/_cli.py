@@ -168,7 +168,8 @@ def _predict_command(args):
             f"--proba needs a classifier, but '{args.model}' holds a regressor; "
             "leave out --proba"
         )
-    X = frame[features]  # the target column and any other extra column are ignored
+    # the target column and any other extra column are ignored
+    X = _cli_inputs.prediction_features(model, frame[features], args.data)
     try:
         predicted = model.predict(X)
         probabilities = model.predict_proba(X) if args.proba else None
@@ -367,10 +368,11 @@ their median (with a missing-value indicator), robustly scaled and embedded; the
 others are one-hot encoded with missing values as a category, at most
 max_categories columns each, rarer and unseen values sharing one. --model mlp
 trains MLPClassifier or MLPRegressor instead, after a Pipeline that imputes and
-standardizes the numeric columns and one-hot encodes the others. --drop leaves a
-column out. A regressor learns the scaled target and predicts in the target's
-units. The scores come from models fitted without the scored rows; the saved model
-is then trained on all rows.
+standardizes the numeric columns and one-hot encodes the others. With either, a
+column of ISO 8601 dates becomes numbers (year, month, day, weekday, hour where it
+has times, seconds since 1970). --drop leaves a column out. A regressor learns the
+scaled target and predicts in the target's units. The scores come from models
+fitted without the scored rows; the saved model is then trained on all rows.
 {_CV_TEXT}
 
 example:
@@ -406,10 +408,10 @@ example:
 Write a model file's whole pipeline (imputers, scaling, one-hot encoding and the
 network) as an ONNX graph that onnxruntime runs without Python or sknn. The graph
 has one input per column the model was trained on, named after it, of shape (n, 1):
-float32 for numeric columns, strings for the others, with '' for a missing
-category. A classifier's outputs are 'label' and 'probabilities' (one column per
-class, as sknn predict --proba), a regressor's 'variable'. Needs the onnx extra:
-pip install 'sknn[onnx]'.
+float32 for numeric columns (float64 for --model tabular), strings for the others,
+with '' for a missing category. A classifier's outputs are 'label' and
+'probabilities' (one column per class, as sknn predict --proba), a regressor's
+'variable'. Needs the onnx extra: pip install 'sknn[onnx]'.
 
 example:
   sknn export model.sknn model.onnx""",
@@ -557,9 +559,9 @@ def _build_parser():
     export.add_argument(
         "out",
         metavar="OUT.onnx",
-        help="where to write the ONNX graph: one input per column (float for "
-        "numbers, string for the others, '' for a missing category); needs the "
-        "onnx extra (pip install 'sknn[onnx]')",
+        help="where to write the ONNX graph: one input per column (float or "
+        "double for numbers, string for the others, '' for a missing category); "
+        "needs the onnx extra (pip install 'sknn[onnx]')",
     )
     return parser
 

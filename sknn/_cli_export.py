@@ -1,7 +1,8 @@
 """``sknn export MODEL OUT.onnx``: a saved model's whole Pipeline as an ONNX graph.
 
 The graph takes one input per CSV column the model was trained on, named after it:
-float32 (n, 1) for numeric columns, strings (n, 1) for the others, where a missing
+float32 (n, 1) for numeric columns (float64 for a tabular model, which computes in
+float64 on the CSV's numbers), strings (n, 1) for the others, where a missing
 category is the empty string (ONNX strings have no NaN). Its outputs are skl2onnx's:
 ``label`` and ``probabilities`` (an array, not a list of dicts) for a classifier,
 ``variable`` for a regressor.
@@ -21,7 +22,11 @@ def export_command(args):
     check_output(args.out, "OUT")
     try:
         import skl2onnx
-        from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+        from skl2onnx.common.data_types import (
+            DoubleTensorType,
+            FloatTensorType,
+            StringTensorType,
+        )
 
         import sknn.onnx
     except ImportError:
@@ -33,12 +38,14 @@ def export_command(args):
     model, _ = _cli_models.load_model(args.model)
     model = _with_string_imputers(model)
     numeric = _numeric_columns(model)
+    tabular = isinstance(
+        model[-1], sknn.TabularMLPClassifier | sknn.TabularMLPRegressor
+    )
+    number = DoubleTensorType if tabular else FloatTensorType
     inputs = [
         (
             str(column),
-            FloatTensorType([None, 1])
-            if column in numeric
-            else StringTensorType([None, 1]),
+            number([None, 1]) if column in numeric else StringTensorType([None, 1]),
         )
         for column in model.feature_names_in_
     ]
@@ -58,16 +65,20 @@ def export_command(args):
         data = graph.SerializeToString()
         staged.stage(args.out, lambda path: Path(path).write_bytes(data))
         staged.commit()
+    words = {FloatTensorType: "float", DoubleTensorType: "double"}
     kinds = ", ".join(
-        f"{name} ({'float' if isinstance(kind, FloatTensorType) else 'string'})"
-        for name, kind in inputs
+        f"{name} ({words.get(type(kind), 'string')})" for name, kind in inputs
     )
     say(f"wrote the ONNX model to {args.out}; its inputs: {kinds}")
 
 
 def _numeric_columns(model):
     """The columns the Pipeline's ColumnTransformer treats as numbers (the command
-    line's 'numeric' transformer), or every column for a plain Pipeline."""
+    line's 'numeric' transformer) or the tabular estimator's encoder does, or every
+    column for a plain Pipeline."""
+    encoder = getattr(model[-1], "_encoder", None)
+    if encoder is not None:
+        return set(encoder.feature_names_in_[~encoder.is_categorical_])
     preprocess = model.named_steps.get("preprocess")
     if preprocess is None or not hasattr(preprocess, "transformers_"):
         return set(model.feature_names_in_)

@@ -15,6 +15,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import sknn
+from sknn import _column_values, _dates
 from sknn._cli_console import (
     DEFAULT_MODEL,
     MAX_AUTO_CLASSES,
@@ -26,6 +27,7 @@ from sknn._cli_console import (
     warn,
 )
 from sknn._cli_csv import check_columns
+from sknn.preprocessing import TabularEncoder
 
 _KEYWORDS = {"true": True, "false": False, "none": None, "inf": math.inf}
 # a text column is named when it has more distinct values than this share of its
@@ -69,30 +71,102 @@ def split_target(frame, target, drop, path):
             f"'{path}' has {len(frame)} row(s) with a value in '{target}'; training "
             "and scoring need more rows"
         )
-    return frame.drop(columns=[target, *drop]), frame[target]
+    return _read_dates(frame.drop(columns=[target, *drop])), frame[target]
 
 
-def text_columns(model):
-    """The columns a fitted command-line model takes as categories. A prediction
-    reads them as text: pandas reads a column of digits as numbers (as floats when
-    it has a blank), which would match none of the categories seen in fit."""
+def _read_dates(X):
+    """X with its text columns of ISO 8601 dates (every value that is there a
+    ``YYYY-MM-DD`` date, with or without a time) as datetimes, noted."""
+    dates = {}
+    for name in X.columns:
+        column = X[name]
+        present = column.dropna()
+        if (
+            len(present)
+            and isinstance(present.iloc[0], str)
+            and _dates.parse_iso_dates(present.iloc[:1])[1] is None
+        ):
+            parsed, bad = _dates.parse_iso_dates(column)
+            if bad is None:
+                dates[name] = parsed
+    if dates:
+        note(
+            f"reading {', '.join(map(repr, dates))} as dates: each becomes its year, "
+            "month, day, weekday, hour of the day (where it has times) and seconds "
+            "since 1970, as numbers"
+        )
+    return X.assign(**dates)
+
+
+def _column_kinds(model):
+    """The names of the columns a fitted command-line model takes as numbers, as
+    dates and as categories, from the estimator's encoder or the Pipeline's
+    preprocessor (none for another Pipeline)."""
     estimator = model[-1] if isinstance(model, Pipeline) else model
     if isinstance(estimator, (sknn.TabularMLPClassifier, sknn.TabularMLPRegressor)):
         encoder = estimator._encoder  # the command line fits DataFrames: names
-        return [
-            str(name) for name in encoder.feature_names_in_[encoder.is_categorical_]
-        ]
+        names = encoder.feature_names_in_.astype(str)
+        dates, categories = encoder.is_date_, encoder.is_categorical_
+        return {
+            "numeric": list(names[~dates & ~categories]),
+            "dates": list(names[dates]),
+            "categorical": list(names[categories]),
+        }
+    kinds = dict.fromkeys(["numeric", "dates", "categorical"], [])
     if isinstance(model, Pipeline) and "preprocess" in model.named_steps:
         for name, _, columns in model.named_steps["preprocess"].transformers_:
-            if name == "categorical":
-                return [str(column) for column in columns]
-    return []
+            if name in kinds:
+                kinds[name] = [str(column) for column in columns]
+    return kinds
+
+
+def text_columns(model):
+    """The columns a fitted command-line model takes as categories or dates. A
+    prediction reads them as text: pandas reads a column of digits as numbers (as
+    floats when it has a blank), which would match none of the categories seen in
+    fit, and dates are read as fit read them (see prediction_features)."""
+    kinds = _column_kinds(model)
+    return kinds["categorical"] + kinds["dates"]
+
+
+def prediction_features(model, X, path):
+    """The columns ``X`` of the CSV file ``path`` as ``model`` takes them: its
+    numeric columns as numbers, its date columns as datetimes. A value that is
+    neither is a CommandError naming its column, its line in the file and itself."""
+    kinds = _column_kinds(model)
+    where = _csv_location(path, len(X))
+    X = X.copy()
+    try:
+        for name in kinds["numeric"]:
+            i = X.columns.get_loc(name)
+            X[name] = _column_values.numeric_values(X, [i], where)[:, 0]
+        for name in kinds["dates"]:
+            X[name] = _column_values.dates(X, X.columns.get_loc(name), where)
+    except ValueError as error:
+        raise CommandError(f"cannot predict the rows of '{path}': {error}") from None
+    return X
+
+
+def _csv_location(path, n_rows):
+    """How an error names the row at position ``label`` of the ``n_rows`` pandas
+    read from the CSV file ``path``: by its line in the file when every row is one
+    line (the header is line 1), by its row number below the header otherwise
+    (blank lines, or values spanning lines)."""
+
+    def where(label):
+        with open(path, newline="", encoding="utf-8", errors="replace") as file:
+            lines = sum(1 for _ in file)
+        if lines == n_rows + 1:
+            return f"line {label + 2}"
+        return f"data row {label + 1}, counting from 1 below the header"
+
+    return where
 
 
 def _warn_about_identifiers(X, estimator):
     for column in X.columns:
         values = X[column]
-        if pd.api.types.is_numeric_dtype(values):
+        if pd.api.types.is_numeric_dtype(values) or _dates.is_date_dtype(values.dtype):
             continue
         distinct, rows = values.nunique(), values.count()
         if distinct > max(_IDENTIFIER_VALUES, _IDENTIFIER_SHARE * rows):
@@ -165,7 +239,10 @@ def build_pipeline(X, estimator):
 
 def _preprocessor(X):
     numeric = list(X.select_dtypes(include="number").columns)
-    categorical = [column for column in X.columns if column not in numeric]
+    dates = [column for column in X.columns if _dates.is_date_dtype(X[column].dtype)]
+    categorical = [column for column in X.columns if column not in numeric + dates]
+    # the dates as numbers: TabularEncoder's date features, scaled as it scales them
+    by_date = [("dates", TabularEncoder(), dates)] if dates else []
     return ColumnTransformer(
         [
             (
@@ -188,6 +265,7 @@ def _preprocessor(X):
                 ),
                 categorical,
             ),
+            *by_date,
         ]
     )
 

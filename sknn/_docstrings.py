@@ -501,7 +501,10 @@ TABULAR_COLUMN_PARAMETERS = """\
     categorical_features : 'from_dtype' or array-like, default='from_dtype'
         Which columns are categorical. 'from_dtype': those of category, object or
         string dtype (a NumPy array is then all numeric). Otherwise a boolean mask
-        over the columns, their positions, or their names.
+        over the columns, their positions, or their names. Columns of datetime64
+        dtype not listed here are dates: each becomes its year, month, day,
+        weekday, hour of the day (where fit saw times) and seconds since 1970, as
+        numbers.
 
     max_categories : int or None, default=16
         The most one-hot columns of one categorical column, the infrequent
@@ -515,13 +518,16 @@ TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
     A :class:`{base}` that takes what
     :class:`sklearn.ensemble.HistGradientBoosting{kind}` takes: a pandas DataFrame
     with numeric, boolean, categorical (category, object or string dtype) columns and
-    missing values, or a numeric array with NaN. It encodes the columns itself, so no
-    preprocessing pipeline is needed:
+    missing values, or a numeric array with NaN; and date columns (datetime64 dtype).
+    It encodes the columns itself, so no preprocessing pipeline is needed:
 
     * numeric columns are imputed with their median, robustly scaled and smoothly
       clipped (:class:`sknn.preprocessing.RobustScaleSmoothClipTransformer`), get a
       missing-value indicator where fit saw missing values, and are fed through the
       learned periodic numeric embedding (``numeric_embedding``);
+    * date columns become numeric columns as above: their year, month, day,
+      weekday, hour of the day (where fit saw times) and seconds since 1970
+      (:class:`sknn.preprocessing.TabularEncoder`);
     * categorical columns are one-hot encoded, missing values as a category of their
       own, at most ``max_categories`` columns each (rarer categories share one; a
       category unseen in fit encodes as that one or as all zeros).

@@ -35,6 +35,9 @@ EMBEDDING_PREFIX = "0."
 SCORINGS = ("score", "loss")
 RESTORE_BEST = ("first", "last")
 NUMERIC_EMBEDDINGS = ("periodic",)
+# the hidden layers' batch normalization and the leaky ReLU's slope (torch's defaults)
+BATCH_NORM_EPS = 1e-5
+LEAKY_RELU_SLOPE = 0.01
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,6 +159,32 @@ class Network:
         if self.numeric_embedding is not None:
             widths.append(self.n_embedded * 2 * self.embedding_frequencies)
         return widths
+
+    def layers(self):
+        """The network's layers in order, as (kind, hidden layer) pairs: the numeric
+        embedding, then each layer's linear map and, for a hidden one, its batch
+        norm, activation and dropout where it has them. The torch module has these
+        children in this order, so a layer's position names its saved arrays."""
+        layers = [("embedding", None)] if self.numeric_embedding is not None else []
+        n_hidden = len(self.hidden_layer_sizes)
+        for i in range(n_hidden + 1):
+            layers.append(("linear", i))
+            if i < n_hidden:
+                if self.batch_norm:
+                    layers.append(("batch_norm", i))
+                layers.append(("activation", i))
+                if self.dropout[i] > 0:
+                    layers.append(("dropout", i))
+        return layers
+
+    def batch_norm_prefixes(self):
+        """The prefix of each hidden layer's batch-norm arrays in the state beyond
+        the linear layers (``"<position>."``, as torch's ``state_dict`` names them)."""
+        return [
+            f"{position}."
+            for position, (kind, _) in enumerate(self.layers())
+            if kind == "batch_norm"
+        ]
 
     def to_dict(self):
         """The record as plain values, as model files hold it."""

@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_consistent_length, validate_data
 
+from sknn import _dates
 from sknn._docstrings import tabular_doc
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
 from sknn._sklearn_compat import _check_y
@@ -141,21 +142,34 @@ class _TabularMixin:
 def _check_encoder(encoder, n_features):
     """Raise ModelFileError unless the saved encoder's state (its ``__dict__``)
     is the one TabularEncoder builds over ``n_features`` columns."""
-    kinds = encoder.get("is_categorical_")
+    kinds, dates = encoder.get("is_categorical_"), encoder.get("is_date_")
+    date_features = encoder.get("date_features_")
     if (
         not isinstance(n_features, Integral)
         or n_features <= 0
         or encoder.get("n_features_in_") != n_features
-        or not isinstance(kinds, np.ndarray)
-        or kinds.dtype != bool
-        or kinds.shape != (n_features,)
-        or encoder.get("n_numeric_features_") != int((~kinds).sum())
+        or not all(
+            isinstance(mask, np.ndarray)
+            and mask.dtype == bool
+            and mask.shape == (n_features,)
+            for mask in (kinds, dates)
+        )
+        or (kinds & dates).any()
+        or not isinstance(date_features, list)
+        or len(date_features) != dates.sum()
+        or not all(
+            isinstance(features, tuple)
+            and features in (_dates.DATE_FEATURES, _dates.DATE_ONLY_FEATURES)
+            for features in date_features
+        )
+        or encoder.get("n_numeric_features_")
+        != int((~kinds & ~dates).sum()) + sum(map(len, date_features))
     ):
         raise ModelFileError(
             "the saved tabular estimator's encoder does not describe its "
-            "n_features_in_ columns, each numeric or categorical once."
+            "n_features_in_ columns, each numeric, date or categorical once."
         )
-    numeric, categorical = (~kinds).any(), kinds.any()
+    numeric, categorical = encoder["n_numeric_features_"] > 0, kinds.any()
     expected = {
         "numeric_encoder_": Pipeline if numeric else type(None),
         "missing_indicator_": MissingIndicator if numeric else type(None),

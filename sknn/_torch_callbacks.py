@@ -6,6 +6,8 @@ with constructor arguments stored as given and state in trailing-underscore attr
 set in ``initialize`` or ``on_train_begin``.
 """
 
+import dataclasses
+
 import torch
 from skorch.callbacks import Callback
 from tqdm.auto import tqdm
@@ -141,7 +143,7 @@ class CheckpointWriter(Callback):
     def _write(self, net, is_best, finished=False):
         convergence = dict(net.callbacks_)["convergence"]
         snapshot = net.training_snapshot(convergence, self.earlier)
-        snapshot["finished"] = finished or self.incremental
+        snapshot = dataclasses.replace(snapshot, finished=finished or self.incremental)
         self.write(snapshot, is_best)
 
 

@@ -2,7 +2,6 @@
 piece of work (sknn's own policy, a Dask worker's share, the caller's setting
 restored). Part of the torch seam."""
 
-import contextlib
 import functools
 import math
 import os
@@ -14,26 +13,11 @@ import torch
 
 # torch's OpenMP threads pay off only for large work on a small machine. Measured on
 # the 2-core CI machine (tests/benchmarks/bench_training.py): a second thread slows
-# training batches under ~1M multiply-adds (hot pool), and waking a sleeping pool costs
-# milliseconds, so a one-off forward pass stays single-threaded up to ~32M.
+# training batches under ~1M multiply-adds (hot pool).
 TRAIN_SINGLE_THREAD_MACS = 2**20
-PREDICT_SINGLE_THREAD_MACS = 2**25
-
-# A predict that starts within this time of the previous one's end is part of a
-# stream: torch's pool threads are still spinning (5-20 ms after work) or the stream
-# keeps them so, and it may use threads from TRAIN_SINGLE_THREAD_MACS on. Measured
-# here, 1000 rows of the default network: 259 us on 2 threads vs 409 us on 1 back to
-# back, 681 vs 897 us 5 ms apart, but 1822 vs 1026 us 50 ms apart (a sleeping pool).
-PREDICT_STREAM_SECONDS = 0.01
-
-# torch computes one row's forward pass on one thread whatever its setting, up to a
-# few hundred thousand multiply-adds (measured here, 1 vs 2 threads: the same time at
-# 512x512, 289K; 1.5x faster on 2 at 1024x1024, 1.1M). A one-row predict under this
-# leaves the thread count alone: setting it and back costs ~1 us, 5% of the predict.
-ONE_ROW_INLINE_MACS = 2**18
 
 # A reading of the machine's load is reused for this long: it costs ~40 us, and a
-# stream of predicts or a fit's epochs would otherwise take one each.
+# fit's epochs would otherwise take one each.
 LOAD_READING_SECONDS = 0.1
 
 
@@ -58,8 +42,8 @@ class TorchThreads:
     spinning too, but makes every parallel operation wake sleeping threads: idle
     fits took 2.5-3.7x as long (tests/benchmarks/bench_usage.py, busy section).
 
-    A class rather than a contextlib generator: it is entered on every predict, and
-    costs a fraction of a microsecond this way.
+    A class rather than a contextlib generator: it is entered on every partial_fit,
+    and costs a fraction of a microsecond this way.
     """
 
     __slots__ = ("caller", "parallel", "target")
@@ -121,38 +105,6 @@ _TORCH_POOL = _TorchPool()
 def this_process_threads():
     """The ids of this process's threads, from /proc/self/task."""
     return set(os.listdir("/proc/self/task"))
-
-
-_UNTOUCHED = contextlib.nullcontext()
-
-
-def predict_threads(n_rows, macs):
-    """The thread count for a predict of ``n_rows`` rows: a :class:`TorchThreads`,
-    or no change at all for one small row (see ONE_ROW_INLINE_MACS)."""
-    if n_rows == 1 and macs < ONE_ROW_INLINE_MACS:
-        return _UNTOUCHED
-    return TorchThreads(macs, predict_single_thread_below())
-
-
-class _PredictStream:
-    """When the last predict ended (time.monotonic)."""
-
-    ended_at = -math.inf
-
-
-_PREDICTS = _PredictStream()
-
-
-def predict_single_thread_below():
-    """The multiply-adds under which a predict runs on one thread: fewer within a
-    stream of predicts (see PREDICT_STREAM_SECONDS)."""
-    if time.monotonic() - _PREDICTS.ended_at < PREDICT_STREAM_SECONDS:
-        return TRAIN_SINGLE_THREAD_MACS
-    return PREDICT_SINGLE_THREAD_MACS
-
-
-def predict_ended():
-    _PREDICTS.ended_at = time.monotonic()
 
 
 class _LoadReading:

@@ -1,11 +1,14 @@
 """The network and its losses: sknn's multilayer perceptron as a torch module, and
 sklearn's MLP losses on its pre-activation outputs. Part of the torch seam."""
 
+import functools
 import math
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from sknn._network import BATCH_NORM_EPS, LEAKY_RELU_SLOPE
 
 # the torch layer of each of _network.HIDDEN_ACTIVATIONS
 ACTIVATION_LAYERS = {
@@ -13,7 +16,7 @@ ACTIVATION_LAYERS = {
     "logistic": nn.Sigmoid,
     "tanh": nn.Tanh,
     "relu": nn.ReLU,
-    "leaky_relu": nn.LeakyReLU,
+    "leaky_relu": functools.partial(nn.LeakyReLU, LEAKY_RELU_SLOPE),
     "elu": nn.ELU,
     "selu": nn.SELU,
     "gelu": nn.GELU,
@@ -73,6 +76,17 @@ class PeriodicEmbedding(nn.Module):
         return torch.cat([embedded.flatten(1), X[:, n_features:]], dim=1)
 
 
+def _linear(fan_in, fan_out, init_weights):
+    """``nn.Linear``, drawn by torch, or at zero (nothing drawn from torch's RNG)."""
+    if init_weights:
+        return nn.Linear(fan_in, fan_out)
+    linear = nn.utils.skip_init(nn.Linear, fan_in, fan_out)
+    with torch.no_grad():
+        linear.weight.zero_()
+        linear.bias.zero_()
+    return linear
+
+
 class MLPModule(nn.Sequential):
     """A multilayer perceptron returning the output layer's pre-activation: the
     module of a :class:`sknn._network.Network` record.
@@ -86,32 +100,25 @@ class MLPModule(nn.Sequential):
     """
 
     def __init__(self, network, init_weights=True):
+        shapes = network.weight_shapes()
         layers = []
-        if network.numeric_embedding == "periodic":
-            layers.append(
-                PeriodicEmbedding(
-                    network.n_embedded,
-                    network.embedding_dim,
-                    network.embedding_frequencies,
+        for kind, i in network.layers():
+            if kind == "embedding":
+                layers.append(
+                    PeriodicEmbedding(
+                        network.n_embedded,
+                        network.embedding_dim,
+                        network.embedding_frequencies,
+                    )
                 )
-            )
-        n_hidden = len(network.hidden_layer_sizes)
-        activation, dropout = network.activation, network.dropout
-        for i, (fan_in, fan_out) in enumerate(network.weight_shapes()):
-            if init_weights:
-                layers.append(nn.Linear(fan_in, fan_out))
+            elif kind == "linear":
+                layers.append(_linear(*shapes[i], init_weights))
+            elif kind == "batch_norm":
+                layers.append(nn.BatchNorm1d(shapes[i][1], eps=BATCH_NORM_EPS))
+            elif kind == "activation":
+                layers.append(ACTIVATION_LAYERS[network.activation]())
             else:
-                linear = nn.utils.skip_init(nn.Linear, fan_in, fan_out)
-                with torch.no_grad():
-                    linear.weight.zero_()
-                    linear.bias.zero_()
-                layers.append(linear)
-            if i < n_hidden:
-                if network.batch_norm:
-                    layers.append(nn.BatchNorm1d(fan_out))
-                layers.append(ACTIVATION_LAYERS[activation]())
-                if dropout[i] > 0:
-                    layers.append(Dropout(dropout[i]))
+                layers.append(Dropout(network.dropout[i]))
         super().__init__(*layers)
 
     def set_generator(self, generator):

@@ -10,21 +10,16 @@ shape and dtype that a fresh net of that record has; anything else is a
 :class:`sknn.ModelFileError`.
 """
 
-import math
 import numbers
 
 import numpy as np
 import torch
 
-from sknn._checks import boolean, check_record, choice, integer, real, short_repr
+from sknn._checks import check_record, integer, real, short_repr
 from sknn._fitted_state import saved_network
-from sknn._network import LEARNING_RATES, RESTORE_BEST, SCORINGS, SOLVERS
+from sknn._training import TRAINING_CHECKS
 from sknn.exceptions import ModelFileError
 
-LOSS_KINDS = {
-    "softmax_log_loss", "logistic_log_loss", "multi_margin", "binary_hinge",
-    "squared_error", "poisson", "absolute_error", "huber",
-}  # fmt: skip
 # the per-parameter state torch's optimizers keep: a scalar step count, the rest of
 # the parameter's own shape
 SCALAR_STATE = {"step"}
@@ -32,38 +27,6 @@ PARAMETER_STATE = {
     "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "momentum_buffer", "square_avg",
     "grad_avg", "sum",
 }  # fmt: skip
-
-
-TRAINING_CHECKS = {
-    "loss": choice(LOSS_KINDS),
-    "solver": choice(SOLVERS),
-    "alpha": real(0, math.inf),
-    "l1": real(0, math.inf),
-    "batch_size": integer(1),
-    "learning_rate": choice(LEARNING_RATES),
-    "learning_rate_init": real(0, math.inf, low_open=True),
-    "power_t": real(0, math.inf),
-    "max_iter": integer(1),
-    "shuffle": boolean,
-    "tol": real(0, math.inf),
-    "momentum": real(0, 1),
-    "nesterovs_momentum": boolean,
-    "early_stopping": boolean,
-    "n_iter_no_change": lambda v: integer(1)(v) or v == math.inf,
-    "beta_1": real(0, 1),
-    "beta_2": real(0, 1),
-    "epsilon": real(0, math.inf, low_open=True),
-    "max_fun": integer(1),
-    "device": lambda value: isinstance(value, str) and len(value) < 64,
-    "seed": integer(0, 2**63 - 1),
-    "max_grad_norm": lambda v: v is None or real(0, math.inf, low_open=True)(v),
-    "gradient_accumulation_steps": integer(1),
-    "lr_step_size": integer(1),
-    "lr_gamma": real(0, 1, low_open=True),
-    "label_smoothing": lambda v: real(0, 1)(v) and v < 1,
-    "scoring": choice(SCORINGS),
-    "restore_best": choice(RESTORE_BEST),
-}
 
 
 def check_net_records(state, coefs, extra_state):

@@ -5,7 +5,7 @@ A module of its own, as :mod:`sklearn.exceptions` is, so that every part of sknn
 another.
 """
 
-__all__ = ["ModelFileError"]
+__all__ = ["ModelFileError", "OnnxExportError"]
 
 
 class ModelFileError(ValueError):
@@ -13,4 +13,12 @@ class ModelFileError(ValueError):
 
     A ValueError, raised by :func:`sknn.load`, by unpickling a model whose state
     does not fit its own structure, and by :func:`sknn.resume`.
+    """
+
+
+class OnnxExportError(ValueError):
+    """An sknn model that ONNX export does not cover, saying what and why.
+
+    A ValueError, raised by skl2onnx's conversion of an sknn estimator or
+    :class:`~sknn.preprocessing.TabularEncoder` once :mod:`sknn.onnx` is imported.
     """

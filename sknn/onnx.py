@@ -1,9 +1,10 @@
 """ONNX export of sknn's estimators, through skl2onnx.
 
-Importing this module registers converters for :class:`~sknn.MLPClassifier` and
-:class:`~sknn.MLPRegressor` with skl2onnx, so that skl2onnx's usual calls convert
-a bare sknn estimator and any Pipeline or ColumnTransformer whose other steps
-skl2onnx supports::
+Importing this module registers converters for :class:`~sknn.MLPClassifier`,
+:class:`~sknn.MLPRegressor`, :class:`~sknn.TabularMLPClassifier`,
+:class:`~sknn.TabularMLPRegressor` and :class:`~sknn.preprocessing.TabularEncoder`
+with skl2onnx, so that skl2onnx's usual calls convert a bare sknn estimator and any
+Pipeline or ColumnTransformer whose other steps skl2onnx supports::
 
     import sknn.onnx  # registers the converters
     from skl2onnx import to_onnx
@@ -17,9 +18,15 @@ the regressor's target scaling and each loss's output transform, labels of any
 integer or string dtype, float32 or float64 input. A classifier gives skl2onnx's
 two outputs, the labels and the probabilities (for ``loss="hinge"``, the decision
 values; a binary one's as ``[-value, value]``); a regressor gives its predictions
-as an (n_samples, n_outputs) array. What cannot be exported (an
-unfitted estimator, a classifier fitted on a single class) raises
-:class:`OnnxExportError`.
+as an (n_samples, n_outputs) array.
+
+A tabular estimator's graph is its encoder's, then its network's. Given a DataFrame
+sample, skl2onnx makes one input per column: float, double, integer or boolean for
+the numeric columns; strings (the empty string for a missing value), integers,
+booleans or floats for the categorical ones. The graph computes in float32 when
+every numeric column is float32, in float64 otherwise, as ``predict`` does. What
+cannot be exported (an unfitted estimator, a classifier fitted on a single class, an
+input type a column cannot take, date columns) raises :class:`OnnxExportError`.
 
 skl2onnx and onnxruntime are the optional ``onnx`` extra (``pip install
 "sknn[onnx]"``); sknn imports them only here.
@@ -64,17 +71,16 @@ from skl2onnx.common.data_types import (
 from skl2onnx.common.utils import check_input_and_output_numbers
 from skl2onnx.proto import onnx_proto
 
+from sknn import _onnx_encoder
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
 from sknn._tabular import TabularMLPClassifier, TabularMLPRegressor
+from sknn.exceptions import OnnxExportError
+from sknn.preprocessing import TabularEncoder
 
 __all__ = ["OnnxExportError"]
 
 BATCH_NORM_EPS = 1e-5  # torch.nn.BatchNorm1d's default, which sknn keeps
 SOFTPLUS_THRESHOLD = 20.0  # torch's Softplus is the identity above it
-
-
-class OnnxExportError(ValueError):
-    """An sknn model that ONNX export does not cover, saying what and why."""
 
 
 # --------------------------------------------------------------------------- layers
@@ -229,7 +235,11 @@ def _network(model, x, dtype, opv):
 
 
 def _input(operator, opv):
-    """The operator's input, as float32 or float64 (others become float32)."""
+    """The network's input: the operator's, as float32 or float64 (others become
+    float32), or for a tabular estimator its encoder's output of the inputs."""
+    model = operator.raw_operator
+    if isinstance(model, _TABULAR):
+        return _onnx_encoder.encode(model._encoder, operator.inputs, opv)
     dtype = guess_numpy_type(operator.inputs[0].type)
     dtype = np.float64 if dtype == np.float64 else np.float32
     proto = (
@@ -254,7 +264,8 @@ def _class_labels(model, nocl=False):
 
 
 def convert_classifier(scope, operator, container):
-    """skl2onnx converter of :class:`sknn.MLPClassifier`."""
+    """skl2onnx converter of :class:`sknn.MLPClassifier` and
+    :class:`sknn.TabularMLPClassifier`."""
     model, opv = operator.raw_operator, container.target_opset
     _check_exportable(model)
     nocl = container.get_options(model, dict(nocl=False))["nocl"]
@@ -316,7 +327,8 @@ def convert_classifier(scope, operator, container):
 
 
 def convert_regressor(scope, operator, container):
-    """skl2onnx converter of :class:`sknn.MLPRegressor`."""
+    """skl2onnx converter of :class:`sknn.MLPRegressor` and
+    :class:`sknn.TabularMLPRegressor`."""
     model, opv = operator.raw_operator, container.target_opset
     _check_exportable(model)
     x, dtype = _input(operator, opv)
@@ -337,14 +349,10 @@ def convert_regressor(scope, operator, container):
     y.add_to(scope, container)
 
 
+_TABULAR = (TabularMLPClassifier, TabularMLPRegressor)
+
+
 def _check_exportable(model):
-    if isinstance(model, TabularMLPClassifier | TabularMLPRegressor):
-        raise OnnxExportError(
-            f"{type(model).__name__} encodes its columns itself (missing-value "
-            "indicators, category strings), which has no ONNX export; export an "
-            "MLPClassifier or MLPRegressor (numeric embedding included) in a Pipeline "
-            "after scikit-learn's encoders instead."
-        )
     if model.__dict__.get("_net") is None or not hasattr(model, "coefs_"):
         raise OnnxExportError(
             f"{type(model).__name__} is not fitted: fit it before exporting it."
@@ -354,20 +362,36 @@ def _check_exportable(model):
             "a classifier fitted on a single class has no ONNX export (its "
             "probabilities have two columns for one label); fit it on two or more."
         )
+    if isinstance(model, _TABULAR):
+        _onnx_encoder.check_exportable(model._encoder)
 
 
 # ------------------------------------------------------------------ shape calculators
 
 
 def _tensor_type(operator):
-    if guess_numpy_type(operator.inputs[0].type) == np.float64:
+    """The type of the network's input: the operator's input's, or for a tabular
+    estimator its encoder's output's."""
+    model = operator.raw_operator
+    if isinstance(model, _TABULAR):
+        dtype = _onnx_encoder.output_dtype(model._encoder, operator.inputs)
+    else:
+        dtype = guess_numpy_type(operator.inputs[0].type)
+    if dtype == np.float64:
         return DoubleTensorType
     return FloatTensorType
 
 
+def _input_count(operator):
+    """One input; a tabular estimator's may have one per column."""
+    return [1, None] if isinstance(operator.raw_operator, _TABULAR) else 1
+
+
 def classifier_shapes(operator):
     """Labels [N] ([N, n_labels] multi-label) and scores [N, n_columns]."""
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    check_input_and_output_numbers(
+        operator, input_count_range=_input_count(operator), output_count_range=2
+    )
     model = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
     multilabel = model._label_binarizer.y_type_ == "multilabel-indicator"
@@ -381,7 +405,9 @@ def classifier_shapes(operator):
 
 def regressor_shapes(operator):
     """Predictions [N, n_outputs]."""
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    check_input_and_output_numbers(
+        operator, input_count_range=_input_count(operator), output_count_range=1
+    )
     _check_exportable(operator.raw_operator)
     n = operator.inputs[0].get_first_dimension()
     operator.outputs[0].type = _tensor_type(operator)(
@@ -409,17 +435,25 @@ update_registered_converter(
 update_registered_converter(
     MLPRegressor, "SknnMLPRegressor", regressor_shapes, convert_regressor
 )
-# the tabular estimators are found, to be refused in one sentence (_check_exportable)
+# the tabular estimators: their encoder's graph, then the network's
 update_registered_converter(
     TabularMLPClassifier,
     "SknnTabularMLPClassifier",
     classifier_shapes,
     convert_classifier,
     parser=parse_classifier,
+    options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
 )
 update_registered_converter(
     TabularMLPRegressor,
     "SknnTabularMLPRegressor",
     regressor_shapes,
     convert_regressor,
+)
+update_registered_converter(
+    TabularEncoder,
+    "SknnTabularEncoder",
+    _onnx_encoder.encoder_shapes,
+    _onnx_encoder.convert_encoder,
+    parser=_onnx_encoder.parse_encoder,
 )

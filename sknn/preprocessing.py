@@ -12,6 +12,7 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sknn import _column_values, _dates
 from sknn._docstrings import TABULAR_COLUMN_PARAMETERS
 from sknn._sklearn_compat import Interval, StrOptions, _fit_context
 
@@ -143,19 +144,20 @@ class RobustScaleSmoothClipTransformer(
 
 
 class TabularEncoder(TransformerMixin, BaseEstimator):
-    """Encode a DataFrame's numeric and categorical columns for a neural network.
+    """Encode a DataFrame's numeric, date and categorical columns for a neural network.
 
     The encoding of :class:`sknn.TabularMLPClassifier` and
     :class:`sknn.TabularMLPRegressor`, as a transformer of its own. It takes what
     :class:`sklearn.ensemble.HistGradientBoostingClassifier` takes: a DataFrame of
     numeric, boolean and categorical (category, object or string dtype) columns with
-    missing values, or a numeric array with NaN. The output's columns, in order:
+    missing values, or a numeric array with NaN; and date columns (datetime64
+    dtype, with a time zone or without). The output's columns, in order:
 
-    * each numeric column imputed with its median, robustly scaled and smoothly
-      clipped (:class:`RobustScaleSmoothClipTransformer`), ``n_numeric_features_``
-      columns;
-    * a missing-value indicator for each numeric column that had missing values in
-      fit (:class:`sklearn.impute.MissingIndicator`);
+    * each numeric column, then each date column's features (see Notes), imputed
+      with their median, robustly scaled and smoothly clipped
+      (:class:`RobustScaleSmoothClipTransformer`), ``n_numeric_features_`` columns;
+    * a missing-value indicator for each numeric or date column that had missing
+      values in fit (:class:`sklearn.impute.MissingIndicator`);
     * each categorical column one-hot encoded, missing values as a category of
       their own, at most ``max_categories`` columns per column, rarer categories
       sharing one (:class:`sklearn.preprocessing.OneHotEncoder`); a category unseen
@@ -176,15 +178,25 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     is_categorical_ : ndarray of shape (`n_features_in_`,), dtype=bool
         Which input columns are categorical.
 
+    is_date_ : ndarray of shape (`n_features_in_`,), dtype=bool
+        Which input columns are dates.
+
+    date_features_ : list of tuple of str
+        For each date column, in order, the features it becomes:
+        ``('year', 'month', 'day', 'weekday', 'total_seconds')``, with ``'hour'``
+        before ``'total_seconds'`` where fit saw a time of day besides midnight.
+
     n_numeric_features_ : int
-        How many leading output columns are the scaled numeric columns.
+        How many leading output columns are the scaled numeric columns and date
+        features.
 
     numeric_encoder_ : Pipeline or None
         The fitted median imputer and :class:`RobustScaleSmoothClipTransformer`;
-        None without numeric columns.
+        None without numeric and date columns.
 
     missing_indicator_ : MissingIndicator or None
-        The fitted missing-value indicator of the numeric columns.
+        The fitted missing-value indicator of the numeric columns, then of the
+        date columns.
 
     category_encoder_ : OneHotEncoder or None
         The fitted one-hot encoder of the categorical columns' category keys; None
@@ -200,6 +212,22 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     --------
     sknn.TabularMLPClassifier : A network trained on this encoding.
     sklearn.compose.ColumnTransformer : To build such an encoding by hand.
+
+    Notes
+    -----
+    A date column becomes numbers, as skrub's ``DatetimeEncoder`` and users of
+    gradient-boosted trees encode dates: its ``year``, ``month`` (1-12), ``day``
+    (of the month), ``weekday`` (0 is Monday) and ``hour`` (of the day, in
+    fractions: 14:30 is 14.5; only where fit saw times), on the column's own clock
+    (its time zone's, if it has one), and ``total_seconds``, the seconds since
+    1970-01-01 00:00 UTC. Every one is floor divisions of a count of seconds, so an
+    ONNX graph computes them too. Where fit saw dates, transform also takes ISO 8601
+    text (``2026-01-31``, ``2026-01-31T14:30:00+01:00``) and missing values (None,
+    NaN, NaT).
+
+    A value that transform cannot read (text in a numeric column, a date that is
+    not one) is a ValueError that names its column, its row (the index label; the
+    position in an array) and the value.
 
     Examples
     --------
@@ -270,11 +298,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _fit_transform(self, X):
         frame = self._frame(X, reset=True)
-        numeric, categorical = self._column_kinds(frame)
+        numeric, categorical, dates = self._column_kinds(frame)
         self.is_categorical_ = np.isin(np.arange(frame.shape[1]), categorical)
-        self.n_numeric_features_ = len(numeric)
+        self.is_date_ = np.isin(np.arange(frame.shape[1]), dates)
         self.numeric_encoder_ = self.missing_indicator_ = self.category_encoder_ = None
-        if numeric:
+        if numeric or dates:
             self.numeric_encoder_ = Pipeline(
                 [
                     (
@@ -304,10 +332,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_out : ndarray of shape (n_samples, n_features_out)
-            The scaled numeric columns, their missing-value indicators and the
-            one-hot categories; float32 when every numeric column of X is float32,
-            float64 otherwise (as scikit-learn's numeric transformers keep the
-            input's precision).
+            The scaled numeric columns and date features, their missing-value
+            indicators and the one-hot categories; float32 when every numeric
+            column of X is float32 and none is a date, float64 otherwise (as
+            scikit-learn's numeric transformers keep the input's precision).
         """
         check_is_fitted(self)
         return self._encode(self._frame(X, reset=False), fit=False)
@@ -324,18 +352,29 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         feature_names_out : ndarray of str objects
-            The numeric columns' names, ``missingindicator_<name>`` for each
+            The numeric columns' names, ``<name>_<feature>`` for each date
+            feature (``when_year``, ...), ``missingindicator_<name>`` for each
             indicator, then ``<name>_<category>`` for each one-hot column.
         """
         check_is_fitted(self)
         from sklearn.utils.validation import _check_feature_names_in
 
         names = _check_feature_names_in(self, input_features)
-        numeric, categorical = names[~self.is_categorical_], names[self.is_categorical_]
+        numeric = names[self._numeric_positions()]
+        dates = names[self.is_date_]
+        categorical = names[self.is_categorical_]
         parts = []
         if self.numeric_encoder_ is not None:
             parts.append(numeric)
-            parts.append(self.missing_indicator_.get_feature_names_out(numeric))
+            parts.extend(
+                [f"{name}_{feature}" for feature in features]
+                for name, features in zip(dates, self.date_features_, strict=True)
+            )
+            parts.append(
+                self.missing_indicator_.get_feature_names_out(
+                    np.concatenate([numeric, dates])
+                )
+            )
         if self.category_encoder_ is not None:
             parts.append(self.category_encoder_.get_feature_names_out(categorical))
         return np.concatenate(parts).astype(object)
@@ -349,14 +388,19 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return X
 
     def _encode(self, frame, fit):
-        numeric = np.flatnonzero(~self.is_categorical_)
-        categorical = np.flatnonzero(self.is_categorical_)
         parts = []
-        if len(numeric):
-            values = self._numeric_values(frame, numeric)
-            for encoder in (self.numeric_encoder_, self.missing_indicator_):
-                parts.append(encoder.fit_transform(values) if fit else
-                             encoder.transform(values))  # fmt: skip
+        values = self._numeric_block(frame, fit)
+        if fit:
+            self.n_numeric_features_ = values.shape[1]
+        if values.shape[1]:
+            missing = values[:, self._missing_sources()]
+            for encoder, data in (
+                (self.numeric_encoder_, values),
+                (self.missing_indicator_, missing),
+            ):
+                parts.append(encoder.fit_transform(data) if fit else
+                             encoder.transform(data))  # fmt: skip
+        categorical = np.flatnonzero(self.is_categorical_)
         if len(categorical):
             keys = np.column_stack(
                 [category_keys(frame.iloc[:, i]) for i in categorical]
@@ -365,25 +409,49 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             parts.append(
                 encoder.fit_transform(keys) if fit else encoder.transform(keys)
             )
-        single = len(numeric) and all(
-            frame.dtypes.iloc[i] == np.float32 for i in numeric
+        numeric = self._numeric_positions()
+        single = (
+            len(numeric)
+            and not self.is_date_.any()
+            and all(frame.dtypes.iloc[i] == np.float32 for i in numeric)
         )
         return np.ascontiguousarray(
             np.hstack(parts), dtype=np.float32 if single else np.float64
         )
 
-    def _numeric_values(self, frame, positions):
-        columns = frame.iloc[:, positions]
-        try:
-            return columns.to_numpy(dtype=np.float64, na_value=np.nan)
-        except (TypeError, ValueError) as error:
-            raise ValueError(
-                f"The numeric columns of X ({list(map(str, columns.columns))}) must "
-                f"hold numbers: {error}"
-            ) from None
+    def _numeric_positions(self):
+        return np.flatnonzero(~self.is_categorical_ & ~self.is_date_)
+
+    def _numeric_block(self, frame, fit):
+        """The numeric columns' values, then each date column's features: float64,
+        NaN where missing. fit chooses each date column's features."""
+        parts = [_column_values.numeric_values(frame, self._numeric_positions())]
+        if fit:
+            self.date_features_ = []
+        for k, i in enumerate(np.flatnonzero(self.is_date_)):
+            clock, epoch = _dates.clock_and_epoch_seconds(
+                _column_values.dates(frame, i)
+            )
+            if fit:
+                self.date_features_.append(
+                    _dates.DATE_FEATURES
+                    if _dates.has_time_of_day(clock)
+                    else _dates.DATE_ONLY_FEATURES
+                )
+            parts.append(_dates.date_features(clock, epoch, self.date_features_[k]))
+        return np.hstack(parts)
+
+    def _missing_sources(self):
+        """The columns of the numeric block the missing-value indicator reads: each
+        numeric column, and one feature per date column (all of its features are
+        missing together)."""
+        n_numeric = len(self._numeric_positions())
+        ends = n_numeric + np.cumsum([len(f) for f in self.date_features_], dtype=int)
+        return np.concatenate([np.arange(n_numeric), ends - 1])
 
     def _column_kinds(self, frame):
-        """Positions of the numeric and of the categorical columns of ``frame``."""
+        """Positions of the numeric, the categorical and the date columns of
+        ``frame``."""
         dtypes = list(frame.dtypes)
         if isinstance(self.categorical_features, str):  # "from_dtype"
             categorical = [i for i, t in enumerate(dtypes) if _is_categorical(t)]
@@ -399,15 +467,17 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 "categorical_features, or pass categorical_features='from_dtype' to "
                 "treat every category, object and string column as categorical."
             )
+        dates = [i for i in numeric if _dates.is_date_dtype(dtypes[i])]
+        numeric = [i for i in numeric if i not in set(dates)]
         unsupported = [i for i in numeric if not _is_numeric(dtypes[i])]
         if unsupported:
             raise ValueError(
-                "The columns of X must be numeric, boolean, category, object or "
-                f"string; column(s) {_names(frame, unsupported)} are of dtype(s) "
-                f"{_dtypes(frame, unsupported)}. Convert them to numbers, or to "
-                "strings to treat them as categories."
+                "The columns of X must be numeric, boolean, datetime, category, "
+                f"object or string; column(s) {_names(frame, unsupported)} are of "
+                f"dtype(s) {_dtypes(frame, unsupported)}. Convert them to numbers, "
+                "or to strings to treat them as categories."
             )
-        return numeric, categorical
+        return numeric, categorical, dates
 
     def _listed_categorical(self, frame):
         """Positions of the columns ``categorical_features`` names: a boolean mask,
@@ -460,9 +530,15 @@ def _as_frame(X, estimator):
                 f"{type(estimator).__name__}."
             )
         return X
-    X = check_array(
-        X, dtype="numeric", ensure_all_finite="allow-nan", estimator=estimator
-    )
+    try:  # infinity: named by the encoder, with its column and row
+        X = check_array(
+            X, dtype="numeric", ensure_all_finite=False, estimator=estimator
+        )
+    except ValueError:  # text in an array: name the first value that is no number
+        values = np.asarray(X, dtype=object)
+        if values.ndim == 2 and any(isinstance(v, (str, bytes)) for v in values.flat):
+            _column_values.numeric_values(pd.DataFrame(values), range(values.shape[1]))
+        raise
     return pd.DataFrame(X)
 
 

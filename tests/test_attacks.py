@@ -28,7 +28,7 @@ from sklearn.datasets import load_diabetes
 
 import sknn
 from sknn import MLPClassifier, MLPRegressor, ModelFileError
-from sknn._torch import ConvergenceState
+from sknn._training import ConvergenceState
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

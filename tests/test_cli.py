@@ -622,6 +622,56 @@ def test_a_text_column_of_digits_keeps_its_categories_at_predict(tmp_path, model
     pd.testing.assert_frame_equal(digits.head(3), blank.head(3))
 
 
+@pytest.mark.parametrize("model", ["mlp", "tabular"])
+def test_iso_dates_are_numbers_and_a_bad_value_names_its_line(tmp_path, model):
+    """A column of ISO dates (one blank, a new date on most rows: no identifier
+    warning) becomes date features in fit; at predict, text in a numeric or date
+    column is one error line naming the column, the CSV line and the value."""
+    rng = np.random.default_rng(0)
+    day = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.permutation(200), "D")
+    train = pd.DataFrame({"age": rng.normal(40, 9, 200), "when": day.date})
+    train["y"] = (day.month > 6).astype(int)
+    train.loc[3, "when"] = None
+    train.to_csv(tmp_path / "train.csv", index=False)
+    fit = run_sknn(
+        "fit", "train.csv", "--target", "y", "--model", model, "--out", "m.sknn",
+        "--set", "max_iter=5", "--quiet", cwd=tmp_path,
+    )  # fmt: skip
+    assert_ok(fit)
+    assert fit.stderr.splitlines()[0] == (
+        "sknn: note: reading 'when' as dates: each becomes its year, month, day, "
+        "weekday, hour of the day (where it has times) and seconds since 1970, as "
+        "numbers"
+    )
+    assert "distinct values" not in fit.stderr
+    import sknn
+
+    fitted = sknn.load(tmp_path / "m.sknn")
+    encoder = fitted[-1]._encoder if model == "tabular" else fitted[0]
+    assert "when_weekday" in str(encoder.get_feature_names_out())
+    rows = train.drop(columns="y").head(20).astype(object)
+    rows.to_csv(tmp_path / "new.csv", index=False)
+    assert_ok(run_sknn("predict", "m.sknn", "new.csv", cwd=tmp_path))
+    rows.loc[17, "age"] = "unknown"
+    rows.to_csv(tmp_path / "age.csv", index=False)
+    result = run_sknn("predict", "m.sknn", "age.csv", cwd=tmp_path)
+    assert_one_error_line(
+        result,
+        "sknn: error: cannot predict the rows of 'age.csv': Column 'age' holds a "
+        "value that is not a number: 'unknown' (line 19). The column is numeric: "
+        "correct the value, or leave it missing.",
+    )
+    rows.loc[17, "age"] = 30
+    rows.loc[5, "when"] = "31/01/2025"
+    (tmp_path / "when.csv").write_text(rows.to_csv(index=False).replace("\n", "\n\n"))
+    result = run_sknn("predict", "m.sknn", "when.csv", cwd=tmp_path)
+    assert_one_error_line(
+        result,
+        "Column 'when' holds a value that is not a date: '31/01/2025' (data row 6, "
+        "counting from 1 below the header).",
+    )
+
+
 @pytest.fixture(scope="module")
 def cli_model(tmp_path_factory, data_dir):
     """A model file written by `sknn fit`."""

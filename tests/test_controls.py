@@ -9,7 +9,7 @@ from sklearn.preprocessing import StandardScaler
 from torch.nn import functional as F
 
 from sknn import MLPClassifier, MLPRegressor, _torch
-from sknn._base import _initial_weights
+from sknn._initialization import initial_weights as _initial_weights
 from sknn._network import STOCHASTIC_SOLVERS, Network
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -5,6 +5,7 @@ regression values agree within 1e-5, on held-out rows, for float32 and float64
 input, bare and inside a Pipeline.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -257,11 +258,12 @@ def test_an_embedding_of_the_first_columns_passes_the_rest_through(iris_split):
 
 def test_what_cannot_be_exported_is_a_clear_error(iris_split):
     X_train, _, y_train, _ = iris_split
-    for cls in (sknn.TabularMLPClassifier, sknn.TabularMLPRegressor):
-        tabular = _fit(cls(hidden_layer_sizes=(4,), max_iter=3), X_train, y_train)
-        with pytest.raises(sknn_onnx.OnnxExportError, match="encodes its columns"):
-            skl2onnx.to_onnx(tabular, X_train[:1])
-    for unfitted in (sknn.MLPClassifier(), sknn.MLPRegressor()):
+    for unfitted in (
+        sknn.MLPClassifier(),
+        sknn.MLPRegressor(),
+        sknn.TabularMLPClassifier(),
+        sknn.preprocessing.TabularEncoder(),
+    ):
         with pytest.raises(sknn_onnx.OnnxExportError, match="is not fitted"):
             skl2onnx.to_onnx(unfitted, X_train[:1])
     single = _fit(sknn.MLPClassifier((4,), max_iter=5), X_train, np.zeros(len(y_train)))
@@ -275,3 +277,176 @@ def test_the_export_follows_the_fitted_network_not_later_parameters(iris_split):
                y_train)  # fmt: skip
     clf.set_params(activation="relu")  # not refitted: the network is still tanh
     _check_classifier(clf, X_test, np.float32)
+
+
+# ------------------------------------------------------------- tabular estimators
+
+
+def _tabular_frame(n, rng, float_dtype, held_out=False):
+    """Every column kind the tabular estimators take, missing values in those that
+    can hold them; held out: unseen categories too."""
+    frame = pd.DataFrame(
+        {
+            "float": np.where(rng.random(n) < 0.15, np.nan, rng.normal(size=n) * 50),
+            "int": rng.integers(-3, 4, n),
+            "bool": rng.random(n) < 0.4,
+            # rare levels f, g, h are pooled by max_categories=5
+            "text": rng.choice(list("abcdefgh"), n, p=[0.3, 0.25, 0.2, 0.1, 0.1,
+                                                      0.02, 0.02, 0.01]),
+            "category": rng.choice(["x", "y", "z"], n),
+            "code": rng.choice([10, 20, 30], n),  # integers, listed as categorical
+        }
+    )  # fmt: skip
+    frame["text"] = frame["text"].astype(object).where(rng.random(n) > 0.1, None)
+    if held_out:
+        unseen = rng.random(n) < 0.15
+        frame.loc[unseen, "text"] = "unseen"
+        frame.loc[rng.random(n) < 0.15, "category"] = "w"
+        frame.loc[rng.random(n) < 0.15, "code"] = 99
+    frame["category"] = pd.Categorical(
+        frame["category"].where(rng.random(n) > 0.1, None), categories=list("wxyz")
+    )
+    frame.iloc[0] = frame.iloc[0].fillna({"category": "x", "text": "a"})
+    if float_dtype == np.float32:  # every numeric column float32: float32 output
+        frame = frame.drop(columns=["int", "bool"]).astype({"float": np.float32})
+    return frame
+
+
+TABULAR_TASKS = ["binary", "multiclass", "regression"]
+TABULAR_WRAPPERS = ["bare", "pipeline", "encoder+mlp"]
+
+
+def _tabular_model(task, wrapper):
+    params = dict(
+        hidden_layer_sizes=(8,), max_iter=5, random_state=0, embedding_dim=4,
+        embedding_frequencies=4,
+    )  # fmt: skip
+    columns = dict(categorical_features=["text", "category", "code"],
+                   max_categories=5)  # fmt: skip
+    if wrapper == "encoder+mlp":
+        mlp = sknn.MLPRegressor if task == "regression" else sknn.MLPClassifier
+        return make_pipeline(
+            sknn.preprocessing.TabularEncoder(**columns), mlp(**params)
+        )
+    tabular = (
+        sknn.TabularMLPRegressor if task == "regression" else sknn.TabularMLPClassifier
+    )
+    model = tabular(**params, **columns)
+    return make_pipeline(model) if wrapper == "pipeline" else model
+
+
+def _feeds(session, frame):
+    """onnxruntime's inputs for ``frame``: one (n, 1) array per column; a missing
+    category as the empty string."""
+    feeds = {}
+    for spec in session.get_inputs():
+        column = frame[[spec.name]]
+        if spec.type == "tensor(string)":
+            feeds[spec.name] = column.astype(object).fillna("").to_numpy(str)
+        else:
+            feeds[spec.name] = column.to_numpy()
+    return feeds
+
+
+def tabular_cell(task, wrapper, float_dtype):
+    """One cell of the equality grid: whether onnxruntime's labels equal
+    ``predict`` (None for a regressor) and the largest difference of its scores."""
+    rng = np.random.default_rng(0)
+    train = _tabular_frame(300, rng, float_dtype)
+    test = _tabular_frame(200, rng, float_dtype, held_out=True)
+    signal = (
+        train["float"].fillna(0) / 50 + (train["text"] == "a") - (train["code"] == 20)
+    )
+    y = {
+        "binary": (signal > 0).astype(int),
+        "multiclass": np.digitize(signal, [-0.5, 0.5]),
+        "regression": signal * 10,
+    }[task]
+    model = _fit(_tabular_model(task, wrapper), train, y)
+    options = None if task == "regression" else {"zipmap": False}
+    onx = skl2onnx.to_onnx(model, train[:1], options=options)
+    session = rt.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    outputs = session.run(None, _feeds(session, test))
+    if task == "regression":
+        return None, np.abs(outputs[0].ravel() - model.predict(test)).max()
+    labels_equal = np.array_equal(outputs[0], model.predict(test))
+    return labels_equal, np.abs(outputs[1] - model.predict_proba(test)).max()
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("wrapper", TABULAR_WRAPPERS)
+@pytest.mark.parametrize("task", TABULAR_TASKS)
+def test_tabular_models_export_every_column_kind(task, wrapper, dtype):
+    """Floats, integers and booleans as numbers, strings, a pandas category and
+    integers as categories, with missing values, pooled rare and unseen categories
+    in the held-out rows."""
+    labels_equal, difference = tabular_cell(task, wrapper, dtype)
+    assert labels_equal in (True, None)
+    assert difference <= 1e-5
+
+
+def test_tabular_numbers_as_categories_and_a_numeric_array():
+    """Floats (NaN missing) and booleans listed as categorical; categorical columns
+    alone; and a numeric array's one 2-D input."""
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "grade": np.where(
+                rng.random(200) < 0.1, np.nan, rng.choice([1.0, 2.5], 200)
+            ),
+            "flag": rng.random(200) < 0.5,
+        }
+    )
+    y = frame["grade"].fillna(0) + frame["flag"]
+    model = _fit(
+        sknn.TabularMLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0,
+                                 categorical_features=["grade", "flag"]),
+        frame, y,
+    )  # fmt: skip
+    onx = skl2onnx.to_onnx(model, frame[:1])
+    session = rt.InferenceSession(onx.SerializeToString(),
+                                  providers=["CPUExecutionProvider"])  # fmt: skip
+    held_out = frame.assign(grade=np.where(rng.random(200) < 0.2, 7.0, frame["grade"]))
+    (values,) = session.run(None, _feeds(session, held_out))
+    np.testing.assert_allclose(values.ravel(), model.predict(held_out), atol=1e-12)
+
+    X = rng.normal(size=(100, 3))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    for dtype in DTYPES:
+        model = _fit(sknn.TabularMLPClassifier((4,), max_iter=3, random_state=0),
+                     X.astype(dtype), X[:, 0] > 0)  # fmt: skip
+        _check_classifier(model, X, dtype)
+
+
+def test_what_a_tabular_export_cannot_take_is_one_sentence():
+    from skl2onnx.common.data_types import DoubleTensorType, StringTensorType
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"size": rng.normal(size=60), "colour": rng.choice(["red", "", "blue"], 60)}
+    )
+    model = _fit(sknn.TabularMLPClassifier((4,), max_iter=3), frame, frame["size"] > 0)
+    with pytest.raises(sknn_onnx.OnnxExportError, match=re.escape(
+        "categorical column 'colour' has the empty string as a category, which an "
+        "ONNX string input cannot tell from a missing value;"
+    )):  # fmt: skip
+        skl2onnx.to_onnx(model, frame[:1])
+    frame["colour"] = frame["colour"].replace("", "green")
+    model = _fit(sknn.TabularMLPClassifier((4,), max_iter=3), frame, frame["size"] > 0)
+    as_text = [("size", StringTensorType([None, 1])),
+               ("colour", StringTensorType([None, 1]))]  # fmt: skip
+    with pytest.raises(sknn_onnx.OnnxExportError, match=re.escape(
+        "numeric column 'size' has an ONNX input of type StringTensorType; declare "
+        "it as floats, integers or booleans."
+    )):  # fmt: skip
+        skl2onnx.to_onnx(model, initial_types=as_text)
+    with pytest.raises(sknn_onnx.OnnxExportError, match="fitted on 2 columns, but "):
+        skl2onnx.to_onnx(model, initial_types=[("X", DoubleTensorType([None, 3]))])
+    model._encoder.is_date_ = np.array([True, False])  # a kind this export lacks
+    with pytest.raises(sknn_onnx.OnnxExportError, match=re.escape(
+        "the TabularEncoder's column(s) ['size'] encode dates or datetimes, which "
+        "have no ONNX export in this sknn;"
+    )):  # fmt: skip
+        skl2onnx.to_onnx(model, frame[:1])

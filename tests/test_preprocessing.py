@@ -1,6 +1,8 @@
 """sknn.preprocessing: RealMLP's robust scaling and smooth clip, and the tabular
 estimators' encoder."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -154,3 +156,105 @@ def test_the_tabular_estimators_hold_the_encoder_they_fit():
         + encoder.transform(X).shape[1]
         - encoder.n_numeric_features_
     )
+
+
+def _dated(n=60, seed=0):
+    """A number, a date column (days, one missing) and a datetime column (times of
+    day), as pandas reads them."""
+    rng = np.random.default_rng(seed)
+    day = pd.Timestamp("2019-12-25") + pd.to_timedelta(rng.integers(0, 900, n), "D")
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(size=n),
+            "when": day,
+            "at": day + pd.to_timedelta(rng.integers(0, 86400, n), "s"),
+        }
+    )
+    frame.loc[3, "when"] = pd.NaT
+    return frame
+
+
+def test_dates_become_calendar_features_and_seconds_since_1970():
+    """A date column becomes year, month, day, weekday and total seconds, and
+    hour of the day where fit saw times; the numbers are pandas' own, scaled as
+    the numeric columns are; a missing date has one indicator."""
+    X = _dated()
+    encoder = TabularEncoder().fit(X)
+    assert list(encoder.get_feature_names_out()) == [
+        "size",
+        "when_year", "when_month", "when_day", "when_weekday", "when_total_seconds",
+        "at_year", "at_month", "at_day", "at_weekday", "at_hour", "at_total_seconds",
+        "missingindicator_when",
+    ]  # fmt: skip
+    assert encoder.n_numeric_features_ == 12
+    epoch = pd.Timestamp("1970-01-01")
+    by_pandas = {"size": X["size"]}
+    for name in ["when", "at"]:
+        column = X[name].dt
+        by_pandas |= {
+            f"{name}_year": column.year,
+            f"{name}_month": column.month,
+            f"{name}_day": column.day,
+            f"{name}_weekday": column.day_of_week,
+            f"{name}_total_seconds": (X[name] - epoch).dt.total_seconds(),
+        }
+    by_pandas["at_hour"] = (X["at"] - X["at"].dt.normalize()).dt.total_seconds() / 3600
+    names = encoder.get_feature_names_out()
+    raw = pd.DataFrame(by_pandas)[names[:12]].to_numpy(dtype=float)
+    scale = make_pipeline(
+        SimpleImputer(strategy="median"), RobustScaleSmoothClipTransformer()
+    )
+    expected = np.column_stack([scale.fit_transform(raw), X["when"].isna()])
+    np.testing.assert_allclose(encoder.transform(X), expected, atol=1e-12)
+
+
+def test_a_time_zone_keeps_its_own_clock_and_iso_text_reads_as_dates():
+    X = _dated()
+    encoder = TabularEncoder().fit(X)
+    paris = X.assign(at=X["at"].dt.tz_localize("Europe/Paris"))
+    hour = list(encoder.get_feature_names_out()).index("at_hour")
+    np.testing.assert_array_equal(
+        encoder.transform(paris)[:, hour], encoder.transform(X)[:, hour]
+    )
+    as_text = X.assign(
+        when=X["when"].dt.strftime("%Y-%m-%d"),
+        at=X["at"].dt.strftime("%Y-%m-%dT%H:%M:%S"),
+    )
+    np.testing.assert_array_equal(encoder.transform(as_text), encoder.transform(X))
+
+
+def test_a_value_that_is_not_a_number_or_a_date_is_named_with_its_row():
+    X = _dated().set_index(pd.RangeIndex(100, 160))
+    encoder = TabularEncoder().fit(X)
+    bad = X.astype({"size": object})
+    bad.loc[117, "size"] = "unknown"
+    msg = (
+        "Column 'size' holds a value that is not a number: 'unknown' (row 117). The "
+        "column is numeric: correct the value, or leave it missing."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        encoder.transform(bad)
+    bad = X.astype({"size": float})
+    bad.loc[102, "size"] = -np.inf
+    msg = (
+        "Column 'size' holds a value that is not finite: -inf (row 102). Input X "
+        "contains infinity: replace it with a finite number, or leave it missing."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        encoder.transform(bad)
+    bad = X.assign(when=X["when"].dt.strftime("%Y-%m-%d"))
+    bad.loc[104, "when"] = "31/01/2026"
+    msg = (
+        "Column 'when' holds a value that is not a date: '31/01/2026' (row 104). The "
+        "column holds dates: give them as datetimes or ISO 8601 text (2026-01-31, "
+        "2026-01-31T14:30), or leave the value missing."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        encoder.transform(bad)
+    numbers = np.array([[1.0, 2.0], [3.0, 4.0]])
+    encoder = TabularEncoder().fit(numbers)
+    msg = "Column 1 holds a value that is not a number: 'x' (row 1)."
+    for text in (numbers.astype(object), numbers.astype(str)):
+        text[1, 1] = "x"
+        with pytest.raises(ValueError, match=re.escape(msg)):
+            encoder.transform(text)

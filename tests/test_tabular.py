@@ -128,8 +128,8 @@ def test_a_numeric_array_with_nan_is_all_numeric():
 
 def test_unsupported_columns_and_names_are_clear_errors():
     X, y = _frame()
-    X["when"] = pd.Timestamp("2026-01-01")
-    msg = "column(s) ['when'] are of dtype(s) ['datetime64["
+    X["lasted"] = pd.Timedelta("1D")
+    msg = "column(s) ['lasted'] are of dtype(s) ['timedelta64["
     with pytest.raises(ValueError, match=re.escape(msg)):
         TabularMLPClassifier(**SMALL).fit(X, y)
     X, y = _frame()
@@ -178,6 +178,8 @@ def _tampered(model, change):
         lambda s, e: setattr(e, "is_categorical_", e.is_categorical_[:2]),
         lambda s, e: setattr(e, "is_categorical_", e.is_categorical_.astype(int)),
         lambda s, e: setattr(e, "n_numeric_features_", 5),
+        lambda s, e: setattr(e, "is_date_", e.is_categorical_),
+        lambda s, e: setattr(e, "date_features_", [("year",)]),
         lambda s, e: setattr(e, "category_encoder_", StandardScaler()),
         lambda s, e: e.numeric_encoder_.steps.reverse(),
         lambda s, e: e.category_encoder_.categories_.pop(),
@@ -367,3 +369,39 @@ def test_a_schedule_run_to_its_end_is_no_convergence_warning(cls, learning_rate,
         "Stochastic Optimizer: Maximum iterations (20) reached and the optimization "
         "hasn't converged yet."
     ]
+
+
+@pytest.mark.parametrize("cls", [TabularMLPClassifier, TabularMLPRegressor])
+def test_date_columns_are_numbers_the_embedding_takes(cls, tmp_path):
+    X, y = _frame()
+    X["when"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(120), "D")
+    X.loc[::9, "when"] = pd.NaT
+    model = cls(embedding_dim=5, **SMALL).fit(X, y)
+    numeric = 3 + 5  # size, flag, count; when's year, month, day, weekday, seconds
+    assert model._extra_state["0.frequencies"].shape[0] == numeric
+    paris = X.assign(when=X["when"].dt.tz_localize("Europe/Paris"))
+    assert np.isfinite(model.predict(paris)).all()
+    sknn.save(model, tmp_path / "model.sknn")
+    np.testing.assert_array_equal(
+        sknn.load(tmp_path / "model.sknn").predict(X), model.predict(X)
+    )
+
+
+@pytest.mark.parametrize("cls", [TabularMLPClassifier, TabularMLPRegressor])
+def test_a_value_that_is_not_a_number_names_its_column_and_row(cls):
+    X, y = _frame()
+    X.index = X.index + 1000
+    model = cls(**SMALL).fit(X, y)
+    bad = X.astype({"size": object})
+    bad.loc[1017, "size"] = "unknown"
+    msg = (
+        "Column 'size' holds a value that is not a number: 'unknown' (row 1017). The "
+        "column is numeric: correct the value, or leave it missing."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        model.predict(bad)
+    numbers = np.array(X[["size"]], dtype=object)
+    numbers[5, 0] = "n/a"
+    msg = "Column 0 holds a value that is not a number: 'n/a' (row 5)."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        cls(**SMALL).fit(numbers, y)

@@ -1,5 +1,6 @@
 """Unit tests of the torch seam: losses and gradients against sklearn's backprop."""
 
+import copy
 import dataclasses
 import os
 import re
@@ -16,7 +17,7 @@ from sklearn.neural_network import MLPRegressor as SklearnRegressor
 
 from sknn import MLPClassifier, _torch
 from sknn._network import _FIELD_CHECKS, Network
-from sknn._torch_state import TRAINING_CHECKS
+from sknn._training import TRAINING_CHECKS, Training
 
 LOSSES = {
     # seam loss kind: (sklearn estimator, out_activation_, sklearn loss, n_outputs)
@@ -35,7 +36,7 @@ def _network(layer_units, activation="tanh", dropout=None):
 
 
 def _training(kind, alpha, l1=0.0):
-    return _torch.Training(
+    return Training(
         loss=kind,
         solver="adam",
         alpha=alpha,
@@ -129,7 +130,7 @@ def test_module_layers_follow_the_config():
 def test_every_training_setting_is_checked_on_load():
     """A saved file's training settings are refused unless they are exactly the
     fields of Training, each checked: a new setting needs its check."""
-    fields = {field.name for field in dataclasses.fields(_torch.Training)}
+    fields = {field.name for field in dataclasses.fields(Training)}
     assert set(TRAINING_CHECKS) == fields
     fields = {field.name for field in dataclasses.fields(Network)}
     assert set(_FIELD_CHECKS) == fields
@@ -380,24 +381,28 @@ def test_a_fit_gives_up_a_thread_when_another_process_starts(
     assert torch.get_num_threads() == 4
 
 
-def test_a_stream_of_predicts_uses_threads_for_less_work_than_a_one_off(monkeypatch):
-    from sknn import _torch_devices as devices
-
-    monkeypatch.setattr(devices._PREDICTS, "ended_at", -float("inf"))
-    assert devices.predict_single_thread_below() == devices.PREDICT_SINGLE_THREAD_MACS
-    devices.predict_ended()
-    assert devices.predict_single_thread_below() == devices.TRAIN_SINGLE_THREAD_MACS
-
-
-def test_a_small_one_row_predict_leaves_the_thread_count_alone(
-    torch_threads_4, monkeypatch
-):
-    # torch computes such a row on one thread anyway: no set and restore on each call
-    _load(torch_threads_4, monkeypatch, machine=1)
-    with torch_threads_4.predict_threads(1, 5000):
-        assert torch.get_num_threads() == 4
-    with torch_threads_4.predict_threads(2, 5000):
-        assert torch.get_num_threads() == 1
-    with torch_threads_4.predict_threads(1, 2**30):
-        assert torch.get_num_threads() > 1
-    assert torch.get_num_threads() == 4
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"activation": activation}
+        for activation in ("identity", "logistic", "tanh", "relu", "leaky_relu",
+                           "elu", "selu", "gelu", "silu", "softplus", "hardtanh")
+    ]
+    + [
+        {"batch_norm": True, "dropout": 0.2},
+        {"numeric_embedding": "periodic", "embedding_dim": 3, "batch_norm": True},
+    ],
+)  # fmt: skip
+def test_numpy_predictions_equal_the_torch_modules(params, iris):
+    """On the CPU the estimators predict in numpy from their fitted arrays; each
+    layer computes what the torch module's does, in float64 and float32."""
+    X, y = iris
+    X = X * 3  # reach the activations' saturating and negative sides
+    clf = MLPClassifier((9, 7), max_iter=20, random_state=0, **params).fit(X, y)
+    module = copy.deepcopy(clf._net.module_).to(torch.float64).eval()
+    with torch.inference_mode():
+        expected = torch.softmax(module(torch.from_numpy(X)), dim=1).numpy()
+    for dtype, tolerance in ((np.float64, 1e-12), (np.float32, 1e-5)):
+        proba = clf.predict_proba(X.astype(dtype))
+        assert proba.dtype == dtype
+        np.testing.assert_allclose(proba, expected, atol=tolerance)

@@ -1,0 +1,162 @@
+"""The fitted network's forward pass in numpy, as scikit-learn's MLP predicts.
+
+A fitted estimator's weights are numpy arrays (``coefs_``, ``intercepts_`` and the
+batch-norm and embedding arrays); predicting on the CPU needs nothing else. So
+prediction runs on numpy's own BLAS pool, the one the caller's numpy, scipy and
+scikit-learn work already uses, instead of starting torch's beside it, and computes
+in X's precision as sklearn does: float32 for float32 X, float64 otherwise (so a
+row's prediction does not depend on the batch it comes in, to float64 round-off).
+"""
+
+import math
+
+import numpy as np
+import scipy.sparse
+import scipy.special
+
+from sknn._network import BATCH_NORM_EPS, EMBEDDING_PREFIX, LEAKY_RELU_SLOPE
+
+# the constants of torch's SELU (Klambauer et al. 2017)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+# torch's softplus returns x itself above this (beta 1)
+_SOFTPLUS_THRESHOLD = 20.0
+
+
+def _elu(x):
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+
+# each of _network.HIDDEN_ACTIVATIONS, as the torch layer of _torch_module computes
+# it; x is a fresh array of the layer's outputs, which the function may overwrite
+HIDDEN_FUNCTIONS = {
+    "identity": lambda x: x,
+    "logistic": lambda x: scipy.special.expit(x, out=x),
+    "tanh": lambda x: np.tanh(x, out=x),
+    "relu": lambda x: np.maximum(x, 0, out=x),
+    "leaky_relu": lambda x: np.maximum(x, LEAKY_RELU_SLOPE * x, out=x),
+    "elu": _elu,
+    "selu": lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * _elu(x)),
+    "gelu": lambda x: 0.5 * x * (1 + scipy.special.erf(x * math.sqrt(0.5))),
+    "silu": lambda x: x * scipy.special.expit(x),
+    "softplus": lambda x: np.where(
+        x > _SOFTPLUS_THRESHOLD, x, np.log1p(np.exp(np.minimum(x, _SOFTPLUS_THRESHOLD)))
+    ),
+    "hardtanh": lambda x: np.clip(x, -1, 1, out=x),
+}
+
+
+def _softmax(x):
+    x -= x.max(axis=1, keepdims=True)
+    np.exp(x, out=x)
+    x /= x.sum(axis=1, keepdims=True)
+    return x
+
+
+# each of _network.OUTPUT_ACTIVATIONS
+OUTPUT_FUNCTIONS = {
+    "softmax": _softmax,
+    "logistic": lambda x: scipy.special.expit(x, out=x),
+    "exp": lambda x: np.exp(x, out=x),
+    "expm1": lambda x: np.expm1(x, out=x),
+    "identity": lambda x: x,
+}
+
+# predict's rows at once: the widest layer's activations of a chunk take about this
+# many bytes (a few times the CPU's cache, so large matrix products keep their speed)
+PREDICT_CHUNK_BYTES = 2**24
+
+
+def predict_rows(network, dtype):
+    """Rows whose widest activations (a layer's, or the numeric embedding's sines
+    and cosines) in ``dtype`` fit in PREDICT_CHUNK_BYTES."""
+    widths = network.activation_widths()
+    return max(1, PREDICT_CHUNK_BYTES // (np.dtype(dtype).itemsize * max(widths)))
+
+
+class Weights:
+    """A fitted network's arrays in one precision, laid out for the forward pass:
+    ``coefs_`` as sklearn's ``(fan_in, fan_out)``, batch norm folded into a scale
+    and a shift per unit, the numeric embedding's arrays."""
+
+    def __init__(self, network, coefs, intercepts, extra_state, dtype):
+        def cast(array):
+            return np.asarray(array, dtype=dtype)
+
+        self.network = network
+        self.sources = [*coefs, *intercepts]  # to tell when the model changed
+        self.coefs = [cast(coef) for coef in coefs]
+        self.intercepts = [cast(intercept) for intercept in intercepts]
+        self.batch_norm = []  # eval mode's (x - mean) / std * weight + bias
+        for prefix in network.batch_norm_prefixes():
+            weight, bias, mean, var = (
+                cast(extra_state[prefix + name])
+                for name in ("weight", "bias", "running_mean", "running_var")
+            )
+            scale = weight / np.sqrt(var + BATCH_NORM_EPS)
+            self.batch_norm.append((scale, bias - mean * scale))
+        self.embedding = {
+            name: cast(extra_state[EMBEDDING_PREFIX + name])
+            for name in network.embedding_shapes()
+        }
+
+    def is_of(self, coefs, intercepts):
+        """Whether these arrays were made from ``coefs`` and ``intercepts``."""
+        arrays = [*coefs, *intercepts]
+        return len(arrays) == len(self.sources) and all(
+            a is b for a, b in zip(arrays, self.sources)
+        )
+
+
+def predict(weights, X, out_activation):
+    """The output layer's activations for X (an array or a sparse matrix of the
+    network's input columns), in ``weights``' precision, a chunk of rows at a time
+    (never every hidden activation of every row at once)."""
+    dtype = weights.coefs[0].dtype
+    activation = OUTPUT_FUNCTIONS[out_activation]
+    X = X.astype(dtype, copy=False)
+    step = predict_rows(weights.network, dtype)
+    if X.shape[0] <= step:
+        return activation(_forward(weights, X))
+    out = np.empty((X.shape[0], weights.network.n_outputs), dtype)
+    for start in range(0, X.shape[0], step):
+        out[start : start + step] = activation(
+            _forward(weights, X[start : start + step])
+        )
+    return out
+
+
+def _forward(weights, X):
+    """The output layer's pre-activation values for the rows of X (in the weights'
+    precision)."""
+    network = weights.network
+    if network.numeric_embedding is not None:
+        X = _embed(weights.embedding, X, network.n_embedded)
+    hidden = HIDDEN_FUNCTIONS[network.activation]
+    n_hidden = len(network.hidden_layer_sizes)
+    for i, (coef, intercept) in enumerate(zip(weights.coefs, weights.intercepts)):
+        X = np.asarray(X @ coef)  # a sparse X's product is dense
+        X += intercept
+        if i < n_hidden:
+            if weights.batch_norm:
+                scale, shift = weights.batch_norm[i]
+                X *= scale
+                X += shift
+            X = hidden(X)
+    return X
+
+
+def _embed(embedding, X, n_embedded):
+    """The periodic embedding of X's first ``n_embedded`` columns, then the columns
+    after them (see ``_torch_module.PeriodicEmbedding``)."""
+    if scipy.sparse.issparse(X):
+        X = X.toarray()
+    angles = (2 * math.pi) * X[:, :n_embedded, None] * embedding["frequencies"]
+    features = np.concatenate([np.cos(angles), np.sin(angles)], axis=-1)
+    embedded = features @ embedding["projection"]
+    embedded += embedding["projection_bias"]
+    np.maximum(embedded, 0, out=embedded)
+    embedded = embedded.reshape(X.shape[0], -1)
+    if n_embedded == X.shape[1]:
+        return embedded
+    return np.concatenate([embedded, X[:, n_embedded:]], axis=1)

@@ -1,0 +1,63 @@
+"""How a first fit draws its initial weights and numeric embedding: from numpy, with
+the fit's ``random_state``, so a fit is reproducible on any device."""
+
+import numpy as np
+
+from sknn._network import EMBEDDING_PREFIX
+
+WEIGHT_INITS = {
+    "auto", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
+    "normal",
+}  # fmt: skip
+
+
+def initial_weights(fan_in, fan_out, scheme, activation, random_state):
+    """One layer's initial (fan_in, fan_out) weights and biases, drawn from numpy.
+
+    "auto" is sklearn's Glorot-uniform scheme for weights and biases (gain sqrt(2)
+    smaller for the logistic activation). The others follow ``torch.nn.init``'s
+    defaults (xavier with gain 1, kaiming in fan-in mode with gain sqrt(2), "normal"
+    with std 0.01) and start the biases at zero. Drawing from ``random_state`` keeps a
+    fit reproducible on any device.
+    """
+    shape = (fan_in, fan_out)
+    if scheme == "auto":
+        factor = 2.0 if activation == "logistic" else 6.0
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        coef = random_state.uniform(-bound, bound, shape)
+        return coef, random_state.uniform(-bound, bound, fan_out)
+    if scheme == "xavier_uniform":
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+        coef = random_state.uniform(-bound, bound, shape)
+    elif scheme == "xavier_normal":
+        coef = random_state.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), shape)
+    elif scheme == "kaiming_uniform":
+        bound = np.sqrt(6.0 / fan_in)
+        coef = random_state.uniform(-bound, bound, shape)
+    elif scheme == "kaiming_normal":
+        coef = random_state.normal(0.0, np.sqrt(2.0 / fan_in), shape)
+    else:  # "normal"
+        coef = random_state.normal(0.0, 0.01, shape)
+    return coef, np.zeros(fan_out)
+
+
+def initial_embedding(network, frequency_scale, random_state):
+    """The periodic embedding's initial parameters, drawn from numpy as
+    rtdl_num_embeddings draws them: frequencies from a normal truncated at 3
+    standard deviations, the projection and its bias uniform in +-1/sqrt(fan_in).
+    Named as the estimator's extra state holds them (``EMBEDDING_PREFIX``)."""
+    shapes = network.embedding_shapes()
+    bound = 3 * frequency_scale
+    frequencies = np.clip(
+        random_state.normal(0.0, frequency_scale, shapes["frequencies"]),
+        -bound,
+        bound,
+    )
+    limit = 1 / np.sqrt(shapes["projection"][0])
+    projection = random_state.uniform(-limit, limit, shapes["projection"])
+    bias = random_state.uniform(-limit, limit, shapes["projection_bias"])
+    arrays = dict(frequencies=frequencies, projection=projection, projection_bias=bias)
+    return {
+        EMBEDDING_PREFIX + name: array.astype(np.float32)
+        for name, array in arrays.items()
+    }
