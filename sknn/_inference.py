@@ -14,13 +14,14 @@ import numpy as np
 import scipy.sparse
 import scipy.special
 
-from sknn._network import BATCH_NORM_EPS, EMBEDDING_PREFIX, LEAKY_RELU_SLOPE
-
-# the constants of torch's SELU (Klambauer et al. 2017)
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-# torch's softplus returns x itself above this (beta 1)
-_SOFTPLUS_THRESHOLD = 20.0
+from sknn._network import (
+    BATCH_NORM_EPS,
+    EMBEDDING_PREFIX,
+    LEAKY_RELU_SLOPE,
+    SELU_ALPHA,
+    SELU_SCALE,
+    SOFTPLUS_THRESHOLD,
+)
 
 
 def _elu(x):
@@ -36,11 +37,11 @@ HIDDEN_FUNCTIONS = {
     "relu": lambda x: np.maximum(x, 0, out=x),
     "leaky_relu": lambda x: np.maximum(x, LEAKY_RELU_SLOPE * x, out=x),
     "elu": _elu,
-    "selu": lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * _elu(x)),
+    "selu": lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * _elu(x)),
     "gelu": lambda x: 0.5 * x * (1 + scipy.special.erf(x * math.sqrt(0.5))),
     "silu": lambda x: x * scipy.special.expit(x),
     "softplus": lambda x: np.where(
-        x > _SOFTPLUS_THRESHOLD, x, np.log1p(np.exp(np.minimum(x, _SOFTPLUS_THRESHOLD)))
+        x > SOFTPLUS_THRESHOLD, x, np.log1p(np.exp(np.minimum(x, SOFTPLUS_THRESHOLD)))
     ),
     "hardtanh": lambda x: np.clip(x, -1, 1, out=x),
 }

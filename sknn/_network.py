@@ -35,9 +35,13 @@ EMBEDDING_PREFIX = "0."
 SCORINGS = ("score", "loss")
 RESTORE_BEST = ("first", "last")
 NUMERIC_EMBEDDINGS = ("periodic",)
-# the hidden layers' batch normalization and the leaky ReLU's slope (torch's defaults)
+# the constants of the layers, torch's defaults, which the torch module, the numpy
+# forward pass and ONNX export all compute with
 BATCH_NORM_EPS = 1e-5
 LEAKY_RELU_SLOPE = 0.01
+SELU_ALPHA = 1.6732632423543772848170429916717  # Klambauer et al. 2017
+SELU_SCALE = 1.0507009873554804934193349852946
+SOFTPLUS_THRESHOLD = 20.0  # softplus is the identity above it
 
 
 @dataclasses.dataclass(frozen=True)

@@ -224,16 +224,15 @@ def train(
             _resume_generators(net, resume)
         result = _train(
             net,
-            config,
-            state,
-            valid_score,
-            incremental,
             data,
-            checkpoint,
-            resume,
-            threads,
-            verbose,
-            progress_bar,
+            state,
+            valid_score=valid_score,
+            incremental=incremental,
+            checkpoint=checkpoint,
+            resume=resume,
+            threads=threads,
+            verbose=verbose,
+            progress_bar=progress_bar,
         )
         return net, result
 
@@ -277,17 +276,20 @@ def lr_range_test(
 
 def _train(
     net,
-    config,
+    data,
     state,
+    *,
     valid_score,
     incremental,
-    data,
     checkpoint,
     resume,
     threads,
     verbose,
     progress_bar,
 ):
+    """The epochs of one :func:`train` call on the built ``net`` (its settings:
+    ``net.sknn_training``), from the bookkeeping ``state``."""
+    config = net.sknn_training
     earlier = [] if resume is None else list(resume.history)
     epochs = 1 if incremental else config.max_iter - len(earlier)
     convergence = SklearnConvergence(config, state, valid_score, verbose)

@@ -76,15 +76,23 @@ class PeriodicEmbedding(nn.Module):
         return torch.cat([embedded.flatten(1), X[:, n_features:]], dim=1)
 
 
+class ZeroInitLinear(nn.Linear):
+    """``nn.Linear`` starting at zero: nothing drawn from torch's global RNG (sknn
+    copies in the weights it drew itself). Unlike ``nn.utils.skip_init``, building
+    it does not import torch's symbolic-shape machinery (sympy), which a model's
+    load would otherwise wait for."""
+
+    def reset_parameters(self):
+        with torch.no_grad():
+            self.weight.zero_()
+            self.bias.zero_()
+
+
 def _linear(fan_in, fan_out, init_weights):
-    """``nn.Linear``, drawn by torch, or at zero (nothing drawn from torch's RNG)."""
+    """``nn.Linear``, drawn by torch, or at zero (see :class:`ZeroInitLinear`)."""
     if init_weights:
         return nn.Linear(fan_in, fan_out)
-    linear = nn.utils.skip_init(nn.Linear, fan_in, fan_out)
-    with torch.no_grad():
-        linear.weight.zero_()
-        linear.bias.zero_()
-    return linear
+    return ZeroInitLinear(fan_in, fan_out)
 
 
 class MLPModule(nn.Sequential):

@@ -73,14 +73,18 @@ from skl2onnx.proto import onnx_proto
 
 from sknn import _onnx_encoder
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
+from sknn._network import (
+    BATCH_NORM_EPS,
+    LEAKY_RELU_SLOPE,
+    SELU_ALPHA,
+    SELU_SCALE,
+    SOFTPLUS_THRESHOLD,
+)
 from sknn._tabular import TabularMLPClassifier, TabularMLPRegressor
 from sknn.exceptions import OnnxExportError
 from sknn.preprocessing import TabularEncoder
 
 __all__ = ["OnnxExportError"]
-
-BATCH_NORM_EPS = 1e-5  # torch.nn.BatchNorm1d's default, which sknn keeps
-SOFTPLUS_THRESHOLD = 20.0  # torch's Softplus is the identity above it
 
 
 # --------------------------------------------------------------------------- layers
@@ -99,17 +103,17 @@ def _hidden_activation(name, x, dtype, opv):
     zero, one = np.array([0.0], dtype), np.array([1.0], dtype)
     # the next four as elementwise formulas: onnxruntime lacks float64 kernels of
     # LeakyRelu, Elu, Selu and Softplus
-    if name == "leaky_relu":  # torch's default negative slope
-        slope = np.array([0.01], dtype)
+    if name == "leaky_relu":
+        slope = np.array([LEAKY_RELU_SLOPE], dtype)
         return OnnxMax(x, OnnxMul(x, slope, op_version=opv), op_version=opv)
     if name in ("elu", "selu"):
         negative = OnnxSub(OnnxExp(x, op_version=opv), one, op_version=opv)
-        if name == "selu":  # torch's (and ONNX's) alpha and scale
-            alpha = np.array([1.6732632423543772], dtype)
+        if name == "selu":
+            alpha = np.array([SELU_ALPHA], dtype)
             negative = OnnxMul(negative, alpha, op_version=opv)
         y = OnnxWhere(OnnxGreater(x, zero, op_version=opv), x, negative, op_version=opv)
         if name == "selu":
-            y = OnnxMul(y, np.array([1.0507009873554805], dtype), op_version=opv)
+            y = OnnxMul(y, np.array([SELU_SCALE], dtype), op_version=opv)
         return y
     if name == "gelu":  # exact (erf) GELU, torch's default
         half, root2 = np.array([0.5], dtype), np.array([np.sqrt(2.0)], dtype)
@@ -145,7 +149,7 @@ def _in_float32(operator, x, dtype, opv):
     return OnnxCast(y, to=onnx_proto.TensorProto.DOUBLE, op_version=opv)
 
 
-def _layers(model):
+def _layers(model, network):
     """The network's (weight, bias) pairs in float64, batch norm folded in: at
     inference ``BN(xW + b) = x (W s) + (b - mean) s + beta``, ``s = gamma /
     sqrt(var + eps)``."""
@@ -154,11 +158,9 @@ def _layers(model):
         for coef, bias in zip(model.coefs_, model.intercepts_)
     ]
     extra = model._extra_state
-    running_means = [key for key in extra if key.endswith(".running_mean")]
-    indices = sorted(int(key.split(".")[0]) for key in running_means)
-    for layer, index in zip(layers, indices):  # one BatchNorm1d per hidden layer
+    for layer, prefix in zip(layers, network.batch_norm_prefixes()):
         gamma, beta, mean, var = (
-            extra[f"{index}.{name}"].astype(np.float64)
+            extra[prefix + name].astype(np.float64)
             for name in ("weight", "bias", "running_mean", "running_var")
         )
         scale = gamma / np.sqrt(var + BATCH_NORM_EPS)
@@ -218,8 +220,8 @@ def _columns(x, start, stop, opv):
 
 def _network(model, x, dtype, opv):
     """The module's output-layer pre-activation for input ``x``."""
-    layers = _layers(model)
     network = model._fitted_network()
+    layers = _layers(model, network)
     activation = network.activation
     if network.numeric_embedding == "periodic":
         x = _periodic_embedding(model, network, x, dtype, opv)
@@ -353,7 +355,7 @@ _TABULAR = (TabularMLPClassifier, TabularMLPRegressor)
 
 
 def _check_exportable(model):
-    if model.__dict__.get("_net") is None or not hasattr(model, "coefs_"):
+    if "coefs_" not in vars(model):
         raise OnnxExportError(
             f"{type(model).__name__} is not fitted: fit it before exporting it."
         )
