@@ -359,8 +359,8 @@ ship with scikit-learn: the breast cancer data (classify) and the diabetes data
 (regress). Prints a table per data set: each model's mean ± std of the scores sknn
 fit prints, and its mean fit time on one thread. Then trains TabularMLPClassifier on
 all of the breast cancer data and writes the model and its learning curve (with the
-confusion matrix of its cross-validation predictions), in about half a minute on
-two CPU cores.""",
+confusion matrix of its cross-validation predictions), in about 20 seconds on two
+CPU cores.""",
     "fit": f"""\
 Train sknn's TabularMLPClassifier or TabularMLPRegressor on a CSV file and save the
 pipeline. They encode the columns themselves: numeric columns are imputed with
