@@ -165,7 +165,7 @@ def check_exportable(encoder):
     if (
         unknown
         or not _dates_known(encoder)
-        or (_known_width(encoder) != len(encoder.get_feature_names_out()))
+        or _known_width(encoder) != len(encoder.get_feature_names_out())
     ):
         which = f"fitted part(s) {unknown}" if unknown else "output columns"
         raise OnnxExportError(
@@ -184,18 +184,17 @@ def check_exportable(encoder):
 
 
 def _dates_known(encoder):
-    """Whether each date column has the features and clock offset fit gives."""
+    """Whether each date column has features and a clock offset as fit gives them."""
     features = getattr(encoder, "date_features_", None)
     offsets = getattr(encoder, "date_utc_offsets_", None)
+    if not isinstance(features, list) or not isinstance(offsets, list):
+        return False
+    known = (_dates.DATE_FEATURES, _dates.DATE_ONLY_FEATURES)
     return (
-        isinstance(features, list)
-        and isinstance(offsets, list)
-        and len(features) == len(offsets) == int(encoder.is_date_.sum())
-        and all(f in (_dates.DATE_FEATURES, _dates.DATE_ONLY_FEATURES)
-                for f in features)
-        and all(o is None or (isinstance(o, float) and np.isfinite(o))
-                for o in offsets)
-    )  # fmt: skip
+        len(features) == len(offsets) == encoder.is_date_.sum()
+        and all(f in known for f in features)
+        and all(o is None or (isinstance(o, float) and np.isfinite(o)) for o in offsets)
+    )
 
 
 def _known_width(encoder):
