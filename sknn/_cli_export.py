@@ -2,8 +2,11 @@
 
 The graph takes one input per CSV column the model was trained on, named after it:
 float32 (n, 1) for numeric columns (float64 for a tabular model, which computes in
-float64 on the CSV's numbers), strings (n, 1) for the others, where a missing
-category is the empty string (ONNX strings have no NaN). Its outputs are skl2onnx's:
+float64 on the CSV's numbers), float64 (n, 1) for date columns (each date's seconds
+since 1970-01-01 00:00, of its UTC time where the column has UTC offsets, NaN where
+it is blank: a graph cannot parse text), strings (n, 1) for the others, where a
+missing category is the empty string (ONNX strings have no NaN). Its outputs are
+skl2onnx's:
 ``label`` and ``probabilities`` (an array, not a list of dicts) for a classifier,
 ``variable`` for a regressor.
 """
@@ -11,7 +14,7 @@ category is the empty string (ONNX strings have no NaN). Its outputs are skl2onn
 import copy
 from pathlib import Path
 
-from sknn._cli_console import CommandError, say
+from sknn._cli_console import CommandError, note, say
 
 INSTALL = "pip install 'sknn[onnx]'"
 
@@ -37,16 +40,18 @@ def export_command(args):
 
     model, _ = _cli_models.load_model(args.model)
     model = _with_string_imputers(model)
-    numeric = _numeric_columns(model)
+    kinds = _column_kinds(model)
     tabular = isinstance(
         model[-1], sknn.TabularMLPClassifier | sknn.TabularMLPRegressor
     )
-    number = DoubleTensorType if tabular else FloatTensorType
+    tensors = {
+        # a tabular model computes in float64 on the CSV's numbers
+        "numeric": DoubleTensorType if tabular else FloatTensorType,
+        "dates": DoubleTensorType,
+        "categorical": StringTensorType,
+    }
     inputs = [
-        (
-            str(column),
-            number([None, 1]) if column in numeric else StringTensorType([None, 1]),
-        )
+        (str(column), tensors[kinds[str(column)]]([None, 1]))
         for column in model.feature_names_in_
     ]
     options = {
@@ -66,28 +71,32 @@ def export_command(args):
         staged.stage(args.out, lambda path: Path(path).write_bytes(data))
         staged.commit()
     words = {FloatTensorType: "float", DoubleTensorType: "double"}
-    kinds = ", ".join(
-        f"{name} ({words.get(type(kind), 'string')})" for name, kind in inputs
+    described = ", ".join(
+        f"{name} ({'date, ' if kinds[name] == 'dates' else ''}"
+        f"{words.get(type(tensor), 'string')})"
+        for name, tensor in inputs
     )
-    say(f"wrote the ONNX model to {args.out}; its inputs: {kinds}")
+    say(f"wrote the ONNX model to {args.out}; its inputs: {described}")
+    if "dates" in kinds.values():
+        note(
+            "feed a date column its seconds since 1970-01-01 00:00 as doubles (of "
+            "the UTC time where the column has UTC offsets), NaN where it is blank: "
+            "the graph computes the year, month, day, weekday and hour from them"
+        )
 
 
-def _numeric_columns(model):
-    """The columns the Pipeline's ColumnTransformer treats as numbers (the command
-    line's 'numeric' transformer) or the tabular estimator's encoder does, or every
-    column for a plain Pipeline."""
-    encoder = getattr(model[-1], "_encoder", None)
-    if encoder is not None:
-        return set(encoder.feature_names_in_[~encoder.is_categorical_])
-    preprocess = model.named_steps.get("preprocess")
-    if preprocess is None or not hasattr(preprocess, "transformers_"):
-        return set(model.feature_names_in_)
-    return {
-        column
-        for name, _, columns in preprocess.transformers_
-        if name == "numeric"
+def _column_kinds(model):
+    """Each column's kind, 'numeric', 'dates' or 'categorical': as the tabular
+    estimator's encoder or the Pipeline's ColumnTransformer takes it, every column
+    numeric in a Pipeline without one."""
+    from sknn._cli_inputs import column_kinds
+
+    kinds = {
+        column: kind
+        for kind, columns in column_kinds(model).items()
         for column in columns
     }
+    return kinds or dict.fromkeys(map(str, model.feature_names_in_), "numeric")
 
 
 def _with_string_imputers(model):

@@ -98,7 +98,7 @@ def _read_dates(X):
     return X.assign(**dates)
 
 
-def _column_kinds(model):
+def column_kinds(model):
     """The names of the columns a fitted command-line model takes as numbers, as
     dates and as categories, from the estimator's encoder or the Pipeline's
     preprocessor (none for another Pipeline)."""
@@ -125,7 +125,7 @@ def text_columns(model):
     prediction reads them as text: pandas reads a column of digits as numbers (as
     floats when it has a blank), which would match none of the categories seen in
     fit, and dates are read as fit read them (see prediction_features)."""
-    kinds = _column_kinds(model)
+    kinds = column_kinds(model)
     return kinds["categorical"] + kinds["dates"]
 
 
@@ -133,7 +133,7 @@ def prediction_features(model, X, path):
     """The columns ``X`` of the CSV file ``path`` as ``model`` takes them: its
     numeric columns as numbers, its date columns as datetimes. A value that is
     neither is a CommandError naming its column, its line in the file and itself."""
-    kinds = _column_kinds(model)
+    kinds = column_kinds(model)
     where = _csv_location(path, len(X))
     X = X.copy()
     try:

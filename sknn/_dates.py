@@ -52,47 +52,63 @@ def _seconds(naive):
     return seconds
 
 
+def utc_offset(column):
+    """The seconds a datetime Series' clock is ahead of UTC, if that is the same
+    for every instant: 0.0 for a naive column (its clock is taken as UTC's), the
+    offset of a fixed-offset time zone (UTC, +01:00); None for a time zone whose
+    offset changes (daylight saving time)."""
+    tz = column.dt.tz
+    if tz is None:
+        return 0.0
+    offset = tz.utcoffset(None)  # a tzinfo's answer: None where it depends on when
+    return None if offset is None else offset.total_seconds()
+
+
 def has_time_of_day(clock):
     """Whether any of ``clock`` (seconds, NaN where missing) is not a midnight."""
     present = clock[~np.isnan(clock)]
     return bool(np.any(present % _SECONDS_PER_DAY))
 
 
-def date_features(clock, epoch, features):
+def date_features(clock, epoch, features, floor=np.floor, stack=np.column_stack):
     """The ``features`` (names from DATE_FEATURES) of the instants whose clock and
     epoch seconds are given: a float64 array of shape (n, len(features)), NaN
     where the seconds are NaN.
 
     The calendar is Howard Hinnant's ``civil_from_days``: proleptic Gregorian, in
-    floor divisions only.
+    floor divisions only. It takes only ``+ - * /``, comparisons with numbers (as
+    0 or 1), ``floor`` and ``stack`` (of a list of columns), so that the ONNX
+    export builds its graph from this very function, with the same float64
+    operations in the same order (see sknn._onnx_encoder).
     """
-    days = np.floor(clock / _SECONDS_PER_DAY)
+    days = floor(clock / _SECONDS_PER_DAY)
     z = days + 719468  # days since 0000-03-01, the start of a 400-year era
-    era = np.floor(z / 146097)
+    era = floor(z / 146097)
     day_of_era = z - era * 146097
-    year_of_era = np.floor(
+    year_of_era = floor(
         (
             day_of_era
-            - np.floor(day_of_era / 1460)
-            + np.floor(day_of_era / 36524)
-            - np.floor(day_of_era / 146096)
+            - floor(day_of_era / 1460)
+            + floor(day_of_era / 36524)
+            - floor(day_of_era / 146096)
         )
         / 365
     )
     day_of_year = day_of_era - (
-        365 * year_of_era + np.floor(year_of_era / 4) - np.floor(year_of_era / 100)
+        365 * year_of_era + floor(year_of_era / 4) - floor(year_of_era / 100)
     )
-    month_from_march = np.floor((5 * day_of_year + 2) / 153)
+    month_from_march = floor((5 * day_of_year + 2) / 153)
     month = month_from_march + 3 - 12 * (month_from_march >= 10)
+    weeks = days + _THURSDAY
     values = {
         "year": year_of_era + era * 400 + (month <= 2),
         "month": month,
-        "day": day_of_year - np.floor((153 * month_from_march + 2) / 5) + 1,
-        "weekday": np.mod(days + _THURSDAY, 7),
+        "day": day_of_year - floor((153 * month_from_march + 2) / 5) + 1,
+        "weekday": weeks - 7 * floor(weeks / 7),  # a floor modulo, as np.mod
         "hour": (clock - days * _SECONDS_PER_DAY) / 3600,
         "total_seconds": epoch,
     }
-    return np.column_stack([values[name] for name in features])
+    return stack([values[name] for name in features])
 
 
 def parse_iso_dates(column):

@@ -2,15 +2,19 @@
 
 A fitted encoder becomes operators on one graph input per column (a DataFrame's
 columns, as skl2onnx names them) or on one 2-D numeric input, computing what
-``transform`` computes: the numeric columns imputed with their medians, robustly
-scaled and smoothly clipped, their missing-value indicators, then each categorical
-column one-hot encoded through a table of the encoder's own rows (missing values,
-pooled rare categories and unknown ones included).
+``transform`` computes: the numeric columns and each date column's features imputed
+with their medians, robustly scaled and smoothly clipped, their missing-value
+indicators, then each categorical column one-hot encoded through a table of the
+encoder's own rows (missing values, pooled rare categories and unknown ones
+included).
 
-Numeric columns take float, double, integer and boolean inputs; categorical ones
-take strings (the empty string is a missing value: ONNX strings have no NaN),
-integers, booleans, floats and doubles (NaN missing). The output is float32 when
-every numeric input is float32, float64 otherwise, as ``transform`` gives.
+Numeric columns take float, double, integer and boolean inputs; date columns take
+doubles, the seconds since 1970-01-01 on the column's own clock (NaN missing), from
+which the graph computes the features by the floor divisions of
+:func:`sknn._dates.date_features`; categorical ones take strings (the empty string
+is a missing value: ONNX strings have no NaN), integers, booleans, floats and
+doubles (NaN missing). The output is float32 when every numeric input is float32 and
+there are no date columns, float64 otherwise, as ``transform`` gives.
 """
 
 import warnings
@@ -23,11 +27,14 @@ from skl2onnx.algebra.onnx_ops import (
     OnnxConcat,
     OnnxDiv,
     OnnxEqual,
+    OnnxFloor,
     OnnxGather,
     OnnxGreater,
+    OnnxGreaterOrEqual,
     OnnxIdentity,
     OnnxIsNaN,
     OnnxLabelEncoder_2,
+    OnnxLessOrEqual,
     OnnxMatMul,
     OnnxMul,
     OnnxReshape,
@@ -53,6 +60,7 @@ from skl2onnx.common.data_types import (
 from skl2onnx.common.utils import check_input_and_output_numbers
 from skl2onnx.proto import onnx_proto
 
+from sknn import _dates
 from sknn.exceptions import OnnxExportError
 from sknn.preprocessing import _category_key
 
@@ -72,6 +80,9 @@ _FLOAT_TYPES = (FloatTensorType, DoubleTensorType)
 # what TabularEncoder.fit sets; anything else is a part this export does not know
 _FITTED = {
     "is_categorical_",
+    "is_date_",
+    "date_features_",
+    "date_utc_offsets_",
     "n_numeric_features_",
     "numeric_encoder_",
     "missing_indicator_",
@@ -87,17 +98,32 @@ def encode(encoder, inputs, opv):
     check_exportable(encoder)
     columns, types = _columns(encoder, inputs, opv)
     kinds = encoder.is_categorical_
-    numeric = [i for i in range(len(kinds)) if not kinds[i]]
+    numeric, dates = encoder._numeric_positions(), np.flatnonzero(encoder.is_date_)
     for i in numeric:
         if not issubclass(types[i], _INTEGER_TYPES + _FLOAT_TYPES):
             raise OnnxExportError(
                 f"numeric column '{_name(encoder, i)}' has an ONNX input of type "
                 f"{types[i].__name__}; declare it as floats, integers or booleans."
             )
+    for i in dates:
+        if types[i] is not DoubleTensorType:
+            raise OnnxExportError(
+                f"date column '{_name(encoder, i)}' has an ONNX input of type "
+                f"{types[i].__name__}; declare it as doubles, its seconds since "
+                "1970-01-01 on its own clock (sknn.onnx.dates_as_seconds)."
+            )
     dtype = output_dtype(encoder, inputs)
     parts = []
-    if numeric:
-        parts.extend(_numeric(encoder, [columns[i] for i in numeric], dtype, opv))
+    if encoder.numeric_encoder_ is not None:
+        parts.extend(
+            _numeric(
+                encoder,
+                [columns[i] for i in numeric],
+                [columns[i] for i in dates],
+                dtype,
+                opv,
+            )
+        )
     for k, i in enumerate(np.flatnonzero(kinds)):
         table, rows = _category_table(encoder, k)
         name = _name(encoder, i)
@@ -110,13 +136,17 @@ def encode(encoder, inputs, opv):
 
 def output_dtype(encoder, inputs):
     """The encoder's output dtype for the graph ``inputs``: float32 when every
-    numeric column's input is float32, float64 otherwise, as ``transform``."""
+    numeric column's input is float32 and there are no date columns, float64
+    otherwise, as ``transform``."""
     types = [type(variable.type) for variable in inputs]
     if len(types) != encoder.n_features_in_:  # one 2-D input of every column
         types = types[:1] * encoder.n_features_in_
-    numeric = [kind for kind, is_category in zip(types, encoder.is_categorical_)
-               if not is_category]  # fmt: skip
-    single = bool(numeric) and all(kind is FloatTensorType for kind in numeric)
+    numeric = [types[i] for i in encoder._numeric_positions()]
+    single = (
+        bool(numeric)
+        and not encoder.is_date_.any()
+        and all(kind is FloatTensorType for kind in numeric)
+    )
     return np.float32 if single else np.float64
 
 
@@ -132,19 +162,39 @@ def check_exportable(encoder):
         for name in vars(encoder)
         if name.endswith("_") and not name.startswith("_") and name not in _FITTED
     )
-    known = _known_width(encoder)
-    if unknown or known != len(encoder.get_feature_names_out()):
-        dates = _date_columns(encoder, unknown)
-        which = (
-            f"column(s) {dates}" if dates
-            else f"fitted part(s) {unknown}" if unknown
-            else "other columns"
-        )  # fmt: skip
+    if (
+        unknown
+        or not _dates_known(encoder)
+        or _known_width(encoder) != len(encoder.get_feature_names_out())
+    ):
+        which = f"fitted part(s) {unknown}" if unknown else "output columns"
         raise OnnxExportError(
-            f"the TabularEncoder's {which} encode dates or datetimes, which have no "
-            "ONNX export in this sknn; drop those columns, or turn them into numbers "
-            "before fitting, to export the model."
+            f"the TabularEncoder has {which} that this sknn's ONNX export does not "
+            "know; export it with the sknn version that fitted it."
         )
+    dates = np.flatnonzero(encoder.is_date_)
+    for i, offset in zip(dates, encoder.date_utc_offsets_, strict=True):
+        if offset is None:
+            raise OnnxExportError(
+                f"date column '{_name(encoder, i)}' has a time zone whose offset "
+                "from UTC changes (daylight saving time), which an ONNX graph cannot "
+                "follow; convert the column to UTC or to a fixed offset before "
+                "fitting to export the model."
+            )
+
+
+def _dates_known(encoder):
+    """Whether each date column has features and a clock offset as fit gives them."""
+    features = getattr(encoder, "date_features_", None)
+    offsets = getattr(encoder, "date_utc_offsets_", None)
+    if not isinstance(features, list) or not isinstance(offsets, list):
+        return False
+    known = (_dates.DATE_FEATURES, _dates.DATE_ONLY_FEATURES)
+    return (
+        len(features) == len(offsets) == encoder.is_date_.sum()
+        and all(f in known for f in features)
+        and all(o is None or (isinstance(o, float) and np.isfinite(o)) for o in offsets)
+    )
 
 
 def _known_width(encoder):
@@ -157,24 +207,6 @@ def _known_width(encoder):
     if one_hot is not None:
         width += sum(_width(one_hot, k) for k in range(len(one_hot.categories_)))
     return width
-
-
-def _date_columns(encoder, attributes):
-    """The names of the columns that fitted ``attributes`` about dates point at: a
-    boolean mask, positions or names."""
-    names = [_name(encoder, i) for i in range(encoder.n_features_in_)]
-    for attribute in attributes:
-        if "date" not in attribute:
-            continue
-        value = np.asarray(getattr(encoder, attribute), dtype=object).ravel()
-        if value.size and all(isinstance(v, bool | np.bool_) for v in value):
-            if len(value) == len(names):
-                return [n for n, flag in zip(names, value) if flag]
-        elif value.size and all(isinstance(v, int | np.integer) for v in value):
-            return [names[int(i)] for i in value if 0 <= int(i) < len(names)]
-        elif value.size and all(isinstance(v, str) for v in value):
-            return list(value)
-    return []
 
 
 def _name(encoder, i):
@@ -202,14 +234,18 @@ def _columns(encoder, inputs, opv):
     )
 
 
-def _numeric(encoder, columns, dtype, opv):
-    """The scaled numeric columns and their missing-value indicators."""
+def _numeric(encoder, numeric, dates, dtype, opv):
+    """The scaled numeric columns and date features, and their missing-value
+    indicators."""
     double = onnx_proto.TensorProto.DOUBLE
-    x = OnnxConcat(
-        *[OnnxCast(column, to=double, op_version=opv) for column in columns],
-        axis=1,
-        op_version=opv,
-    )
+    blocks = [OnnxCast(column, to=double, op_version=opv) for column in numeric]
+    blocks += [
+        _date_features(clock, features, offset, opv)
+        for clock, features, offset in zip(
+            dates, encoder.date_features_, encoder.date_utc_offsets_, strict=True
+        )
+    ]
+    x = OnnxConcat(*blocks, axis=1, op_version=opv)
     missing = OnnxIsNaN(x, op_version=opv)
     imputer, scaler = (step for _, step in encoder.numeric_encoder_.steps)
     x = OnnxWhere(missing, imputer.statistics_.reshape(1, -1), x, op_version=opv)
@@ -238,7 +274,8 @@ def _numeric(encoder, columns, dtype, opv):
     scaled = OnnxMul(ratio, np.array([float(scaler.clip)]), op_version=opv)
     proto = _proto(dtype)
     parts = [OnnxCast(scaled, to=proto, op_version=opv)]
-    indicated = encoder.missing_indicator_.features_
+    # the indicator's columns are of the numeric columns and total_seconds
+    indicated = encoder._missing_sources()[encoder.missing_indicator_.features_]
     if len(indicated):
         parts.append(
             OnnxCast(
@@ -248,6 +285,70 @@ def _numeric(encoder, columns, dtype, opv):
             )
         )
     return parts
+
+
+def _date_features(clock, features, utc_offset, opv):
+    """The date ``features`` of the (N, 1) double ``clock``, seconds since
+    1970-01-01 on the column's clock, which is ``utc_offset`` seconds ahead of
+    UTC: (N, len(features)), NaN where ``clock`` is, built by
+    :func:`sknn._dates.date_features` itself, so that every float64 operation is
+    the one ``transform`` makes."""
+    clock = _Float64(clock, opv)
+    epoch = clock - utc_offset if utc_offset else clock
+    return _dates.date_features(
+        clock,
+        epoch,
+        features,
+        floor=lambda x: _Float64(OnnxFloor(x.node, op_version=opv), opv),
+        stack=lambda xs: OnnxConcat(*(x.node for x in xs), axis=1, op_version=opv),
+    )
+
+
+class _Float64:
+    """An (N, k) double ONNX operator that takes Python's ``+ - * /`` and
+    comparisons (as 0.0 or 1.0) with numbers and with others of its kind."""
+
+    def __init__(self, node, opv):
+        self.node, self.opv = node, opv
+
+    def _apply(self, operator, left, right):
+        left, right = (
+            x.node if isinstance(x, _Float64) else np.array([x], np.float64)
+            for x in (left, right)
+        )
+        return _Float64(operator(left, right, op_version=self.opv), self.opv)
+
+    def _flag(self, operator, other):
+        test = self._apply(operator, self, other).node
+        double = onnx_proto.TensorProto.DOUBLE
+        return _Float64(OnnxCast(test, to=double, op_version=self.opv), self.opv)
+
+    def __add__(self, other):
+        return self._apply(OnnxAdd, self, other)
+
+    def __radd__(self, other):
+        return self._apply(OnnxAdd, other, self)
+
+    def __sub__(self, other):
+        return self._apply(OnnxSub, self, other)
+
+    def __rsub__(self, other):
+        return self._apply(OnnxSub, other, self)
+
+    def __mul__(self, other):
+        return self._apply(OnnxMul, self, other)
+
+    def __rmul__(self, other):
+        return self._apply(OnnxMul, other, self)
+
+    def __truediv__(self, other):
+        return self._apply(OnnxDiv, self, other)
+
+    def __ge__(self, other):
+        return self._flag(OnnxGreaterOrEqual, other)
+
+    def __le__(self, other):
+        return self._flag(OnnxLessOrEqual, other)
 
 
 def _root_of_one_plus_square(x, opv):

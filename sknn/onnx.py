@@ -23,10 +23,25 @@ as an (n_samples, n_outputs) array.
 A tabular estimator's graph is its encoder's, then its network's. Given a DataFrame
 sample, skl2onnx makes one input per column: float, double, integer or boolean for
 the numeric columns; strings (the empty string for a missing value), integers,
-booleans or floats for the categorical ones. The graph computes in float32 when
-every numeric column is float32, in float64 otherwise, as ``predict`` does. What
-cannot be exported (an unfitted estimator, a classifier fitted on a single class, an
-input type a column cannot take, date columns) raises :class:`OnnxExportError`.
+booleans or floats for the categorical ones; doubles for the date columns, which a
+graph cannot parse: each date as its seconds since 1970-01-01 00:00 on the column's
+own clock (its time zone's, if it has one), NaN where it is missing. The graph
+computes the date features from them by the same float64 operations as
+``transform``. skl2onnx has no type for datetimes: convert the sample, and the rows
+to run, with :func:`dates_as_seconds` (``to_onnx(model, dates_as_seconds(X[:1]))``),
+or by hand: ``DoubleTensorType([None, 1])`` for the column in ``initial_types``,
+and as its values::
+
+    (X[c].dt.tz_localize(None).astype("datetime64[us]") - pd.Timestamp("1970-01-01"))
+    / pd.Timedelta(seconds=1)
+
+A time zone must keep its offset from UTC (UTC, ``+01:00``): the graph subtracts
+the offset fit saw to get each date's ``total_seconds``, so feed a column in the
+time zone it was fitted in. The graph computes in float32 when every numeric column
+is float32 and there are no date columns, in float64 otherwise, as ``predict`` does.
+What cannot be exported (an unfitted estimator, a classifier fitted on a single
+class, an input type a column cannot take, a date column in a time zone with
+daylight saving time) raises :class:`OnnxExportError`.
 
 skl2onnx and onnxruntime are the optional ``onnx`` extra (``pip install
 "sknn[onnx]"``); sknn imports them only here.
@@ -71,7 +86,7 @@ from skl2onnx.common.data_types import (
 from skl2onnx.common.utils import check_input_and_output_numbers
 from skl2onnx.proto import onnx_proto
 
-from sknn import _onnx_encoder
+from sknn import _dates, _onnx_encoder
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
 from sknn._network import (
     BATCH_NORM_EPS,
@@ -84,7 +99,47 @@ from sknn._tabular import TabularMLPClassifier, TabularMLPRegressor
 from sknn.exceptions import OnnxExportError
 from sknn.preprocessing import TabularEncoder
 
-__all__ = ["OnnxExportError"]
+__all__ = ["OnnxExportError", "dates_as_seconds"]
+
+
+def dates_as_seconds(X):
+    """X with each date column as the numbers an exported graph takes for it.
+
+    A graph cannot parse dates: it takes each date column of
+    :class:`~sknn.preprocessing.TabularEncoder` (and so of the tabular estimators)
+    as doubles, the seconds since 1970-01-01 00:00 on the column's own clock (its
+    time zone's, if it has one), NaN where a date is missing. Convert the sample
+    you pass to ``skl2onnx.to_onnx`` with this function (skl2onnx has no type for
+    datetimes; a float64 column becomes a double input), and the rows you run.
+
+    .. versionadded:: 0.1
+
+    Parameters
+    ----------
+    X : DataFrame
+        The columns a model takes, date columns of datetime64 dtype.
+
+    Returns
+    -------
+    X_out : DataFrame
+        A copy of X, each datetime64 column as float64 seconds.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sknn.onnx import dates_as_seconds
+    >>> X = pd.DataFrame({"when": pd.to_datetime(["1970-01-02 12:00", None]),
+    ...                   "size": [1.0, 2.0]})
+    >>> dates_as_seconds(X)
+           when  size
+    0  129600.0   1.0
+    1       NaN   2.0
+    """
+    X = X.copy()
+    for i, dtype in enumerate(X.dtypes):
+        if _dates.is_date_dtype(dtype):
+            X.isetitem(i, _dates.clock_and_epoch_seconds(X.iloc[:, i])[0])
+    return X
 
 
 # --------------------------------------------------------------------------- layers

@@ -186,6 +186,13 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         ``('year', 'month', 'day', 'weekday', 'total_seconds')``, with ``'hour'``
         before ``'total_seconds'`` where fit saw a time of day besides midnight.
 
+    date_utc_offsets_ : list of float or None
+        For each date column, in order, the seconds its clock was ahead of UTC in
+        fit: 0.0 for a column without a time zone (its clock is taken as UTC's),
+        the offset of a fixed-offset time zone (UTC, ``+01:00``), None for a time
+        zone whose offset changes (daylight saving time). Only the ONNX export
+        reads it: a graph has no time zones.
+
     n_numeric_features_ : int
         How many leading output columns are the scaled numeric columns and date
         features.
@@ -427,12 +434,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         NaN where missing. fit chooses each date column's features."""
         parts = [_column_values.numeric_values(frame, self._numeric_positions())]
         if fit:
-            self.date_features_ = []
+            self.date_features_, self.date_utc_offsets_ = [], []
         for k, i in enumerate(np.flatnonzero(self.is_date_)):
-            clock, epoch = _dates.clock_and_epoch_seconds(
-                _column_values.dates(frame, i)
-            )
+            column = _column_values.dates(frame, i)
+            clock, epoch = _dates.clock_and_epoch_seconds(column)
             if fit:
+                self.date_utc_offsets_.append(_dates.utc_offset(column))
                 self.date_features_.append(
                     _dates.DATE_FEATURES
                     if _dates.has_time_of_day(clock)

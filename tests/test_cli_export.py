@@ -141,3 +141,92 @@ def test_export_errors_are_one_line_and_write_nothing(mixed_csv):
         assert len(lines) == 1 and lines[0].startswith("sknn: error: "), lines
         assert words in lines[0]
     assert not (mixed_csv / "x.onnx").exists()
+
+
+@pytest.fixture(scope="module")
+def dated_csv(tmp_path_factory):
+    """Numbers, a category, ISO dates alone and ISO times with UTC offsets, blanks
+    in each; new.csv: held-out rows."""
+    directory = tmp_path_factory.mktemp("export-dates")
+    rng = np.random.default_rng(0)
+    n = 360
+    day = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, n), "D")
+    stamp = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(
+        rng.integers(0, 300 * 86400, n), "s"
+    )
+    stamp = stamp.tz_convert("+02:00").strftime("%Y-%m-%dT%H:%M:%S%z")
+
+    def blanks(values):
+        return np.where(rng.random(n) < 0.1, None, values)
+
+    frame = pd.DataFrame(
+        {
+            "size": blanks(rng.normal(size=n)),
+            "colour": blanks(rng.choice(["red", "green", "blue"], n)),
+            "day": blanks(day.strftime("%Y-%m-%d")),
+            "stamp": blanks(stamp),
+        }
+    )
+    frame["label"] = np.where((day.month > 6) ^ (frame["colour"] == "red"),
+                              "yes", "no")  # fmt: skip
+    frame[:300].to_csv(directory / "train.csv", index=False)
+    frame[300:].drop(columns="label").to_csv(directory / "new.csv", index=False)
+    return directory
+
+
+def _date_seconds(text):
+    """The graph's input for a CSV column of ISO dates, as `sknn export` says:
+    seconds since 1970 (of the UTC time where there are UTC offsets), NaN if
+    blank."""
+    dates = pd.to_datetime(text, format="ISO8601", utc=True).dt.tz_localize(None)
+    return (dates.astype("datetime64[us]") - pd.Timestamp("1970-01-01")) / (
+        pd.Timedelta(seconds=1)
+    )
+
+
+@pytest.mark.parametrize("model", ["tabular", "mlp"])
+def test_export_of_date_columns_reproduces_predict_proba(dated_csv, model):
+    import sknn
+    from sknn import _cli_inputs
+
+    fit = sknn_command("fit", "train.csv", "--target", "label", "--model", model,
+                       "--set", "max_iter=5", "--out", f"{model}.sknn", "--quiet",
+                       cwd=dated_csv)  # fmt: skip
+    assert fit.returncode == 0, fit.stderr
+    export = sknn_command("export", f"{model}.sknn", f"{model}.onnx", cwd=dated_csv)
+    assert export.returncode == 0, export.stderr
+    number = "double" if model == "tabular" else "float"
+    assert export.stderr.splitlines() == [
+        f"wrote the ONNX model to {model}.onnx; its inputs: size ({number}), "
+        "colour (string), day (date, double), stamp (date, double)",
+        "sknn: note: feed a date column its seconds since 1970-01-01 00:00 as "
+        "doubles (of the UTC time where the column has UTC offsets), NaN where it "
+        "is blank: the graph computes the year, month, day, weekday and hour from "
+        "them",
+    ]
+    predict = sknn_command("predict", f"{model}.sknn", "new.csv", "--proba",
+                           cwd=dated_csv)  # fmt: skip
+    assert predict.returncode == 0, predict.stderr
+    printed = pd.read_csv(io.StringIO(predict.stdout))
+
+    rows = pd.read_csv(dated_csv / "new.csv")
+    session = rt.InferenceSession(str(dated_csv / f"{model}.onnx"),
+                                  providers=["CPUExecutionProvider"])  # fmt: skip
+    number = np.float64 if model == "tabular" else np.float32
+    feeds = {
+        "size": rows[["size"]].to_numpy(number),
+        "colour": rows[["colour"]].fillna("").to_numpy(str),
+        "day": _date_seconds(rows["day"]).to_numpy()[:, None],
+        "stamp": _date_seconds(rows["stamp"]).to_numpy()[:, None],
+    }
+    labels, probabilities = session.run(None, feeds)
+    np.testing.assert_array_equal(labels, printed["label"].to_numpy())
+    # sknn predict prints 7 significant digits
+    np.testing.assert_allclose(probabilities, printed[["proba_no", "proba_yes"]],
+                               rtol=0, atol=1e-6)  # fmt: skip
+    fitted = sknn.load(dated_csv / f"{model}.sknn")
+    as_text = dict.fromkeys(_cli_inputs.text_columns(fitted), str)
+    text = pd.read_csv(dated_csv / "new.csv", dtype=as_text)
+    X = _cli_inputs.prediction_features(fitted, text, "new.csv")
+    np.testing.assert_allclose(probabilities, fitted.predict_proba(X), rtol=0,
+                               atol=1e-5)  # fmt: skip

@@ -284,7 +284,9 @@ def test_the_export_follows_the_fitted_network_not_later_parameters(iris_split):
 
 def _tabular_frame(n, rng, float_dtype, held_out=False):
     """Every column kind the tabular estimators take, missing values in those that
-    can hold them; held out: unseen categories too."""
+    can hold them; held out: unseen categories and later dates too."""
+    start = pd.Timestamp("2025-01-01" if held_out else "1969-06-01")
+    seconds = pd.to_timedelta(rng.integers(0, 60 * 365 * 86400, n), "s")
     frame = pd.DataFrame(
         {
             "float": np.where(rng.random(n) < 0.15, np.nan, rng.normal(size=n) * 50),
@@ -295,6 +297,9 @@ def _tabular_frame(n, rng, float_dtype, held_out=False):
                                                       0.02, 0.02, 0.01]),
             "category": rng.choice(["x", "y", "z"], n),
             "code": rng.choice([10, 20, 30], n),  # integers, listed as categorical
+            # a datetime with times (before 1970 too), a date alone
+            "when": (start + seconds).where(rng.random(n) > 0.1),
+            "day": (start + seconds).normalize().where(rng.random(n) > 0.1),
         }
     )  # fmt: skip
     frame["text"] = frame["text"].astype(object).where(rng.random(n) > 0.1, None)
@@ -307,8 +312,9 @@ def _tabular_frame(n, rng, float_dtype, held_out=False):
         frame["category"].where(rng.random(n) > 0.1, None), categories=list("wxyz")
     )
     frame.iloc[0] = frame.iloc[0].fillna({"category": "x", "text": "a"})
-    if float_dtype == np.float32:  # every numeric column float32: float32 output
-        frame = frame.drop(columns=["int", "bool"]).astype({"float": np.float32})
+    if float_dtype == np.float32:  # numbers float32 only, no dates: float32 output
+        frame = frame.drop(columns=["int", "bool", "when", "day"])
+        frame = frame.astype({"float": np.float32})
     return frame
 
 
@@ -337,7 +343,8 @@ def _tabular_model(task, wrapper):
 
 def _feeds(session, frame):
     """onnxruntime's inputs for ``frame``: one (n, 1) array per column; a missing
-    category as the empty string."""
+    category as the empty string, a date as its seconds since 1970."""
+    frame = sknn_onnx.dates_as_seconds(frame)
     feeds = {}
     for spec in session.get_inputs():
         column = frame[[spec.name]]
@@ -364,7 +371,9 @@ def tabular_cell(task, wrapper, float_dtype):
     }[task]
     model = _fit(_tabular_model(task, wrapper), train, y)
     options = None if task == "regression" else {"zipmap": False}
-    onx = skl2onnx.to_onnx(model, train[:1], options=options)
+    onx = skl2onnx.to_onnx(
+        model, sknn_onnx.dates_as_seconds(train[:1]), options=options
+    )
     session = rt.InferenceSession(
         onx.SerializeToString(), providers=["CPUExecutionProvider"]
     )
@@ -380,8 +389,9 @@ def tabular_cell(task, wrapper, float_dtype):
 @pytest.mark.parametrize("task", TABULAR_TASKS)
 def test_tabular_models_export_every_column_kind(task, wrapper, dtype):
     """Floats, integers and booleans as numbers, strings, a pandas category and
-    integers as categories, with missing values, pooled rare and unseen categories
-    in the held-out rows."""
+    integers as categories, a datetime and a date (float64 only), with missing
+    values, pooled rare and unseen categories and later dates in the held-out
+    rows."""
     labels_equal, difference = tabular_cell(task, wrapper, dtype)
     assert labels_equal in (True, None)
     assert difference <= 1e-5
@@ -444,9 +454,110 @@ def test_what_a_tabular_export_cannot_take_is_one_sentence():
         skl2onnx.to_onnx(model, initial_types=as_text)
     with pytest.raises(sknn_onnx.OnnxExportError, match="fitted on 2 columns, but "):
         skl2onnx.to_onnx(model, initial_types=[("X", DoubleTensorType([None, 3]))])
-    model._encoder.is_date_ = np.array([True, False])  # a kind this export lacks
+    model._encoder.date_cycles_ = [("month",)]  # a part this export does not know
     with pytest.raises(sknn_onnx.OnnxExportError, match=re.escape(
-        "the TabularEncoder's column(s) ['size'] encode dates or datetimes, which "
-        "have no ONNX export in this sknn;"
+        "the TabularEncoder has fitted part(s) ['date_cycles_'] that this sknn's "
+        "ONNX export does not know; export it with the sknn version that fitted it."
     )):  # fmt: skip
         skl2onnx.to_onnx(model, frame[:1])
+
+
+def _dated_frame(n, rng, time_zone):
+    when = pd.Timestamp("2020-01-01") + pd.to_timedelta(
+        rng.integers(0, 4 * 365 * 86400, n), "s"
+    )
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(size=n),
+            "when": when.tz_localize("UTC").tz_convert(time_zone),
+        }
+    )
+    frame.loc[rng.random(n) < 0.1, "when"] = pd.NaT
+    return frame
+
+
+@pytest.mark.parametrize("time_zone", ["UTC", "+05:30", "Etc/GMT+3"])
+def test_a_date_column_with_a_fixed_offset_exports(time_zone):
+    """The graph's total_seconds is the clock's seconds less the offset fit saw;
+    the inputs converted by hand as the docs say, with initial_types."""
+    from skl2onnx.common.data_types import DoubleTensorType
+
+    rng = np.random.default_rng(0)
+    train, test = _dated_frame(300, rng, time_zone), _dated_frame(200, rng, time_zone)
+    y = train["when"].dt.hour.fillna(0) + train["size"]
+    model = _fit(
+        sknn.TabularMLPRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0),
+        train,
+        y,
+    )
+    types = [
+        ("size", DoubleTensorType([None, 1])),
+        ("when", DoubleTensorType([None, 1])),
+    ]
+    onx = skl2onnx.to_onnx(model, initial_types=types)
+    session = rt.InferenceSession(onx.SerializeToString(),
+                                  providers=["CPUExecutionProvider"])  # fmt: skip
+    when = test["when"]
+    seconds = (  # the recipe of sknn.onnx's docstring and the user guide
+        when.dt.tz_localize(None).astype("datetime64[us]") - pd.Timestamp("1970-01-01")
+    ) / pd.Timedelta(seconds=1)
+    np.testing.assert_array_equal(seconds, sknn_onnx.dates_as_seconds(test)["when"])
+    (values,) = session.run(None, {"size": test[["size"]].to_numpy(),
+                                   "when": seconds.to_numpy()[:, None]})  # fmt: skip
+    np.testing.assert_allclose(values.ravel(), model.predict(test), atol=1e-12)
+
+
+def test_what_a_date_column_cannot_take_is_one_sentence():
+    rng = np.random.default_rng(0)
+    frame = _dated_frame(100, rng, "Europe/Paris")
+    model = _fit(
+        sknn.TabularMLPRegressor(hidden_layer_sizes=(4,), max_iter=3),
+        frame,
+        frame["size"],
+    )
+    with pytest.raises(sknn_onnx.OnnxExportError, match=re.escape(
+        "date column 'when' has a time zone whose offset from UTC changes (daylight "
+        "saving time), which an ONNX graph cannot follow; convert the column to UTC "
+        "or to a fixed offset before fitting to export the model."
+    )):  # fmt: skip
+        skl2onnx.to_onnx(model, sknn_onnx.dates_as_seconds(frame[:1]))
+    frame["when"] = frame["when"].dt.tz_convert("UTC")
+    model = _fit(
+        sknn.TabularMLPRegressor(hidden_layer_sizes=(4,), max_iter=3),
+        frame,
+        frame["size"],
+    )
+    as_float32 = sknn_onnx.dates_as_seconds(frame[:1]).astype(np.float32)
+    with pytest.raises(sknn_onnx.OnnxExportError, match=re.escape(
+        "date column 'when' has an ONNX input of type FloatTensorType; declare it "
+        "as doubles, its seconds since 1970-01-01 on its own clock "
+        "(sknn.onnx.dates_as_seconds)."
+    )):  # fmt: skip
+        skl2onnx.to_onnx(model, as_float32)
+
+
+def test_the_graphs_date_features_are_the_encoders_bit_for_bit():
+    """Across eras, before 1970 and at day boundaries, with and without an offset."""
+    from skl2onnx.algebra.onnx_ops import OnnxIdentity
+
+    from sknn import _dates, _onnx_encoder
+
+    rng = np.random.default_rng(0)
+    clock = np.concatenate(
+        [
+            rng.uniform(-1.5e11, 1.5e11, 20000),
+            rng.integers(-(10**6), 10**6, 20000) * 86400.0,
+            [np.nan, 0.0, -1.0, 86399.999999, -86400.0, 951782400.0],  # 2000-02-29
+        ]
+    ).reshape(-1, 1)
+    for offset in (0.0, 19800.0):
+        features = _onnx_encoder._date_features("X", _dates.DATE_FEATURES, offset, 17)
+        graph = OnnxIdentity(features, op_version=17, output_names=["Y"])
+        onx = graph.to_onnx({"X": clock}, target_opset=17)
+        session = rt.InferenceSession(onx.SerializeToString(),
+                                      providers=["CPUExecutionProvider"])  # fmt: skip
+        (values,) = session.run(None, {"X": clock})
+        expected = _dates.date_features(
+            clock.ravel(), clock.ravel() - offset, _dates.DATE_FEATURES
+        )
+        np.testing.assert_array_equal(values, expected)
