@@ -54,7 +54,8 @@ def inference(rounds):
         "\npredict_proba, median time per call. bare forward: the fitted module called "
         "on torch.from_numpy(X) under inference_mode, then softmax, on torch's "
         f"default {torch.get_num_threads()} threads (as a user's own torch code runs); "
-        "sknn chooses its threads itself"
+        "sknn and scikit-learn compute in numpy; torch's calls and numpy's run in "
+        "blocks of their own"
     )
     print(
         "| network | rows | X | bare forward | bare, X's dtype | sknn | sklearn | "
@@ -66,25 +67,29 @@ def inference(rounds):
     _pipeline_inference_rows(rounds)
 
 
+# the calls that run on torch's thread pool; the others (sknn, which predicts in
+# numpy on the CPU, and scikit-learn) run on numpy's BLAS pool
+TORCH_CALLS = ("bare", "same")
+
+
 def _interleaved(calls, rounds, repeat):
-    """Median time per call of each call. torch's calls alternate one call at a
-    time (each sees the caches and torch's thread pool as the others left them: a
-    few microseconds that blocks of one call would hide or favour); "sklearn" runs
-    in a block of its own after them in each round, then a pause (numpy's BLAS
-    threads spin after it and would slow whatever comes next)."""
+    """Median time per call of each call. The calls on one thread pool alternate one
+    call at a time (each sees the caches and the pool as the others left it: a few
+    microseconds that blocks of one call would hide or favour); torch's calls and
+    numpy's run in blocks of their own, each followed by a pause (a pool's threads
+    spin after work and would slow the other pool's calls)."""
     results = {name: [] for name in calls}
-    torch_calls = [(name, call) for name, call in calls.items() if name != "sklearn"]
+    blocks = [
+        [(name, call) for name, call in calls.items() if name in TORCH_CALLS],
+        [(name, call) for name, call in calls.items() if name not in TORCH_CALLS],
+    ]
     for _ in range(rounds):
-        for _ in range(repeat):
-            for name, call in torch_calls:
-                tic = time.perf_counter()
-                call()
-                results[name].append(time.perf_counter() - tic)
-        if "sklearn" in calls:
+        for block in blocks:
             for _ in range(repeat):
-                tic = time.perf_counter()
-                calls["sklearn"]()
-                results["sklearn"].append(time.perf_counter() - tic)
+                for name, call in block:
+                    tic = time.perf_counter()
+                    call()
+                    results[name].append(time.perf_counter() - tic)
             time.sleep(0.2)
     return {name: statistics.median(times) for name, times in results.items()}
 
