@@ -67,12 +67,18 @@ class TorchThreads:
 
     def follow_load(self):
         """Choose the thread count again for the machine's load now: a long fit calls
-        this every epoch, and follows a process that starts or ends meanwhile."""
+        this every epoch, and follows a process that starts or ends meanwhile. The
+        threads torch started since the last call are its pool's (learnt first: a
+        pool thread still spinning from the last epoch is not another's load)."""
         if self.parallel:
+            if _TORCH_POOL.before is not None:
+                _TORCH_POOL.learn()
             target = self._threads()
             if target != self.target:
                 torch.set_num_threads(target)
                 self.target = target
+            if self.target > 1 + len(_TORCH_POOL.threads):
+                _TORCH_POOL.before = this_process_threads()
 
     def __exit__(self, *exc_info):
         if self.target != self.caller:
