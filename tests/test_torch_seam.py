@@ -358,6 +358,32 @@ def test_the_threads_torch_starts_are_told_from_numpys():
     assert result.stdout.split() == ["True", "True", "False"], result.stderr
 
 
+POOL_DURING_FIT_SCRIPT = """
+import numpy as np, torch
+from sknn import _torch_devices as devices
+torch.set_num_threads(2)
+devices.free_cpus = lambda: 2  # as if idle
+with devices.TorchThreads(2**30, 2**20) as threads:
+    torch.ones(512, 512) @ torch.ones(512, 512)  # an epoch starts torch's pool
+    threads.follow_load()  # the next epoch's reading
+    print(bool(devices._TORCH_POOL.threads))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="Linux's /proc")
+def test_a_fit_learns_torchs_pool_before_its_next_epoch():
+    """A pool thread torch starts in a fit's first epoch is known as torch's at the
+    second epoch's load reading: spinning on, it is not another thread's load."""
+    env = dict(os.environ, OMP_NUM_THREADS="2")
+    result = subprocess.run(
+        [sys.executable, "-c", POOL_DURING_FIT_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.split() == ["True"], result.stderr
+
+
 def test_a_fit_gives_up_a_thread_when_another_process_starts(
     torch_threads_4, monkeypatch
 ):
