@@ -48,6 +48,11 @@ HIDDEN_FUNCTIONS = {
 
 
 def _softmax(x):
+    if x.shape[0] == 1:  # one row: reductions of the whole array cost the least
+        x -= x.max()
+        np.exp(x, out=x)
+        x /= x.sum()
+        return x
     if x.shape[0] < 64 or x.shape[1] > 16:
         x -= x.max(axis=1, keepdims=True)
         np.exp(x, out=x)
@@ -106,6 +111,7 @@ class Weights:
             )
             scale = weight / np.sqrt(var + BATCH_NORM_EPS)
             self.batch_norm.append((scale, bias - mean * scale))
+        self.chunk_rows = predict_rows(network, dtype)
         self.embedding = {
             name: cast(extra_state[EMBEDDING_PREFIX + name])
             for name in network.embedding_shapes()
@@ -126,7 +132,7 @@ def predict(weights, X, out_activation):
     dtype = weights.coefs[0].dtype
     activation = OUTPUT_FUNCTIONS[out_activation]
     X = X.astype(dtype, copy=False)
-    step = predict_rows(weights.network, dtype)
+    step = weights.chunk_rows
     if X.shape[0] <= step:
         return activation(_forward(weights, X))
     out = np.empty((X.shape[0], weights.network.n_outputs), dtype)
