@@ -8,12 +8,16 @@ in X's precision as sklearn does: float32 for float32 X, float64 otherwise (so a
 row's prediction does not depend on the batch it comes in, to float64 round-off).
 """
 
+import functools
 import math
+import time
 
 import numpy as np
 import scipy.sparse
 import scipy.special
+import threadpoolctl
 
+from sknn._load import cpus_free_of_other_processes
 from sknn._network import (
     BATCH_NORM_EPS,
     EMBEDDING_PREFIX,
@@ -78,6 +82,68 @@ OUTPUT_FUNCTIONS = {
     "identity": lambda x: x,
 }
 
+# numpy's BLAS pool takes all the CPUs whatever else runs (OpenBLAS does not look);
+# beside a busy process, its threads split each product evenly and wait for the one
+# the other process delays. A predict of at least this many multiply-adds runs on
+# the BLAS threads that the CPUs free of other processes allow (a smaller one is
+# over before the reading, ~40 us, would pay). Measured on the 2-core CI machine,
+# (tests/benchmarks/bench_usage.py, busy): predicting the 1797 digits beside one busy
+# process took 1.7-3.7x its idle time on numpy's two threads.
+LOAD_AWARE_MACS = 2**22
+# a reading of the machine's load is reused for this long
+LOAD_READING_SECONDS = 0.1
+
+
+class _LoadReading:
+    """The last reading of the CPUs free of other processes, and when it was taken
+    (time.monotonic)."""
+
+    taken_at = -math.inf
+    free = None
+
+
+_LAST_READING = _LoadReading()
+
+
+def _free_cpus():
+    now = time.monotonic()
+    if now - _LAST_READING.taken_at >= LOAD_READING_SECONDS:
+        _LAST_READING.free = cpus_free_of_other_processes()
+        _LAST_READING.taken_at = now
+    return _LAST_READING.free
+
+
+class _BlasThreadsForLoad:
+    """numpy's BLAS pools on no more threads than the CPUs free of other processes
+    while in the block, then as they were. Process-wide, as every BLAS setting is:
+    a predict in another thread meanwhile may run on fewer threads, and computes
+    the same."""
+
+    __slots__ = ("changed",)
+
+    def __enter__(self):
+        self.changed = []
+        free = _free_cpus()
+        if free is None:
+            return self
+        for pool in _blas_pools():
+            threads = pool.get_num_threads()
+            if threads > free:
+                pool.set_num_threads(free)
+                self.changed.append((pool, threads))
+        return self
+
+    def __exit__(self, *exc_info):
+        for pool, threads in self.changed:
+            pool.set_num_threads(threads)
+
+
+@functools.cache
+def _blas_pools():
+    """The BLAS libraries this process has loaded (numpy's, scipy's), found once."""
+    return threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers
+
+
 # predict's rows at once: the widest layer's activations of a chunk take about this
 # many bytes (a few times the CPU's cache, so large matrix products keep their speed)
 PREDICT_CHUNK_BYTES = 2**24
@@ -112,6 +178,7 @@ class Weights:
             scale = weight / np.sqrt(var + BATCH_NORM_EPS)
             self.batch_norm.append((scale, bias - mean * scale))
         self.chunk_rows = predict_rows(network, dtype)
+        self.macs_per_row = sum(a * b for a, b in network.weight_shapes())
         self.embedding = {
             name: cast(extra_state[EMBEDDING_PREFIX + name])
             for name in network.embedding_shapes()
@@ -133,9 +200,16 @@ def predict(weights, X, out_activation):
     activation = OUTPUT_FUNCTIONS[out_activation]
     X = X.astype(dtype, copy=False)
     step = weights.chunk_rows
+    if X.shape[0] * weights.macs_per_row >= LOAD_AWARE_MACS:
+        with _BlasThreadsForLoad():
+            return _predict_chunks(weights, X, activation, step)
+    return _predict_chunks(weights, X, activation, step)
+
+
+def _predict_chunks(weights, X, activation, step):
     if X.shape[0] <= step:
         return activation(_forward(weights, X))
-    out = np.empty((X.shape[0], weights.network.n_outputs), dtype)
+    out = np.empty((X.shape[0], weights.network.n_outputs), X.dtype)
     for start in range(0, X.shape[0], step):
         out[start : start + step] = activation(
             _forward(weights, X[start : start + step])

@@ -11,6 +11,8 @@ import time
 
 import torch
 
+from sknn._load import running_threads_of_machine, running_threads_of_this_process
+
 # torch's OpenMP threads pay off only for large work on a small machine. Measured on
 # the 2-core CI machine (tests/benchmarks/bench_training.py): a second thread slows
 # training batches under ~1M multiply-adds (hot pool).
@@ -157,28 +159,6 @@ def read_free_cpus():
         return None
     ours = own - _TORCH_POOL.threads - {str(threading.get_native_id())}
     return max(1, usable - max(0, others) - len(ours))
-
-
-def running_threads_of_machine():
-    """Runnable threads machine-wide (the caller's included), from /proc/loadavg."""
-    with open("/proc/loadavg", "rb") as loadavg:
-        return int(loadavg.read().split()[3].split(b"/")[0])
-
-
-def running_threads_of_this_process():
-    """The ids of this process's threads that are running or runnable now (the
-    caller's included), from their /proc/self/task/*/stat state letters."""
-    running = set()
-    for thread in os.listdir("/proc/self/task"):
-        try:
-            with open(f"/proc/self/task/{thread}/stat", "rb") as stat:
-                fields = stat.read()
-        except FileNotFoundError:  # the thread ended meanwhile
-            continue
-        # "pid (command name) state ...": the name may hold spaces and parentheses
-        if fields.rpartition(b") ")[2][:1] == b"R":
-            running.add(thread)
-    return running
 
 
 def dask_worker_share(threads):

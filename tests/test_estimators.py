@@ -674,3 +674,33 @@ def test_chunked_predictions_equal_one_pass(iris32, monkeypatch):
     np.testing.assert_array_equal(
         clf.predict(X), clf.predict(X[:50]).tolist() + clf.predict(X[50:]).tolist()
     )
+
+
+def test_a_large_predict_uses_the_blas_threads_other_processes_leave(
+    iris32, monkeypatch
+):
+    """Beside a busy process a predict runs numpy's BLAS pool on the CPUs left
+    free, and leaves the pool's thread count as it was."""
+    import threadpoolctl
+
+    from sknn import _inference
+
+    X, y = iris32
+    clf = MLPClassifier((64,), max_iter=5, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    controller = threadpoolctl.ThreadpoolController()
+    blas = controller.select(user_api="blas")
+    seen = []
+    forward = _inference._forward
+
+    def spy(weights, rows):
+        seen.append(max(pool["num_threads"] for pool in blas.info()))
+        return forward(weights, rows)
+
+    monkeypatch.setattr(_inference, "_forward", spy)
+    monkeypatch.setattr(_inference, "_free_cpus", lambda: 1)
+    monkeypatch.setattr(_inference, "LOAD_AWARE_MACS", 0)
+    with controller.limit(limits=2, user_api="blas"):  # whatever the test run set
+        np.testing.assert_array_equal(clf.predict_proba(X), expected)
+        assert seen == [1]
+        assert {pool["num_threads"] for pool in blas.info()} == {2}

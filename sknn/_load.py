@@ -1,0 +1,41 @@
+"""How busy this machine is now, from Linux's /proc: the runnable threads machine-wide
+and in this process. The torch seam chooses torch's threads with it, and prediction
+numpy's BLAS threads."""
+
+import os
+
+
+def running_threads_of_machine():
+    """Runnable threads machine-wide (the caller's included), from /proc/loadavg."""
+    with open("/proc/loadavg", "rb") as loadavg:
+        return int(loadavg.read().split()[3].split(b"/")[0])
+
+
+def running_threads_of_this_process():
+    """The ids of this process's threads that are running or runnable now (the
+    caller's included), from their /proc/self/task/*/stat state letters."""
+    running = set()
+    for thread in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{thread}/stat", "rb") as stat:
+                fields = stat.read()
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        # "pid (command name) state ...": the name may hold spaces and parentheses
+        if fields.rpartition(b") ")[2][:1] == b"R":
+            running.add(thread)
+    return running
+
+
+def cpus_free_of_other_processes():
+    """The CPUs this process may run on that no other process's runnable thread
+    takes now (at least 1); None where Linux's /proc is not there to tell. This
+    process's own threads do not count: numpy's BLAS pool, which spins after its
+    work, is the pool that a predict uses itself."""
+    try:
+        ours = running_threads_of_this_process()
+        others = running_threads_of_machine() - len(ours)
+        usable = len(os.sched_getaffinity(0))
+    except (OSError, AttributeError, ValueError, IndexError):
+        return None
+    return max(1, usable - max(0, others))
