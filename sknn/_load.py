@@ -27,15 +27,28 @@ def running_threads_of_this_process():
     return running
 
 
-def cpus_free_of_other_processes():
-    """The CPUs this process may run on that no other process's runnable thread
-    takes now (at least 1); None where Linux's /proc is not there to tell. This
-    process's own threads do not count: numpy's BLAS pool, which spins after its
-    work, is the pool that a predict uses itself."""
+def read_load():
+    """This process's runnable threads (their ids), the other processes' runnable
+    threads (a count) and the CPUs this process may run on, now; None where Linux's
+    /proc is not there to tell."""
     try:
-        ours = running_threads_of_this_process()
-        others = running_threads_of_machine() - len(ours)
+        # ours first: a pool thread of ours stops spinning, it never starts on its
+        # own, so a thread counted machine-wide is never missing from ``own``
+        own = running_threads_of_this_process()
+        others = running_threads_of_machine() - len(own)
         usable = len(os.sched_getaffinity(0))
     except (OSError, AttributeError, ValueError, IndexError):
         return None
-    return max(1, usable - max(0, others))
+    return own, max(0, others), usable
+
+
+def cpus_free_of_other_processes():
+    """The CPUs this process may run on that no other process's runnable thread
+    takes now (at least 1); None where /proc is not there to tell. This process's
+    own threads do not count: numpy's BLAS pool, which spins after its work, is the
+    pool that a predict uses itself."""
+    load = read_load()
+    if load is None:
+        return None
+    _, others, usable = load
+    return max(1, usable - others)

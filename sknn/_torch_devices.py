@@ -11,7 +11,7 @@ import time
 
 import torch
 
-from sknn._load import running_threads_of_machine, running_threads_of_this_process
+from sknn._load import read_load
 
 # torch's OpenMP threads pay off only for large work on a small machine. Measured on
 # the 2-core CI machine (tests/benchmarks/bench_training.py): a second thread slows
@@ -149,16 +149,12 @@ def read_free_cpus():
     process. A process that is busy on a CPU outside this process's affinity
     counts too.
     """
-    try:
-        # ours first: a pool thread of ours stops spinning, it never starts on its
-        # own, so a thread counted machine-wide is never missing from ``own``
-        own = running_threads_of_this_process()
-        others = running_threads_of_machine() - len(own)
-        usable = len(os.sched_getaffinity(0))
-    except (OSError, AttributeError, ValueError, IndexError):
+    load = read_load()
+    if load is None:
         return None
+    own, others, usable = load
     ours = own - _TORCH_POOL.threads - {str(threading.get_native_id())}
-    return max(1, usable - max(0, others) - len(ours))
+    return max(1, usable - others - len(ours))
 
 
 def dask_worker_share(threads):

@@ -16,6 +16,7 @@ from sklearn.neural_network import MLPClassifier as SklearnClassifier
 from sklearn.neural_network import MLPRegressor as SklearnRegressor
 
 from sknn import MLPClassifier, _torch
+from sknn import _load as load_reading
 from sknn._network import _FIELD_CHECKS, Network
 from sknn._training import TRAINING_CHECKS, Training
 
@@ -254,8 +255,8 @@ def _load(devices, monkeypatch, machine, pool=0, other=0):
     torch_pool = {f"torch-{i}" for i in range(pool)}
     own = {caller, *torch_pool, *(f"blas-{i}" for i in range(other))}
     monkeypatch.setattr(devices._TORCH_POOL, "threads", frozenset(torch_pool))
-    monkeypatch.setattr(devices, "running_threads_of_machine", lambda: machine)
-    monkeypatch.setattr(devices, "running_threads_of_this_process", lambda: own)
+    monkeypatch.setattr(load_reading, "running_threads_of_machine", lambda: machine)
+    monkeypatch.setattr(load_reading, "running_threads_of_this_process", lambda: own)
 
 
 @pytest.mark.parametrize(
@@ -306,7 +307,7 @@ def test_without_a_load_reading_large_work_takes_the_callers_threads(
     def no_proc():
         raise FileNotFoundError("/proc/loadavg")
 
-    monkeypatch.setattr(torch_threads_4, "running_threads_of_machine", no_proc)
+    monkeypatch.setattr(load_reading, "running_threads_of_machine", no_proc)
     assert torch_threads_4.read_free_cpus() is None
     with torch_threads_4.TorchThreads(2**30, 2**20):
         assert torch.get_num_threads() == 4
@@ -326,9 +327,9 @@ def test_a_load_reading_is_reused_for_a_while(torch_threads_4, monkeypatch):
 def test_the_load_reading_counts_this_process_and_the_machine():
     from sknn import _torch_devices
 
-    ours = _torch_devices.running_threads_of_this_process()
+    ours = load_reading.running_threads_of_this_process()
     assert str(threading.get_native_id()) in ours  # the reading thread itself
-    assert _torch_devices.running_threads_of_machine() >= 1
+    assert load_reading.running_threads_of_machine() >= 1
     free = _torch_devices.read_free_cpus()
     assert 1 <= free <= len(os.sched_getaffinity(0))
 
