@@ -408,8 +408,9 @@ example:
 Write a model file's whole pipeline (imputers, scaling, one-hot encoding and the
 network) as an ONNX graph that onnxruntime runs without Python or sknn. The graph
 has one input per column the model was trained on, named after it, of shape (n, 1):
-float32 for numeric columns (float64 for --model tabular), strings for the others,
-with '' for a missing category. A classifier's outputs are 'label' and
+float64 for numeric columns (float32 for --model mlp), float64 for date columns
+(their seconds since 1970-01-01, NaN where blank), strings for the others, with ''
+for a missing category. A classifier's outputs are 'label' and
 'probabilities' (one column per class, as sknn predict --proba), a regressor's
 'variable'. Needs the onnx extra: pip install 'sknn[onnx]'.
 
