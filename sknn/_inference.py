@@ -10,14 +10,13 @@ row's prediction does not depend on the batch it comes in, to float64 round-off)
 
 import functools
 import math
-import time
 
 import numpy as np
 import scipy.sparse
 import scipy.special
 import threadpoolctl
 
-from sknn._load import cpus_free_of_other_processes
+from sknn._load import LOAD_READING_SECONDS, Reading, cpus_free_of_other_processes
 from sknn._network import (
     BATCH_NORM_EPS,
     EMBEDDING_PREFIX,
@@ -86,31 +85,15 @@ OUTPUT_FUNCTIONS = {
 # beside a busy process, its threads split each product evenly and wait for the one
 # the other process delays. A predict of at least this many multiply-adds runs on
 # the BLAS threads that the CPUs free of other processes allow (a smaller one is
-# over before the reading, ~40 us, would pay). Measured on the 2-core CI machine,
+# over before the reading, ~40 us, would pay). Measured on the 2-core CI machine
 # (tests/benchmarks/bench_usage.py, busy): predicting the 1797 digits beside one busy
 # process took 1.7-3.7x its idle time on numpy's two threads.
 LOAD_AWARE_MACS = 2**22
-# a reading of the machine's load is reused for this long
-LOAD_READING_SECONDS = 0.1
-
-
-class _LoadReading:
-    """The last reading of the CPUs free of other processes, and when it was taken
-    (time.monotonic)."""
-
-    taken_at = -math.inf
-    free = None
-
-
-_LAST_READING = _LoadReading()
+_LAST_READING = Reading()
 
 
 def _free_cpus():
-    now = time.monotonic()
-    if now - _LAST_READING.taken_at >= LOAD_READING_SECONDS:
-        _LAST_READING.free = cpus_free_of_other_processes()
-        _LAST_READING.taken_at = now
-    return _LAST_READING.free
+    return _LAST_READING.get(cpus_free_of_other_processes, LOAD_READING_SECONDS)
 
 
 class _BlasThreadsForLoad:

@@ -3,24 +3,18 @@ piece of work (sknn's own policy, a Dask worker's share, the caller's setting
 restored). Part of the torch seam."""
 
 import functools
-import math
 import os
 import sys
 import threading
-import time
 
 import torch
 
-from sknn._load import read_load
+from sknn._load import LOAD_READING_SECONDS, Reading, read_load
 
 # torch's OpenMP threads pay off only for large work on a small machine. Measured on
 # the 2-core CI machine (tests/benchmarks/bench_training.py): a second thread slows
 # training batches under ~1M multiply-adds (hot pool).
 TRAIN_SINGLE_THREAD_MACS = 2**20
-
-# A reading of the machine's load is reused for this long: it costs ~40 us, and a
-# fit's epochs would otherwise take one each.
-LOAD_READING_SECONDS = 0.1
 
 
 @functools.cache
@@ -115,24 +109,13 @@ def this_process_threads():
     return set(os.listdir("/proc/self/task"))
 
 
-class _LoadReading:
-    """The last :func:`read_free_cpus` and when it was taken (time.monotonic)."""
-
-    taken_at = -math.inf
-    free = None
-
-
-_LAST_READING = _LoadReading()
+_LAST_READING = Reading()
 
 
 def free_cpus():
     """:func:`read_free_cpus`, read again once the last reading is older than
     LOAD_READING_SECONDS."""
-    now = time.monotonic()
-    if now - _LAST_READING.taken_at >= LOAD_READING_SECONDS:
-        _LAST_READING.free = read_free_cpus()
-        _LAST_READING.taken_at = now
-    return _LAST_READING.free
+    return _LAST_READING.get(read_free_cpus, LOAD_READING_SECONDS)
 
 
 def read_free_cpus():
