@@ -73,7 +73,7 @@ def bench(session):
 
 @nox.session
 def bench_tabular(session):
-    """Score sknn on real tabular data against HGB and RealMLP_TD (opt-in, slow)."""
+    """Score sknn on real tabular data against GBDTs and pytabkit's MLPs (opt-in)."""
     install(session, "test,bench")
     # one thread for every model (torch, BLAS, OpenMP), so fit CPU times compare
     session.run(

@@ -1,8 +1,11 @@
-"""Real-data tabular benchmark: sknn against HistGradientBoosting and RealMLP_TD.
+"""Real-data tabular benchmark: sknn against gradient-boosted trees and pytabkit's MLPs.
 
 Run with ``nox -s bench_tabular`` (or ``python tests/benchmarks/bench_tabular.py`` in an
 environment with the ``bench`` extra). The test suite only imports it, looking for
-doctests; timings never gate CI.
+doctests; timings never gate CI. The baselines: HistGradientBoosting, LightGBM and
+CatBoost, each with its own handling of categorical columns; RealMLP_TD and TabM_D
+(pytabkit's tuned-default MLPs); scikit-learn's MLP. Every baseline keeps its library's
+defaults except for one thread and CPU.
 
 Every model is fitted on 3 repeated 80/20 splits (seeds 0, 1, 2; stratified for
 classification) of each data set in ``tabular_datasets.py`` (real sets shipped inside
@@ -33,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.ensemble import HistGradientBoostingClassifier as HGBClassifier
 from sklearn.ensemble import HistGradientBoostingRegressor as HGBRegressor
@@ -76,9 +79,9 @@ def preprocessing():
 def numeric_imputation():
     """Median-impute numeric columns, pass the rest through as they are (DataFrame).
 
-    RealMLP refuses NaN in numeric columns ("no manual preprocessing is necessary
-    except for imputing missing numerical values", pytabkit's docs); missing
-    categories it encodes itself.
+    pytabkit's models refuse NaN in numeric columns ("no manual preprocessing is
+    necessary except for imputing missing numerical values", pytabkit's docs); missing
+    categories they encode themselves.
     """
     imputer = SimpleImputer(strategy="median")
     return ColumnTransformer(
@@ -96,6 +99,71 @@ def hgb(task, random_state, **params):
     cls = _pick(task, HGBClassifier, HGBRegressor)
     params = {"categorical_features": "from_dtype", **params}
     return cls(random_state=random_state, **params)
+
+
+def lightgbm(task, random_state, **params):
+    try:
+        from lightgbm import LGBMClassifier, LGBMRegressor
+    except ImportError as error:
+        raise ModelUnavailable(f"lightgbm is not installed ({error})") from None
+    cls = _pick(task, LGBMClassifier, LGBMRegressor)
+    # categorical columns: LightGBM takes pandas' category dtype as they are
+    # (categorical_feature="auto"), missing categories included
+    params = {"n_jobs": 1, "verbose": -1, **params}
+    return cls(random_state=random_state, **params)
+
+
+MISSING_CATEGORY = "NaN"  # CatBoost's categories are text; NaN is not one
+
+
+class CatBoostFromDtypes(BaseEstimator):
+    """CatBoost with ``cat_features`` set at fit to X's ``category`` columns.
+
+    CatBoost takes its categorical columns by name: it refuses a ``category`` column
+    not named in ``cat_features``, and a missing value in one, which it asks for as
+    text.
+    """
+
+    def __init__(self, catboost):
+        self.catboost = catboost
+
+    def _as_text(self, X):
+        X = X.copy()
+        columns = self.cat_features_
+        X[columns] = X[columns].astype(object).fillna(MISSING_CATEGORY).astype(str)
+        return X
+
+    def fit(self, X, y):
+        self.cat_features_ = list(X.select_dtypes("category").columns)
+        self.catboost_ = clone(self.catboost).set_params(
+            cat_features=self.cat_features_
+        )
+        self.catboost_.fit(self._as_text(X), y)
+        if hasattr(self.catboost_, "classes_"):
+            self.classes_ = self.catboost_.classes_
+        return self
+
+    def predict(self, X):
+        return self.catboost_.predict(self._as_text(X))
+
+    def predict_proba(self, X):
+        return self.catboost_.predict_proba(self._as_text(X))
+
+
+def catboost(task, random_state, **params):
+    try:
+        from catboost import CatBoostClassifier, CatBoostRegressor
+    except ImportError as error:
+        raise ModelUnavailable(f"catboost is not installed ({error})") from None
+    cls = _pick(task, CatBoostClassifier, CatBoostRegressor)
+    # allow_writing_files=False: no catboost_info/ folder of training logs in the cwd
+    params = {
+        "thread_count": 1,
+        "verbose": False,
+        "allow_writing_files": False,
+        **params,
+    }
+    return CatBoostFromDtypes(cls(random_state=random_state, **params))
 
 
 def sknn_mlp(task, random_state, **params):
@@ -120,6 +188,16 @@ def realmlp(task, random_state, **params):
     return make_pipeline(numeric_imputation(), cls(random_state=random_state, **params))
 
 
+def tabm(task, random_state, **params):
+    try:
+        from pytabkit import TabM_D_Classifier, TabM_D_Regressor
+    except ImportError as error:
+        raise ModelUnavailable(f"pytabkit is not installed ({error})") from None
+    cls = _pick(task, TabM_D_Classifier, TabM_D_Regressor)
+    params = {"device": "cpu", "n_threads": 1, "verbosity": 0, **params}
+    return make_pipeline(numeric_imputation(), cls(random_state=random_state, **params))
+
+
 def tabular(task, random_state, **params):
     import sknn
 
@@ -132,9 +210,12 @@ def tabular(task, random_state, **params):
 
 MODELS = {
     "hgb": hgb,
+    "lightgbm": lightgbm,
+    "catboost": catboost,
     "sknn": sknn_mlp,
     "sklearn_mlp": sklearn_mlp,
     "realmlp": realmlp,
+    "tabm": tabm,
     "tabular": tabular,
 }
 
@@ -253,7 +334,8 @@ def _versions():
     from importlib.metadata import PackageNotFoundError, version
 
     found = {}
-    for package in ("sknn", "scikit-learn", "torch", "pytabkit", "numpy"):
+    baselines = ("pytabkit", "lightgbm", "catboost")
+    for package in ("sknn", "scikit-learn", "torch", "numpy", *baselines):
         try:
             found[package] = version(package)
         except PackageNotFoundError:
