@@ -24,6 +24,7 @@ from sknn import _checkpoints, _inference, _lr_finder, _torch
 from sknn._fitted_state import check_fitted_state
 from sknn._initialization import WEIGHT_INITS, initial_embedding, initial_weights
 from sknn._network import (
+    ANNEALED_SCHEDULES,
     HIDDEN_ACTIVATIONS,
     LEARNING_RATES,
     NUMERIC_EMBEDDINGS,
@@ -105,6 +106,7 @@ class _BaseMLP(BaseEstimator):
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequencies": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequency_scale": [Interval(Real, 0, None, closed="neither")],
+        "embedded_features": [Interval(Integral, 1, None, closed="left"), None],
         "scoring": [StrOptions(set(SCORINGS))],
         "restore_best": [StrOptions(set(RESTORE_BEST))],
     }
@@ -157,6 +159,13 @@ class _BaseMLP(BaseEstimator):
         if self._decode_may_overflow():
             self._check_finite_predictions(data["X"], data["X_val"])
         return self
+
+    def _resume(self, X, y, sample_weight):
+        """Go on with the fit of this just-loaded checkpoint: see ``sknn.resume``."""
+        snapshot = _checkpoints.snapshot_to_resume(self)
+        if snapshot is None:
+            return self  # the fit had ended: nothing left to train
+        return self._fit(X, y, sample_weight, incremental=False, resume=snapshot)
 
     def _decode_may_overflow(self):
         """Whether a finite network output can decode to a non-finite prediction
@@ -423,6 +432,12 @@ class _BaseMLP(BaseEstimator):
     def _network(self, n_features, hidden_layer_sizes, dropout, n_outputs):
         """The record of the network this fit trains, from the parameters."""
         embedding, embedded = self._numeric_embedding()
+        if embedding and embedded is not None and embedded > n_features:
+            raise ValueError(
+                f"embedded_features={embedded} is more than X's {n_features} "
+                "columns. Set it to at most the number of columns, or to None to "
+                "embed them all."
+            )
         # without an embedding, the record's defaults: the embedding's parameters
         # then describe no part of the network
         embedding_fields = {}
@@ -445,17 +460,10 @@ class _BaseMLP(BaseEstimator):
 
     def _numeric_embedding(self):
         """The numeric embedding this fit builds and how many leading input columns
-        it takes (None: all of them); (None, None) without one. The tabular
-        estimators embed their numeric columns only, and none when they have none."""
-        embedded = self._embedded_features()
-        if not self.numeric_embedding or embedded == 0:
+        it takes (None: all of them); (None, None) without one."""
+        if not self.numeric_embedding:
             return None, None
-        return self.numeric_embedding, embedded
-
-    def _embedded_features(self):
-        """How many leading input columns the numeric embedding takes: None for
-        all of them (the tabular estimators embed their numeric columns only)."""
-        return None
+        return self.numeric_embedding, self.embedded_features
 
     def _validation_split(self, X, y, sample_weight, random_state):
         # don't stratify in multilabel classification; stratify on the boolean
@@ -522,7 +530,9 @@ class _BaseMLP(BaseEstimator):
         self.best_validation_score_ = (
             None if state.validation_scores is None else state.best_validation_score
         )
-        if result.max_iter_reached:
+        # the schedules that anneal the rate to its end at max_iter have done what
+        # they planned there, not stopped short of converging
+        if result.max_iter_reached and self.learning_rate not in ANNEALED_SCHEDULES:
             warnings.warn(
                 "Stochastic Optimizer: Maximum iterations (%d) "
                 "reached and the optimization hasn't converged yet." % self.max_iter,
@@ -555,16 +565,14 @@ class _BaseMLP(BaseEstimator):
             state["_net_state"] = _torch.export_state(net)
         if "_convergence" in state:
             state["_convergence"] = dataclasses.asdict(state["_convergence"])
-        if isinstance(state.get("checkpoint_dir"), os.PathLike):
-            state["checkpoint_dir"] = os.fspath(state["checkpoint_dir"])  # for skops
-        return state
+        return with_plain_paths(state)
 
     def __setstate__(self, state):
         """Become the saved estimator, once its state is checked against its own
         structure (a file may be hostile: see ``sknn._fitted_state`` and the seam's
         ``restore_net``); the network is rebuilt here, so the first predictions
         of threads sharing a loaded model find it ready."""
-        check_fitted_state(state, is_classifier(self), self._network_inputs(state))
+        check_fitted_state(state, is_classifier(self))
         state = dict(state)
         net_state = state.pop("_net_state", None)
         if "_convergence" in state:
@@ -578,11 +586,6 @@ class _BaseMLP(BaseEstimator):
                 state.get("_extra_state", {}),
             )
         super().__setstate__(state)
-
-    def _network_inputs(self, state):
-        """The network's input count a saved state implies beyond its weights
-        (the tabular estimators' encoders give it); None: ``n_features_in_``."""
-        return None
 
     def _fitted_network(self):
         """The record of the fitted network: the one its weights have, not the one
@@ -669,3 +672,10 @@ class _BaseMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def with_plain_paths(state):
+    """``state`` with a path-like ``checkpoint_dir`` as the string skops can save."""
+    if isinstance(state.get("checkpoint_dir"), os.PathLike):
+        state["checkpoint_dir"] = os.fspath(state["checkpoint_dir"])
+    return state

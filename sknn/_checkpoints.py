@@ -12,6 +12,8 @@ state and the shuffling and dropout RNG states. :func:`resume` continues a fit f
 ``last.sknn``.
 """
 
+import contextlib
+import contextvars
 import tempfile
 import time
 from pathlib import Path
@@ -27,12 +29,29 @@ TRAINING_KEYS = ("generator", "rng", "best_params", "finished")
 
 LAST, BEST = "last.sknn", "best.sknn"
 
+# what the fits inside a ``saved_as`` block save their checkpoints as
+_SAVED_AS = contextvars.ContextVar("sknn_checkpoints_saved_as", default=None)
+
+
+@contextlib.contextmanager
+def saved_as(wrap, cls):
+    """Within this block (in this thread), a fit saves each checkpoint as
+    ``wrap(model)``, ``model`` being the fitted MLP at that epoch, in a
+    sub-directory named after ``cls``: an estimator that holds the MLP (the
+    tabular ones) saves checkpoints of itself, which :func:`resume` gives back."""
+    token = _SAVED_AS.set((wrap, cls))
+    try:
+        yield
+    finally:
+        _SAVED_AS.reset(token)
+
 
 def writer(estimator, continue_run):
     """Set ``estimator.checkpoint_path_`` and return the seam's ``checkpoint``
     callable, which saves each epoch's snapshot. ``continue_run`` (partial_fit, a
     resumed fit) keeps writing into the estimator's existing sub-directory, if it
     is one of ``checkpoint_dir``'s (an unpickled model's may name any other)."""
+    wrap, cls = _SAVED_AS.get() or (None, type(estimator))
     directory = getattr(estimator, "checkpoint_path_", None)
     root = Path(estimator.checkpoint_dir)
     if (
@@ -45,7 +64,7 @@ def writer(estimator, continue_run):
     else:
         root.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        prefix = f"{type(estimator).__name__}-{stamp}-"
+        prefix = f"{cls.__name__}-{stamp}-"
         directory = tempfile.mkdtemp(prefix=prefix, dir=root)
     estimator.checkpoint_path_ = str(directory)
     template = dict(estimator.__dict__, _net=None)
@@ -56,6 +75,8 @@ def writer(estimator, continue_run):
         model = type(estimator).__new__(type(estimator))
         model.__dict__.update(template)
         _become(model, snapshot)
+        if wrap is not None:
+            model = wrap(model)
         _persistence.save(model, Path(directory) / LAST)
         if is_best:
             _persistence.save(model, Path(directory) / BEST)
@@ -120,7 +141,8 @@ def resume(checkpoint, X, y, sample_weight=None):
 
     Returns
     -------
-    estimator : MLPClassifier or MLPRegressor
+    estimator : MLPClassifier, MLPRegressor, TabularMLPClassifier or \
+TabularMLPRegressor
         The fitted estimator.
 
     Examples
@@ -142,22 +164,30 @@ def resume(checkpoint, X, y, sample_weight=None):
             f"ran with checkpoint_dir set, or the {LAST} file in it."
         )
     estimator = _persistence.load(file)
-    training = getattr(estimator, "_checkpoint_training", None)
-    if training is None:
+    # a tabular estimator's checkpoint holds the fit's MLP as its mlp_
+    network = vars(estimator).get("mlp_", estimator)
+    if getattr(network, "_checkpoint_training", None) is None:
         raise ModelFileError(
             f"{file}: a saved model, not a checkpoint of a fit in progress; there "
             "is nothing to resume. Fit it, or call partial_fit to train it on."
         )
     # write where the caller pointed, never where the (possibly copied or crafted)
     # file says the fit ran
-    estimator.checkpoint_path_ = str(file.parent)
+    network.checkpoint_path_ = str(file.parent)
     estimator.checkpoint_dir = str(file.parent.parent)
     estimator._validate_params()
+    return estimator._resume(X, y, sample_weight)
+
+
+def snapshot_to_resume(estimator):
+    """The :class:`Snapshot` a just-loaded checkpoint's MLP ``estimator`` goes on
+    from, once its parameters are checked to describe its network; None when its
+    fit had ended."""
     _check_parameters(estimator)
     training = estimator.__dict__.pop("_checkpoint_training")
     if training["finished"] or estimator.n_iter_ >= estimator.max_iter:
-        return estimator  # the fit had ended: nothing left to train
-    snapshot = Snapshot(
+        return None
+    return Snapshot(
         coefs=estimator.coefs_,
         intercepts=estimator.intercepts_,
         extra_state=estimator._extra_state,
@@ -166,7 +196,6 @@ def resume(checkpoint, X, y, sample_weight=None):
         history=estimator.history_,
         **training,
     )
-    return estimator._fit(X, y, sample_weight, incremental=False, resume=snapshot)
 
 
 def _check_parameters(estimator):

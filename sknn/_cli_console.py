@@ -28,6 +28,17 @@ MODELS = {
 DEFAULT_MODEL = "tabular"
 
 
+def estimator_types(classifiers=False):
+    """The estimator classes of ``MODELS`` (only the classifiers if asked)."""
+    import sknn
+
+    return tuple(
+        getattr(sknn, name)
+        for pair in MODELS.values()
+        for name in (pair[:1] if classifiers else pair)
+    )
+
+
 class CommandError(Exception):
     """A mistake in the command's input: reported as one line, without a traceback."""
 

@@ -14,7 +14,7 @@ skl2onnx's:
 import copy
 from pathlib import Path
 
-from sknn._cli_console import CommandError, note, say
+from sknn._cli_console import CommandError, estimator_types, note, say
 
 INSTALL = "pip install 'sknn[onnx]'"
 
@@ -57,7 +57,7 @@ def export_command(args):
     options = {
         type(step): {"zipmap": False}
         for step in model
-        if isinstance(step, sknn.MLPClassifier)
+        if isinstance(step, estimator_types(classifiers=True))
     }
     try:
         graph = skl2onnx.convert_sklearn(model, initial_types=inputs, options=options)

@@ -104,7 +104,7 @@ def column_kinds(model):
     preprocessor (none for another Pipeline)."""
     estimator = model[-1] if isinstance(model, Pipeline) else model
     if isinstance(estimator, (sknn.TabularMLPClassifier, sknn.TabularMLPRegressor)):
-        encoder = estimator._encoder  # the command line fits DataFrames: names
+        encoder = estimator.encoder_  # the command line fits DataFrames: names
         names = encoder.feature_names_in_.astype(str)
         dates, categories = encoder.is_date_, encoder.is_categorical_
         return {

@@ -11,7 +11,7 @@ scikit-learn or torch."""
 import re
 from pathlib import Path
 
-from sknn._cli_console import CommandError, one_line
+from sknn._cli_console import CommandError, estimator_types, one_line
 from sknn._persistence import library_versions, read_manifest
 from sknn.exceptions import ModelFileError
 
@@ -154,8 +154,6 @@ def _check_model(path, model):
     from sklearn.pipeline import Pipeline
     from sklearn.utils.validation import check_is_fitted
 
-    import sknn
-
     if not isinstance(model, Pipeline):
         raise CommandError(
             f"'{path}' holds {_kind(model)} where the command line keeps a fitted "
@@ -163,17 +161,17 @@ def _check_model(path, model):
         )
     try:
         estimator = model.steps[-1][1]
-        if isinstance(estimator, (sknn.MLPClassifier, sknn.MLPRegressor)):
+        if isinstance(estimator, estimator_types()):
             check_is_fitted(estimator)
             features = list(model.feature_names_in_)
     except Exception as error:
         raise CommandError(
             f"'{path}' holds a damaged Pipeline: {reason(error)}; {WRITE_AGAIN}"
         ) from None
-    if not isinstance(estimator, (sknn.MLPClassifier, sknn.MLPRegressor)):
+    if not isinstance(estimator, estimator_types()):
         raise CommandError(
             f"'{path}' holds a Pipeline ending in {type(estimator).__name__}, not in "
-            f"sknn's MLPClassifier or MLPRegressor; {WRITE_ONE}"
+            f"one of sknn's estimators; {WRITE_ONE}"
         )
     if not all(isinstance(name, str) for name in features):
         raise CommandError(

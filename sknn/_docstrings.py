@@ -61,8 +61,8 @@ default='adam'
         ``lr_step_size`` epochs up and as many down (``CyclicLR``); 'onecycle' warms
         it up after every batch to ``learning_rate_init`` over the first 30% of
         ``max_iter`` epochs, then anneals it (``OneCycleLR``). Cosine and one-cycle
-        end at ``max_iter`` epochs; ``partial_fit`` calls past that keep the final
-        rate.
+        end at ``max_iter`` epochs, as planned: a fit that reaches them raises no
+        ``ConvergenceWarning``; ``partial_fit`` calls past that keep the final rate.
 
         .. versionadded:: 0.1
            'step', 'cosine', 'cyclic' and 'onecycle'.
@@ -261,6 +261,15 @@ default='adam'
         truncated at 3 standard deviations). rtdl_num_embeddings starts at 0.01;
         on features scaled to a few units, 0.1 learns periodic structure within
         tens of epochs (R² 0.995 against 0.62 on ``sin(6 x0) + cos(4 x1)``).
+
+        .. versionadded:: 0.1
+
+    embedded_features : int, default=None
+        How many leading columns of X the numeric embedding takes; the columns
+        after them go to the first layer as they are. None embeds every column.
+        Put the numeric columns first and the one-hot ones after (as
+        :class:`~sknn.preprocessing.TabularEncoder` does) to embed only the
+        numbers.
 
         .. versionadded:: 0.1
 
@@ -567,9 +576,6 @@ TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
     ``batch_size='auto'`` is ``min(256, n_samples)`` here. ``partial_fit`` needs
     ``early_stopping=False``: early stopping holds out part of the data, which a
     stream of batches cannot.
-    A fit whose 'cosine' (or 'onecycle') schedule reaches ``max_iter`` epochs has
-    annealed the learning rate to its end, as planned: it raises no
-    ``ConvergenceWarning``, where :class:`{base}` warns at ``max_iter``.
 
 
     Examples

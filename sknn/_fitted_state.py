@@ -22,11 +22,9 @@ LABEL_TYPES = {"binary", "multiclass", "multilabel-indicator"}
 MAX_RECORDS = 10_000_000  # entries of history_, loss_curve_, validation_scores_
 
 
-def check_fitted_state(state, classifier, n_inputs=None):
+def check_fitted_state(state, classifier):
     """Raise ModelFileError unless ``state`` (an estimator's ``__dict__`` as saved)
-    is unfitted or describes one consistent fitted network. ``n_inputs`` is the
-    number of columns its network takes when not ``n_features_in_`` (the tabular
-    estimators encode their features first)."""
+    is unfitted or describes one consistent fitted network."""
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
         raise ModelFileError("the saved estimator's state is not a dict of names.")
     if "coefs_" not in state:
@@ -58,15 +56,7 @@ def check_fitted_state(state, classifier, n_inputs=None):
         state["_net_state"].get("network"), coefs, state.get("_extra_state", {})
     )
     n_features, n_outputs = network.n_features, network.n_outputs
-    if n_inputs is None:
-        _expect(state, "n_features_in_", n_features)
-    elif n_features != n_inputs:
-        raise ModelFileError(
-            f"the saved network takes {n_features} inputs; the saved encoders give "
-            f"{n_inputs}."
-        )
-    else:
-        n_features = state["n_features_in_"]
+    _expect(state, "n_features_in_", n_features)
     _expect(state, "n_outputs_", n_outputs)
     _expect(state, "n_layers_", len(coefs) + 1)
     if state.get("out_activation_") not in OUTPUT_ACTIVATIONS:

@@ -81,6 +81,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         embedding_dim=24,
         embedding_frequencies=48,
         embedding_frequency_scale=0.1,
+        embedded_features=None,
         scoring="score",
         restore_best="first",
         label_smoothing=0.0,
@@ -125,6 +126,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.embedding_dim = embedding_dim
         self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
+        self.embedded_features = embedded_features
         self.scoring = scoring
         self.restore_best = restore_best
         self.label_smoothing = label_smoothing
@@ -473,6 +475,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         embedding_dim=24,
         embedding_frequencies=48,
         embedding_frequency_scale=0.1,
+        embedded_features=None,
         scoring="score",
         restore_best="first",
     ):
@@ -515,6 +518,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.embedding_dim = embedding_dim
         self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
+        self.embedded_features = embedded_features
         self.scoring = scoring
         self.restore_best = restore_best
 

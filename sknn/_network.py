@@ -28,6 +28,8 @@ SKLEARN_SCHEDULES = ("constant", "invscaling", "adaptive")
 EPOCH_SCHEDULES = ("step", "cosine")
 BATCH_SCHEDULES = ("cyclic", "onecycle")
 LEARNING_RATES = SKLEARN_SCHEDULES + EPOCH_SCHEDULES + BATCH_SCHEDULES
+# the schedules that end at max_iter epochs, the learning rate annealed
+ANNEALED_SCHEDULES = ("cosine", "onecycle")
 # the numeric embedding is the module's first layer: torch names its arrays
 # "0.<name>", and the estimators keep them under those names beside batch norm's
 EMBEDDING_PREFIX = "0."

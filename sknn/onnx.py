@@ -294,9 +294,9 @@ def _network(model, x, dtype, opv):
 def _input(operator, opv):
     """The network's input: the operator's, as float32 or float64 (others become
     float32), or for a tabular estimator its encoder's output of the inputs."""
-    model = operator.raw_operator
-    if isinstance(model, _TABULAR):
-        return _onnx_encoder.encode(model._encoder, operator.inputs, opv)
+    encoder, _ = _parts(operator.raw_operator)
+    if encoder is not None:
+        return _onnx_encoder.encode(encoder, operator.inputs, opv)
     dtype = guess_numpy_type(operator.inputs[0].type)
     dtype = np.float64 if dtype == np.float64 else np.float32
     proto = (
@@ -326,6 +326,7 @@ def convert_classifier(scope, operator, container):
     model, opv = operator.raw_operator, container.target_opset
     _check_exportable(model)
     nocl = container.get_options(model, dict(nocl=False))["nocl"]
+    model = _parts(model)[1]
     x, dtype = _input(operator, opv)
     z = _network(model, x, dtype, opv)
     label_type = model._label_binarizer.y_type_
@@ -388,6 +389,7 @@ def convert_regressor(scope, operator, container):
     :class:`sknn.TabularMLPRegressor`."""
     model, opv = operator.raw_operator, container.target_opset
     _check_exportable(model)
+    model = _parts(model)[1]
     x, dtype = _input(operator, opv)
     y = _network(model, x, dtype, opv)
     if model.out_activation_ == "exp":  # Poisson
@@ -409,18 +411,27 @@ def convert_regressor(scope, operator, container):
 _TABULAR = (TabularMLPClassifier, TabularMLPRegressor)
 
 
+def _parts(model):
+    """The fitted encoder (None for the MLPs) and MLP of an sknn estimator; the
+    tabular estimators hold both."""
+    if isinstance(model, _TABULAR):
+        return vars(model).get("encoder_"), vars(model).get("mlp_")
+    return None, model
+
+
 def _check_exportable(model):
-    if "coefs_" not in vars(model):
+    encoder, mlp = _parts(model)
+    if mlp is None or "coefs_" not in vars(mlp):
         raise OnnxExportError(
             f"{type(model).__name__} is not fitted: fit it before exporting it."
         )
-    if hasattr(model, "classes_") and len(model.classes_) < 2:
+    if hasattr(mlp, "classes_") and len(mlp.classes_) < 2:
         raise OnnxExportError(
             "a classifier fitted on a single class has no ONNX export (its "
             "probabilities have two columns for one label); fit it on two or more."
         )
-    if isinstance(model, _TABULAR):
-        _onnx_encoder.check_exportable(model._encoder)
+    if encoder is not None:
+        _onnx_encoder.check_exportable(encoder)
 
 
 # ------------------------------------------------------------------ shape calculators
@@ -429,9 +440,9 @@ def _check_exportable(model):
 def _tensor_type(operator):
     """The type of the network's input: the operator's input's, or for a tabular
     estimator its encoder's output's."""
-    model = operator.raw_operator
-    if isinstance(model, _TABULAR):
-        dtype = _onnx_encoder.output_dtype(model._encoder, operator.inputs)
+    encoder, _ = _parts(operator.raw_operator)
+    if encoder is not None:
+        dtype = _onnx_encoder.output_dtype(encoder, operator.inputs)
     else:
         dtype = guess_numpy_type(operator.inputs[0].type)
     if dtype == np.float64:
@@ -449,10 +460,11 @@ def classifier_shapes(operator):
     check_input_and_output_numbers(
         operator, input_count_range=_input_count(operator), output_count_range=2
     )
-    model = operator.raw_operator
     n = operator.inputs[0].get_first_dimension()
-    multilabel = model._label_binarizer.y_type_ == "multilabel-indicator"
+    model = operator.raw_operator
     nocl = operator.scope_inst.get_options(model, dict(nocl=False))["nocl"]
+    model = _parts(model)[1]
+    multilabel = model._label_binarizer.y_type_ == "multilabel-indicator"
     numeric = multilabel or nocl or model.classes_.dtype.kind in "biuf"
     label_type = Int64TensorType if numeric else StringTensorType
     operator.outputs[0].type = label_type([n, model.n_outputs_] if multilabel else [n])

@@ -150,7 +150,7 @@ def test_the_tabular_estimators_hold_the_encoder_they_fit():
     y = (X["size"].fillna(0) > 0).astype(int)
     model = TabularMLPClassifier(max_iter=3, random_state=0).fit(X, y)
     encoder = TabularEncoder().fit(X)
-    np.testing.assert_array_equal(model._encoder.transform(X), encoder.transform(X))
+    np.testing.assert_array_equal(model.encoder_.transform(X), encoder.transform(X))
     assert model.coefs_[0].shape[0] == (
         encoder.n_numeric_features_ * model.embedding_dim
         + encoder.transform(X).shape[1]

@@ -69,7 +69,7 @@ def test_the_embedding_takes_the_numeric_columns_and_passes_the_rest():
     numeric = 3  # size, flag, count
     indicators = 2  # size and count miss values
     one_hot = 4 + 3 + 3  # colour and its missing, shape with None, label with NA
-    assert model._extra_state["0.frequencies"].shape[0] == numeric
+    assert model.mlp_._extra_state["0.frequencies"].shape[0] == numeric
     assert model.coefs_[0].shape[0] == numeric * 5 + indicators + one_hot
     plain = TabularMLPClassifier(numeric_embedding=None, **SMALL).fit(X, y)
     assert plain.coefs_[0].shape[0] == numeric + indicators + one_hot
@@ -165,9 +165,14 @@ def test_save_and_load_keep_the_encoders(tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
 
+def _other_network():
+    X, y = _frame()
+    return TabularMLPClassifier(**SMALL).fit(X.drop(columns="colour"), y).mlp_
+
+
 def _tampered(model, change):
     state = copy.deepcopy(model.__getstate__())
-    change(state, state["_encoder"])
+    change(state, state["encoder_"])
     clone = object.__new__(type(model))
     clone.__setstate__(state)
 
@@ -184,7 +189,12 @@ def _tampered(model, change):
         lambda s, e: e.numeric_encoder_.steps.reverse(),
         lambda s, e: e.category_encoder_.categories_.pop(),
         lambda s, e: s.__setitem__("n_features_in_", 7),
-        lambda s, e: s.__setitem__("_encoder", StandardScaler()),
+        lambda s, e: s.__setitem__("encoder_", StandardScaler()),
+        lambda s, e: s.__setitem__("feature_names_in_", s["feature_names_in_"][::-1]),
+        # the network of another estimator, whose columns this encoder does not give
+        lambda s, e: s.__setitem__("mlp_", _other_network()),
+        lambda s, e: s.__setitem__("mlp_", MLPRegressor()),  # unfitted
+        lambda s, e: s.__delitem__("encoder_"),
     ],
 )
 def test_encoders_that_do_not_fit_the_network_are_refused(change):
@@ -221,7 +231,9 @@ def test_every_mlp_parameter_is_accepted_and_the_mlps_defaults_are_unchanged(
 ):
     ours = inspect.signature(tabular).parameters
     theirs = inspect.signature(mlp).parameters
-    assert set(theirs) <= set(ours)
+    # the encoder decides which columns the embedding takes
+    assert "embedded_features" not in ours
+    assert set(theirs) - {"embedded_features"} <= set(ours)
     assert [n for n in ours if n not in theirs] == [
         "categorical_features",
         "max_categories",
@@ -231,7 +243,7 @@ def test_every_mlp_parameter_is_accepted_and_the_mlps_defaults_are_unchanged(
     assert theirs["restore_best"].default == "first"
     assert theirs["hidden_layer_sizes"].default == (100,)
     # the docstring lists what the recipe changes
-    changed = [n for n in theirs if ours[n].default != theirs[n].default]
+    changed = [n for n in ours if n in theirs and ours[n].default != theirs[n].default]
     for name in changed:
         assert f"``{name}=" in tabular.__doc__
 
@@ -350,7 +362,8 @@ def test_partial_fit_says_it_needs_early_stopping_off():
         (TabularMLPClassifier, "cosine", False),  # the recipe: annealed to its end
         (TabularMLPClassifier, "onecycle", False),
         (TabularMLPClassifier, "constant", True),  # cut short: sklearn's warning
-        (MLPClassifier, "cosine", True),  # the MLPs keep sklearn's behaviour
+        (MLPClassifier, "cosine", False),  # the MLPs too: the schedule's plan
+        (MLPClassifier, "constant", True),
     ],
 )
 def test_a_schedule_run_to_its_end_is_no_convergence_warning(cls, learning_rate, warns):
@@ -378,7 +391,7 @@ def test_date_columns_are_numbers_the_embedding_takes(cls, tmp_path):
     X.loc[::9, "when"] = pd.NaT
     model = cls(embedding_dim=5, **SMALL).fit(X, y)
     numeric = 3 + 5  # size, flag, count; when's year, month, day, weekday, seconds
-    assert model._extra_state["0.frequencies"].shape[0] == numeric
+    assert model.mlp_._extra_state["0.frequencies"].shape[0] == numeric
     paris = X.assign(when=X["when"].dt.tz_localize("Europe/Paris"))
     assert np.isfinite(model.predict(paris)).all()
     sknn.save(model, tmp_path / "model.sknn")
