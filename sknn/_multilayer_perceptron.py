@@ -24,6 +24,7 @@ from sknn._sklearn_compat import (
     _check_partial_fit_first_call,
     _fit_context,
 )
+from sknn._training import target_scaling
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)  # the largest network output
 
@@ -384,37 +385,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return tags
 
 
-def _target_scaling(y, loss, sample_weight):
-    """The center and scale the regressor's identity-output losses train on.
-
-    The network learns ``(y - center) / scale``, and predict maps its outputs back,
-    so that targets of any scale train with the default learning rate and ``tol``.
-    The squared error uses the mean and standard deviation; the absolute error and
-    the Huber loss the median and the interquartile range (divided by 1.349, the
-    standard deviation's value for normal data), so that outlying targets do not set
-    the scale. The Poisson and squared log losses keep their own links. Statistics
-    are weighted by ``sample_weight``, so weighting a row is repeating it.
-    """
-    if loss not in ("squared_error", "absolute_error", "huber"):
-        return None, None
-    # statistics of y / max|y| (in [-1, 1]), scaled back: sums and squares of huge
-    # targets (1e300) would overflow, and the scale then be infinite
-    magnitude = np.max(np.abs(y), axis=0)
-    magnitude = np.where(magnitude > 0, magnitude, 1.0)
-    y = y / magnitude
-    mean = np.average(y, axis=0, weights=sample_weight)
-    std = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
-    if loss == "squared_error":
-        center, scale = mean, std
-    else:
-        low, center, high = np.percentile(
-            y, [25, 50, 75], axis=0, weights=sample_weight, method="inverted_cdf"
-        )
-        scale = (high - low) / 1.349
-        scale = np.where(scale > 0, scale, std)
-    return center * magnitude, np.where(scale > 0, scale * magnitude, 1.0)
-
-
 class MLPRegressor(RegressorMixin, _BaseMLP):
     __doc__ = regressor_doc()
 
@@ -537,7 +507,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def _initialize(self, y, layer_units, random_state, sample_weight=None):
         super()._initialize(y, layer_units, random_state, sample_weight)
-        self._target_center, self._target_scale = _target_scaling(
+        self._target_center, self._target_scale = target_scaling(
             y, self.loss, sample_weight
         )
 

@@ -61,8 +61,8 @@ from skl2onnx.common.utils import check_input_and_output_numbers
 from skl2onnx.proto import onnx_proto
 
 from sknn import _dates
+from sknn._columns import category_key
 from sknn.exceptions import OnnxExportError
-from sknn.preprocessing import _category_key
 
 LABEL_ENCODER_OPSET = 2  # ai.onnx.ml's LabelEncoder with string keys, int64 values
 _INTEGER_TYPES = (
@@ -434,7 +434,7 @@ def _category_rows(column, kind, rows, unknown, name, opv):
             value = parse(key)
         except (TypeError, ValueError):  # None (missing), or a text
             continue
-        if _category_key(value) == key:
+        if category_key(value) == key:
             known[value] = row
     x = OnnxCast(column, to=as_type, op_version=opv)
     double = onnx_proto.TensorProto.DOUBLE

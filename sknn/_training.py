@@ -1,5 +1,6 @@
 """How the network trains: the training settings' record, the bookkeeping carried
-from one fit call to the next, and what a call leaves behind. Plain values and numpy
+from one fit call to the next, what a call leaves behind, and the scaling of the
+regressor's targets. Plain values and numpy
 only: the estimators build these records and the torch seam reads them; model files
 hold the settings, checked against ``TRAINING_CHECKS`` when loaded.
 """
@@ -131,3 +132,34 @@ TRAINING_CHECKS = {
     "scoring": choice(SCORINGS),
     "restore_best": choice(RESTORE_BEST),
 }
+
+
+def target_scaling(y, loss, sample_weight):
+    """The center and scale the regressor's identity-output losses train on.
+
+    The network learns ``(y - center) / scale``, and predict maps its outputs back,
+    so that targets of any scale train with the default learning rate and ``tol``.
+    The squared error uses the mean and standard deviation; the absolute error and
+    the Huber loss the median and the interquartile range (divided by 1.349, the
+    standard deviation's value for normal data), so that outlying targets do not set
+    the scale. The Poisson and squared log losses keep their own links. Statistics
+    are weighted by ``sample_weight``, so weighting a row is repeating it.
+    """
+    if loss not in ("squared_error", "absolute_error", "huber"):
+        return None, None
+    # statistics of y / max|y| (in [-1, 1]), scaled back: sums and squares of huge
+    # targets (1e300) would overflow, and the scale then be infinite
+    magnitude = np.max(np.abs(y), axis=0)
+    magnitude = np.where(magnitude > 0, magnitude, 1.0)
+    y = y / magnitude
+    mean = np.average(y, axis=0, weights=sample_weight)
+    std = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=sample_weight))
+    if loss == "squared_error":
+        center, scale = mean, std
+    else:
+        low, center, high = np.percentile(
+            y, [25, 50, 75], axis=0, weights=sample_weight, method="inverted_cdf"
+        )
+        scale = (high - low) / 1.349
+        scale = np.where(scale > 0, scale, std)
+    return center * magnitude, np.where(scale > 0, scale * magnitude, 1.0)

@@ -647,7 +647,7 @@ def test_iso_dates_are_numbers_and_a_bad_value_names_its_line(tmp_path, model):
     import sknn
 
     fitted = sknn.load(tmp_path / "m.sknn")
-    encoder = fitted[-1]._encoder if model == "tabular" else fitted[0]
+    encoder = fitted[-1].encoder_ if model == "tabular" else fitted[0]
     assert "when_weekday" in str(encoder.get_feature_names_out())
     rows = train.drop(columns="y").head(20).astype(object)
     rows.to_csv(tmp_path / "new.csv", index=False)

@@ -529,6 +529,29 @@ def test_the_embedding_is_drawn_from_random_state_and_trains(iris_scaled):
         np.testing.assert_array_equal(online._extra_state[key], value)
 
 
+def test_embedded_features_embeds_the_leading_columns_and_passes_the_rest():
+    X, y = _periodic_data(1500, 0)
+    X_test, y_test = _periodic_data(500, 1)
+    rng = np.random.default_rng(0)
+    # two noise columns after the two numbers, as one-hot columns would come
+    noise = rng.integers(0, 2, (len(X), 2)).astype(float)
+    params = dict(
+        hidden_layer_sizes=(64, 64), max_iter=60, random_state=0,
+        numeric_embedding="periodic", embedding_dim=8,
+    )  # fmt: skip
+    model = MLPRegressor(embedded_features=2, **params)
+    model.fit(np.hstack([X, noise]), y)
+    assert model._extra_state["0.frequencies"].shape[0] == 2
+    assert model.coefs_[0].shape == (2 * 8 + 2, 64)
+    test = np.hstack([X_test, rng.integers(0, 2, (len(X_test), 2))])
+    assert model.score(test, y_test) > 0.9  # the embedded columns learned the period
+    with pytest.raises(ValueError, match=re.escape(
+        "embedded_features=5 is more than X's 4 columns. Set it to at most the "
+        "number of columns, or to None to embed them all."
+    )):  # fmt: skip
+        model.set_params(embedded_features=5).fit(np.hstack([X, noise]), y)
+
+
 # ---------------------------------------------------------------- epoch selection
 
 

@@ -229,25 +229,11 @@ def test_a_dataframe_pipeline_with_categories_and_missing_values():
     )
 
 
-class _PartlyEmbedded(sknn.MLPRegressor):
-    """The tabular estimators' network: the embedding takes the first columns and
-    passes the others through."""
-
-    def _embedded_features(self):
-        return 2
-
-
 def test_an_embedding_of_the_first_columns_passes_the_rest_through(iris_split):
     X_train, X_test, _, _ = iris_split
-    skl2onnx.update_registered_converter(
-        _PartlyEmbedded,
-        "SknnPartlyEmbedded",
-        sknn_onnx.regressor_shapes,
-        sknn_onnx.convert_regressor,
-    )
-    model = _PartlyEmbedded(
+    model = sknn.MLPRegressor(
         hidden_layer_sizes=(8,), numeric_embedding="periodic", embedding_dim=3,
-        max_iter=10, random_state=0,
+        embedded_features=2, max_iter=10, random_state=0,
     )  # fmt: skip
     model = _fit(model, X_train, X_train[:, 0])
     assert model.coefs_[0].shape[0] == 2 * 3 + 2
@@ -454,7 +440,7 @@ def test_what_a_tabular_export_cannot_take_is_one_sentence():
         skl2onnx.to_onnx(model, initial_types=as_text)
     with pytest.raises(sknn_onnx.OnnxExportError, match="fitted on 2 columns, but "):
         skl2onnx.to_onnx(model, initial_types=[("X", DoubleTensorType([None, 3]))])
-    model._encoder.date_cycles_ = [("month",)]  # a part this export does not know
+    model.encoder_.date_cycles_ = [("month",)]  # a part this export does not know
     with pytest.raises(sknn_onnx.OnnxExportError, match=re.escape(
         "the TabularEncoder has fitted part(s) ['date_cycles_'] that this sknn's "
         "ONNX export does not know; export it with the sknn version that fitted it."

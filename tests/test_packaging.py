@@ -50,13 +50,13 @@ def test_pre_commit_runs_the_ruff_that_the_lint_session_pins():
 LAYERS = [
     ["_version", "exceptions", "_sklearn_compat", "_docstrings", "_checks",
      "_network", "_inference", "_dates", "_column_values", "_training",
-     "_initialization", "_load"],
-    ["_fitted_state", "preprocessing", "_torch_module", "_torch_data",
+     "_initialization", "_load", "_columns", "_tabular_docs"],
+    ["_fitted_state", "preprocessing", "_tabular_state", "_torch_module", "_torch_data",
      "_torch_devices", "_torch_callbacks", "_torch_state", "_torch_net"],
     ["_torch"],
     ["_persistence", "_checkpoints", "_displays", "_lr_finder"],
     ["_base"],
-    ["_multilayer_perceptron"],
+    ["_multilayer_perceptron", "_tabular_base"],
     ["_tabular"],
     ["_onnx_encoder", "onnx"],
     ["sknn"],  # the package's __init__: the public names

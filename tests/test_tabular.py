@@ -2,6 +2,7 @@
 
 import copy
 import inspect
+import os
 import pickle
 import re
 import warnings
@@ -21,6 +22,7 @@ from sknn import (
     TabularMLPClassifier,
     TabularMLPRegressor,
 )
+from sknn.preprocessing import TabularEncoder
 
 SMALL = dict(hidden_layer_sizes=(16,), max_iter=20, random_state=0)
 
@@ -208,9 +210,31 @@ def test_checkpoints_resume_a_tabular_fit(tmp_path):
     X, y = _frame()
     params = dict(SMALL, max_iter=6, checkpoint_dir=tmp_path)
     model = TabularMLPClassifier(**params).fit(X, y)
+    assert os.path.basename(model.checkpoint_path_).startswith("TabularMLPClassifier-")
     resumed = sknn.resume(model.checkpoint_path_, X, y)
     assert type(resumed) is TabularMLPClassifier
     np.testing.assert_array_equal(resumed.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "cls, mlp",
+    [(TabularMLPClassifier, MLPClassifier), (TabularMLPRegressor, MLPRegressor)],
+)
+def test_a_tabular_estimator_is_an_encoder_and_an_mlp_composed(cls, mlp):
+    X, y = _frame()
+    model = cls(**SMALL).fit(X, y)
+    assert not isinstance(model, mlp)
+    assert type(model.encoder_) is TabularEncoder and type(model.mlp_) is mlp
+    np.testing.assert_array_equal(
+        model.predict(X), model.mlp_.predict(model.encoder_.transform(X))
+    )
+    # the embedding takes the encoder's numeric columns, the first ones
+    assert model.mlp_.embedded_features == model.encoder_.n_numeric_features_ == 3
+    # the network's fitted attributes read through; none before fit
+    assert model.coefs_ is model.mlp_.coefs_
+    assert model.n_iter_ == model.mlp_.n_iter_
+    np.testing.assert_array_equal(model.is_categorical_, [0, 0, 1, 1, 1, 0])
+    assert not hasattr(cls(), "coefs_") and not hasattr(cls(), "is_categorical_")
 
 
 def test_partial_fit_needs_early_stopping_off():

@@ -1,0 +1,299 @@
+"""What the tabular classifier and regressor share: the recipe of their defaults,
+and ``_TabularMLP``, which composes a fitted
+:class:`~sknn.preprocessing.TabularEncoder` (``encoder_``) and a fitted MLP
+(``mlp_``). numpy, pandas and scikit-learn only."""
+
+import math
+
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from sknn import _checkpoints
+from sknn._base import _BaseMLP, with_plain_paths
+from sknn._columns import as_frame
+from sknn._network import STOCHASTIC_SOLVERS
+from sknn._sklearn_compat import _fit_context
+from sknn._tabular_state import check_parts
+from sknn.preprocessing import TabularEncoder
+
+# the recipe: the MLP parameters whose defaults here differ from the MLPs'
+RECIPE = {
+    "hidden_layer_sizes": (128, 128),
+    "activation": "silu",
+    "solver": "adamw",
+    "alpha": 0.0,
+    "learning_rate": "cosine",
+    "learning_rate_init": 0.002,
+    "max_iter": 160,
+    "early_stopping": True,
+    "validation_fraction": 0.2,
+    "beta_2": 0.95,
+    "n_iter_no_change": 40,
+    "dropout": 0.15,
+    "weight_init": "kaiming_uniform",
+    "numeric_embedding": "periodic",
+    "embedding_dim": 8,
+    "embedding_frequencies": 16,
+    "scoring": "loss",
+    "restore_best": "last",
+}
+BATCH_SIZE = 256  # batch_size='auto': this many training rows, or all if fewer
+
+# the fitted MLP's attributes a tabular estimator shows as its own
+NETWORK_ATTRIBUTES = (
+    "classes_", "loss_", "best_loss_", "loss_curve_", "validation_scores_",
+    "best_validation_score_", "t_", "coefs_", "intercepts_", "n_iter_", "n_layers_",
+    "n_outputs_", "out_activation_", "history_", "checkpoint_path_",
+)  # fmt: skip
+
+
+def _network_attribute(name):
+    """A read-only property: the fitted ``mlp_``'s attribute ``name``."""
+
+    def get(self):
+        mlp = self.__dict__.get("mlp_")
+        if mlp is None or not hasattr(mlp, name):
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}"
+            )
+        return getattr(mlp, name)
+
+    return property(get, doc=f"The fitted network's ``{name}`` (``mlp_.{name}``).")
+
+
+class _TabularMLP(BaseEstimator):
+    """What the tabular classifier and regressor share; not for direct use."""
+
+    _doc_link_module = _BaseMLP._doc_link_module
+    _doc_link_template = _BaseMLP._doc_link_template
+    _mlp_class = None  # the MLP estimator that trains on the encoded columns
+
+    @staticmethod
+    def _constraints(mlp_class):
+        """The MLP's parameter constraints but ``embedded_features`` (the encoder
+        decides it), and the encoder's column parameters."""
+        constraints = dict(mlp_class._parameter_constraints)
+        del constraints["embedded_features"]
+        for name in ("categorical_features", "max_categories"):
+            constraints[name] = TabularEncoder._parameter_constraints[name]
+        return constraints
+
+    @property
+    def is_categorical_(self):
+        """Boolean mask of the categorical columns (``encoder_.is_categorical_``)."""
+        check_is_fitted(self)
+        return self.encoder_.is_categorical_
+
+    # ------------------------------------------------------------ fitting
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the encoder to X's columns, then the network to the encoded X and y
+        (with ``warm_start``, the fitted encoder and network go on).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The input columns; missing values allowed.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values (class labels in classification, real numbers in
+            regression).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        goes_on = self.warm_start and "mlp_" in self.__dict__
+        return self._train(
+            X,
+            y,
+            lambda mlp, X: mlp.fit(X, y, sample_weight),
+            goes_on=goes_on,
+            holds_out=True,
+        )
+
+    def _partial_fit(self, X, y, train):
+        """partial_fit: the first call fits the encoder; the later ones go on."""
+        goes_on = "mlp_" in self.__dict__
+        return self._train(X, y, train, goes_on=goes_on, holds_out=False)
+
+    def _resume(self, X, y, sample_weight):
+        """Go on with the fit of this just-loaded checkpoint (see
+        ``sknn.resume``): its encoder, its network and its parameters."""
+        return self._train(
+            X,
+            y,
+            lambda mlp, X: mlp._resume(X, y, sample_weight),
+            goes_on=True,
+            holds_out=True,
+        )
+
+    def _train(self, X, y, train, goes_on, holds_out):
+        """Encode X (with the fitted encoder when the fitted network ``goes_on``,
+        else a new one fitted to X) and call ``train(mlp, encoded)`` under this
+        estimator's parameters; on any error the estimator is as it was."""
+        before = self.__dict__.copy()
+        try:
+            X = self._validated(X, y, reset=not goes_on)
+            if goes_on:
+                encoder, mlp = self.encoder_, self.mlp_
+                encoded = encoder._encode(X, fit=False)
+            else:
+                encoder = TabularEncoder(
+                    categorical_features=self.categorical_features,
+                    max_categories=self.max_categories,
+                )
+                encoded, mlp = encoder.fit_transform(X), self._mlp_class()
+            mlp.set_params(**self._mlp_params(encoder, len(encoded), holds_out))
+            with _checkpoints.saved_as(self._checkpoint_of(encoder), type(self)):
+                train(mlp, encoded)
+            self.encoder_, self.mlp_ = encoder, mlp
+            return self
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    def _mlp_params(self, encoder, n_rows, holds_out):
+        """The MLP's parameters: this estimator's, the numeric embedding over the
+        encoder's numeric columns (none without them), and ``batch_size='auto'``
+        as ``BATCH_SIZE`` of the ``n_rows`` (``holds_out``: less the early-stopping
+        hold-out, sized as ``train_test_split`` sizes it)."""
+        params = {
+            name: getattr(self, name)
+            for name in self._mlp_class._get_param_names()
+            if name != "embedded_features"
+        }
+        n_numeric = encoder.n_numeric_features_
+        if not n_numeric:
+            params["numeric_embedding"] = None
+        params["embedded_features"] = n_numeric or None
+        if self.batch_size == "auto":
+            if holds_out and self.early_stopping and self.solver in STOCHASTIC_SOLVERS:
+                n_rows -= math.ceil(self.validation_fraction * n_rows)
+            params["batch_size"] = max(1, min(BATCH_SIZE, n_rows))
+        return params
+
+    def _checkpoint_of(self, encoder):
+        """What the network's checkpoints are saved as: this estimator (as fit
+        has validated it so far) holding ``encoder`` and the checkpoint's MLP, so
+        that ``sknn.resume`` gives back a tabular estimator."""
+        state = dict(self.__dict__)
+
+        def checkpoint(mlp):
+            model = type(self).__new__(type(self))
+            model.__dict__.update(state, encoder_=encoder, mlp_=mlp)
+            return model
+
+        return checkpoint
+
+    def _validated(self, X, y, reset):
+        """X as a DataFrame, its feature count and names checked (set when
+        ``reset``) as scikit-learn does; y must be given."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is "
+                "None."
+            )
+        X = as_frame(X, self)
+        validate_data(self, X, skip_check_array=True, reset=reset)
+        return X
+
+    def _check_partial_fit(self):
+        """partial_fit exists for stochastic solvers without early stopping (the
+        default here: it holds data out, which a stream of batches cannot)."""
+        if self.early_stopping:
+            raise AttributeError(
+                "partial_fit is not available with early_stopping=True (the "
+                f"default of {type(self).__name__}); set early_stopping=False to "
+                "train on batches."
+            )
+        return _BaseMLP._check_solver(self)
+
+    def find_lr(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        start_lr=1e-7,
+        end_lr=10.0,
+        num_iter=100,
+        smooth_f=0.05,
+        diverge_th=5.0,
+    ):
+        X = as_frame(X, self)
+        encoder = TabularEncoder(
+            categorical_features=self.categorical_features,
+            max_categories=self.max_categories,
+        )
+        encoded = encoder.fit_transform(X)
+        mlp = self._mlp_class(**self._mlp_params(encoder, len(encoded), True))
+        return mlp.find_lr(
+            encoded,
+            y,
+            sample_weight,
+            start_lr=start_lr,
+            end_lr=end_lr,
+            num_iter=num_iter,
+            smooth_f=smooth_f,
+            diverge_th=diverge_th,
+        )
+
+    find_lr.__doc__ = _BaseMLP.find_lr.__doc__.replace(
+        "preprocessed as for ``fit``", "raw columns, as ``fit`` takes them"
+    )
+
+    # ------------------------------------------------------------ prediction
+
+    def predict(self, X):
+        """Predict the targets of X's rows (class labels in classification, real
+        numbers in regression).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The input columns.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        encoded = self._encode(X)
+        return self.mlp_.predict(encoded)
+
+    def _encode(self, X):
+        """The network's input for raw X: checked once here, then encoded by the
+        fitted encoder (in X's precision, as the MLPs predict)."""
+        check_is_fitted(self)
+        X = as_frame(X, self)
+        validate_data(self, X, skip_check_array=True, reset=False)
+        return self.encoder_._encode(X, fit=False)
+
+    # ------------------------------------------------------------ state
+
+    def __getstate__(self):
+        return with_plain_paths(dict(super().__getstate__()))
+
+    def __setstate__(self, state):
+        """Become the saved estimator once its parts are checked to fit together
+        (a file may be hostile; the MLP checked its own network when built)."""
+        check_parts(state, self._mlp_class)
+        super().__setstate__(state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        return tags
+
+
+for _name in NETWORK_ATTRIBUTES:
+    setattr(_TabularMLP, _name, _network_attribute(_name))

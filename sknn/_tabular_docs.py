@@ -1,0 +1,122 @@
+"""The docstrings of the tabular estimators, and the column parameters they share
+with :class:`sknn.preprocessing.TabularEncoder`."""
+
+import inspect
+
+# the column parameters of sknn.preprocessing.TabularEncoder, which the tabular
+# estimators take and pass on to it
+TABULAR_COLUMN_PARAMETERS = """\
+    categorical_features : 'from_dtype' or array-like, default='from_dtype'
+        Which columns are categorical. 'from_dtype': those of category, object or
+        string dtype (a NumPy array is then all numeric). Otherwise a boolean mask
+        over the columns, their positions, or their names. Columns of datetime64
+        dtype not listed here are dates: each becomes its year, month, day,
+        weekday, hour of the day (where fit saw times) and seconds since 1970, as
+        numbers.
+
+    max_categories : int or None, default=16
+        The most one-hot columns of one categorical column, the infrequent
+        categories' shared column included (``OneHotEncoder(max_categories=...)``);
+        None keeps every category.
+"""
+
+
+TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
+
+    A :class:`~sknn.preprocessing.TabularEncoder` and a :class:`{base}`, composed.
+    It takes what :class:`sklearn.ensemble.HistGradientBoosting{kind}` takes: a
+    pandas DataFrame with numeric, boolean, categorical (category, object or string
+    dtype) columns and missing values, or a numeric array with NaN; and date columns
+    (datetime64 dtype). It encodes the columns itself, so no preprocessing pipeline
+    is needed:
+
+    * numeric columns are imputed with their median, robustly scaled and smoothly
+      clipped (:class:`sknn.preprocessing.RobustScaleSmoothClipTransformer`), get a
+      missing-value indicator where fit saw missing values, and are fed through the
+      learned periodic numeric embedding (``numeric_embedding``);
+    * date columns become numeric columns as above: their year, month, day,
+      weekday, hour of the day (where fit saw times) and seconds since 1970
+      (:class:`sknn.preprocessing.TabularEncoder`);
+    * categorical columns are one-hot encoded, missing values as a category of their
+      own, at most ``max_categories`` columns each (rarer categories share one; a
+      category unseen in fit encodes as that one or as all zeros).
+
+    The network's defaults are the recipe chosen on sknn's real-data benchmark
+    (``tests/benchmarks/bench_tabular.py``; see Notes): they differ from
+    :class:`{base}`'s as listed there. Every parameter of :class:`{base}` is
+    accepted and documented there; the two below are this class's own.
+
+    Parameters
+    ----------
+{columns}
+    **mlp_params
+        Every parameter of :class:`{base}`, with the defaults of the Notes.
+
+    Attributes
+    ----------
+    encoder_ : :class:`~sknn.preprocessing.TabularEncoder`
+        The fitted encoder of the columns: numeric columns and date features
+        first, then the missing-value indicators and the one-hot columns.
+
+    mlp_ : :class:`{base}`
+        The fitted network, trained on ``encoder_``'s output; its
+        ``embedded_features`` are the encoder's numeric columns.
+
+    is_categorical_ : ndarray of shape (`n_features_in_`,), dtype=bool
+        Which columns were encoded as categories (``encoder_.is_categorical_``).
+
+    n_features_in_ : int
+        The number of columns of X seen in fit (before encoding).
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        The column names seen in fit, when X had string column names.
+
+    The network's fitted attributes (``coefs_``, ``intercepts_``, ``loss_``,
+    ``loss_curve_``, ``n_iter_``, ``history_``, ``classes_``...) are ``mlp_``'s,
+    read through this estimator; ``coefs_[0]`` takes the encoded columns (each
+    numeric column ``embedding_dim`` times after the embedding).
+
+    See Also
+    --------
+    {base} : The same network on data that is already numeric.
+    sklearn.ensemble.HistGradientBoosting{kind} : Gradient boosting on such data.
+
+    Notes
+    -----
+    Defaults that differ from :class:`{base}`'s:
+
+{recipe}
+    ``batch_size='auto'`` is 256 training rows here (all, if fewer; the
+    early-stopping hold-out does not count). ``partial_fit`` needs
+    ``early_stopping=False``: early stopping holds out part of the data, which a
+    stream of batches cannot.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sknn import Tabular{base}
+    >>> X = pd.DataFrame({{"size": [1.0, 2.5, None, 4.0] * 25,
+    ...                   "colour": ["red", "blue", "red", None] * 25}})
+    >>> y = {example_y}
+    >>> model = Tabular{base}(max_iter=5, random_state=0).fit(X, y)
+    >>> model.predict(X.head(2)).shape
+    (2,)
+    """
+
+
+def tabular_doc(base, kind, recipe):
+    """The docstring of the tabular estimator over ``base``, its ``recipe`` (the
+    defaults that differ from ``base``'s) listed."""
+    theirs = inspect.signature(base.__init__).parameters
+    recipe = "".join(
+        f"    * ``{name}={value!r}`` (``{theirs[name].default!r}``)\n"
+        for name, value in recipe.items()
+    )
+    return TABULAR_DOC.format(
+        title=f"Multi-layer Perceptron {kind.lower()}",
+        base=base.__name__,
+        kind=kind,
+        recipe=recipe,
+        columns=TABULAR_COLUMN_PARAMETERS,
+        example_y="[0, 1, 1, 0] * 25" if kind == "Classifier" else "list(range(100))",
+    )
