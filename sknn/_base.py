@@ -9,6 +9,7 @@ import copy
 import dataclasses
 import math
 import os
+import threading
 import warnings
 from numbers import Integral, Real
 
@@ -20,7 +21,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknn import _checkpoints, _inference, _lr_finder, _torch
+# the torch seam (and what imports it) is imported where a fit, a device other
+# than the CPU or a rebuilt net needs it: a model loaded to predict on the CPU
+# predicts in numpy and never waits for torch's import
+from sknn import _inference
+from sknn._docstrings import FIND_LR_DOC
 from sknn._fitted_state import check_fitted_state
 from sknn._initialization import WEIGHT_INITS, initial_embedding, initial_weights
 from sknn._network import (
@@ -34,6 +39,7 @@ from sknn._network import (
     STOCHASTIC_SOLVERS,
     Network,
 )
+from sknn._saved_net import check_net_state
 from sknn._sklearn_compat import (
     Interval,
     Options,
@@ -44,6 +50,8 @@ from sknn._sklearn_compat import (
 from sknn._training import ConvergenceState, Training
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# held while a loaded estimator's net is rebuilt, so threads sharing it build one
+_NET_REBUILD = threading.Lock()
 
 
 class _BaseMLP(BaseEstimator):
@@ -125,6 +133,8 @@ class _BaseMLP(BaseEstimator):
             raise
 
     def _fit_unguarded(self, X, y, sample_weight, incremental, resume):
+        from sknn import _checkpoints, _torch
+
         net, network, training, data = self._prepare_training(
             X, y, sample_weight, incremental
         )
@@ -162,6 +172,8 @@ class _BaseMLP(BaseEstimator):
 
     def _resume(self, X, y, sample_weight):
         """Go on with the fit of this just-loaded checkpoint: see ``sknn.resume``."""
+        from sknn import _checkpoints
+
         snapshot = _checkpoints.snapshot_to_resume(self)
         if snapshot is None:
             return self  # the fit had ended: nothing left to train
@@ -191,6 +203,8 @@ class _BaseMLP(BaseEstimator):
         """Validate, encode, initialize and split as fit does; return the net to go
         on training (None for a new one), the network's record, the training
         settings, and the data keywords of ``_torch.train``."""
+        from sknn import _torch
+
         hidden_layer_sizes = self.hidden_layer_sizes
         if not hasattr(hidden_layer_sizes, "__iter__"):
             hidden_layer_sizes = [hidden_layer_sizes]
@@ -326,11 +340,13 @@ class _BaseMLP(BaseEstimator):
         smooth_f=0.05,
         diverge_th=5.0,
     ):
+        from sknn import _lr_finder
+
         return _lr_finder.find_lr(
             self, X, y, sample_weight, start_lr, end_lr, num_iter, smooth_f, diverge_th
         )
 
-    find_lr.__doc__ = _lr_finder.FIND_LR_DOC
+    find_lr.__doc__ = FIND_LR_DOC
 
     def _dropout_per_layer(self, n_hidden):
         if isinstance(self.dropout, Real):
@@ -360,6 +376,7 @@ class _BaseMLP(BaseEstimator):
             self.coefs_.append(coef.astype(np.float32))
             self.intercepts_.append(intercept.astype(np.float32))
         self._net = None
+        self.__dict__.pop("_net_state", None)  # a loaded net's: this fit starts anew
         self._extra_state = {}
         if network.numeric_embedding:
             self._extra_state = initial_embedding(
@@ -457,6 +474,7 @@ class _BaseMLP(BaseEstimator):
 
     def _set_fitted(self, net, result):
         self._net = net
+        self.__dict__.pop("_net_state", None)  # the loaded net's, now trained on
         self._inference_weights = {}  # see _weights
         self._extra_state = result.extra_state
         self._convergence = result.state
@@ -520,39 +538,71 @@ class _BaseMLP(BaseEstimator):
         state.pop("_inference_weights", None)  # derived from the weights
         net = state.pop("_net", None)
         if net is not None:
+            from sknn import _torch
+
             state["_net_state"] = _torch.export_state(net)
+        # else a loaded net not rebuilt since: its _net_state, as loaded and checked
         if "_convergence" in state:
             state["_convergence"] = dataclasses.asdict(state["_convergence"])
         return with_plain_paths(state)
 
     def __setstate__(self, state):
         """Become the saved estimator, once its state is checked against its own
-        structure (a file may be hostile: see ``sknn._fitted_state`` and the seam's
-        ``restore_net``); the network is rebuilt here, so the first predictions
-        of threads sharing a loaded model find it ready."""
+        structure (a file may be hostile: see ``sknn._fitted_state`` and
+        ``sknn._saved_net``, in numpy).
+
+        A net trained on the CPU is rebuilt when training goes on from it (see
+        :meth:`_fitted_net`): prediction there is numpy's, so a loaded model
+        predicts without importing torch. A net of another device is rebuilt here,
+        on it where this machine has it, to predict there.
+        """
         check_fitted_state(state, is_classifier(self))
         state = dict(state)
-        net_state = state.pop("_net_state", None)
         if "_convergence" in state:
             state["_convergence"] = ConvergenceState(**state["_convergence"])
+        net_state = state.get("_net_state")
         if net_state is not None:
-            state["_inference_weights"] = {}  # see _weights
-            state["_net"] = _torch.restore_net(
-                net_state,
-                state["coefs_"],
-                state["intercepts_"],
-                state.get("_extra_state", {}),
+            _, training = check_net_state(
+                net_state, state["coefs_"], state.get("_extra_state", {})
             )
+            state["_inference_weights"] = {}  # see _weights
+            if training.device != "cpu":
+                from sknn import _torch
+
+                del state["_net_state"]
+                state["_net"] = _torch.restore_net(
+                    net_state,
+                    state["coefs_"],
+                    state["intercepts_"],
+                    state.get("_extra_state", {}),
+                )
         super().__setstate__(state)
 
     def _fitted_network(self):
         """The record of the fitted network: the one its weights have, not the one
         set_params may since describe."""
-        return self._fitted_net().sknn_network
+        net = self.__dict__.get("_net")
+        if net is None and "_net_state" in self.__dict__:  # loaded, not rebuilt
+            return Network.from_saved(self._net_state["network"])
+        return net.sknn_network
 
     def _fitted_net(self):
-        """The skorch net (``__setstate__`` rebuilt it after unpickling)."""
-        return self.__dict__.get("_net")
+        """The skorch net, rebuilt from a loaded estimator's checked ``_net_state``
+        on first use (under a lock: threads sharing the estimator build one)."""
+        net = self.__dict__.get("_net")
+        if net is None and "_net_state" in self.__dict__:
+            from sknn import _torch
+
+            with _NET_REBUILD:
+                net = self.__dict__.get("_net")
+                if net is None:
+                    net = self._net = _torch.restore_net(
+                        self._net_state,
+                        self.coefs_,
+                        self.intercepts_,
+                        self._extra_state,
+                    )
+        return net
 
     def _check_is_fitted(self):
         """``check_is_fitted(self)``, at the cost of a dict lookup once fitted.
@@ -587,8 +637,10 @@ class _BaseMLP(BaseEstimator):
         """Output-layer activations for validated X: in numpy on the CPU, as
         sklearn's MLP predicts (see ``sknn._inference``); on another device, by the
         net there."""
-        net = self._fitted_net()
+        net = self.__dict__.get("_net")  # a loaded CPU net is not rebuilt to predict
         if net is not None and net.device != "cpu":
+            from sknn import _torch
+
             return _torch.predict(net, X, self.out_activation_)
         return _inference.predict(self._weights(X.dtype), X, self.out_activation_)
 

@@ -191,7 +191,7 @@ def snapshot_to_resume(estimator):
         coefs=estimator.coefs_,
         intercepts=estimator.intercepts_,
         extra_state=estimator._extra_state,
-        net_state=_torch.export_state(estimator.__dict__.pop("_net")),
+        net_state=_torch.export_state(estimator._fitted_net()),
         state=estimator._convergence,
         history=estimator.history_,
         **training,
@@ -201,7 +201,8 @@ def snapshot_to_resume(estimator):
 def _check_parameters(estimator):
     """A checkpoint's parameters must describe the network it holds: resuming
     builds the network from them and loads the saved state into it."""
-    network, training = estimator._net.sknn_network, estimator._net.sknn_training
+    net = estimator._fitted_net()  # rebuilt from the checked file
+    network, training = net.sknn_network, net.sknn_training
     hidden = list(np.ravel(estimator.hidden_layer_sizes))
     expected = {
         "hidden_layer_sizes": (hidden, list(network.hidden_layer_sizes)),

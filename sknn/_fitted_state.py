@@ -5,8 +5,8 @@ of it is used, the fitted attributes must form one network: weight matrices that
 chain, biases of their layers' widths, the outputs the classes or targets need,
 finite numbers, plain records of history, and the network's record
 (:class:`sknn._network.Network`) describing the weights. What only the torch seam
-uses (the training settings, optimizer, schedule and batch-norm state) it checks in
-``_torch_state``. A state that fails is a :class:`sknn.ModelFileError`.
+uses (the training settings, optimizer, schedule, batch-norm and RNG state) is
+checked in ``sknn._saved_net``. A state that fails is a :class:`sknn.ModelFileError`.
 """
 
 import numbers

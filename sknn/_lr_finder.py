@@ -84,53 +84,6 @@ def check_range_test_params(start_lr, end_lr, num_iter, smooth_f, diverge_th):
         )
 
 
-# the docstring of the estimators' find_lr
-FIND_LR_DOC = """Run the learning-rate range test and suggest a ``learning_rate_init``.
-
-        A throw-away copy of the network, initialized as ``fit`` would from
-        ``random_state``, takes ``num_iter`` optimizer steps on successive
-        mini-batches of X while the learning rate grows exponentially from
-        ``start_lr`` to ``end_lr``; the loss is recorded after each step and the test
-        stops early once the smoothed loss exceeds ``diverge_th`` times its minimum.
-        The estimator is left unchanged, fitted or not.
-
-        .. versionadded:: 0.1
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The training input, preprocessed as for ``fit``.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The training targets.
-
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        start_lr : float, default=1e-7
-            The learning rate of the first step.
-
-        end_lr : float, default=10.0
-            The learning rate of the last step.
-
-        num_iter : int, default=100
-            The number of steps (mini-batches); epochs repeat as needed.
-
-        smooth_f : float, default=0.05
-            Weight of the newest loss in the exponential moving average.
-
-        diverge_th : float, default=5.0
-            Stop when the smoothed loss exceeds this multiple of its minimum.
-
-        Returns
-        -------
-        result : :class:`~sknn.LRFinderResult`
-            ``learning_rates``, smoothed ``losses``, ``raw_losses`` and
-            ``suggested_learning_rate`` (where the loss falls fastest); its ``plot()``
-            draws the curve.
-        """
-
-
 def find_lr(
     estimator, X, y, sample_weight, start_lr, end_lr, num_iter, smooth_f, diverge_th
 ):

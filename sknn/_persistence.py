@@ -14,10 +14,13 @@ defines, and only then builds the object.
 """
 
 import hashlib
+import importlib.abc
 import io
 import json
 import os
+import sys
 import tempfile
+import threading
 import warnings
 import zipfile
 from importlib import metadata
@@ -100,11 +103,10 @@ def save(obj, path, *, notes=None):
     >>> bool((loaded.predict(X) == clf.predict(X)).all())
     True
     """
-    import skops.io
-
+    skops_io = _import_skops()
     path = Path(path)
     notes = _checked_notes(path, {} if notes is None else notes, ValueError)
-    payload = skops.io.dumps(obj)
+    payload = skops_io.dumps(obj)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -325,10 +327,10 @@ def load(path, *, max_bytes=MAX_MODEL_BYTES):
             "the file was altered or damaged after it was saved. Save it again."
         )
     _check_payload(path, payload, max_bytes)
-    import skops.io  # after the cheap checks: it imports scikit-learn and more
+    skops_io = _import_skops()  # after the cheap checks: it imports scikit-learn
 
     try:
-        untrusted = skops.io.get_untrusted_types(data=payload)
+        untrusted = skops_io.get_untrusted_types(data=payload)
     except Exception as error:
         raise ModelFileError(
             f"{path}: the model's contents are not a valid skops payload "
@@ -344,7 +346,7 @@ def load(path, *, max_bytes=MAX_MODEL_BYTES):
     versions = manifest.get("versions")
     _warn_on_version_change(path, versions if isinstance(versions, dict) else {})
     try:
-        return skops.io.loads(payload, trusted=list(untrusted))
+        return skops_io.loads(payload, trusted=list(untrusted))
     except ModelFileError as error:  # an sknn estimator's own check of its state
         raise ModelFileError(f"{path}: {error}") from None
     except Exception as error:  # TypeError, ValueError, MemoryError, RecursionError...
@@ -352,6 +354,45 @@ def load(path, *, max_bytes=MAX_MODEL_BYTES):
             f"{path}: the model file is damaged: its objects cannot be rebuilt "
             f"({type(error).__name__}: {_brief(error)})."
         ) from None
+
+
+# The array-API backends scikit-learn vendors for other libraries' arrays. Importing
+# skops.io lists scikit-learn's estimators (sklearn.utils.all_estimators), whose walk
+# over scikit-learn's packages imports each of them, and so torch and dask: seconds
+# that loading a model, which needs neither, would wait for. The walk skips what
+# sklearn.externals holds, so the list it makes is the same without them.
+_ARRAY_API_BACKENDS = tuple(
+    f"sklearn.externals.array_api_compat.{name}" for name in ("torch", "dask", "cupy")
+)
+
+
+class _SkipArrayApiBackends(importlib.abc.MetaPathFinder):
+    """Refuse the backends of ``_ARRAY_API_BACKENDS`` to imports made by the thread
+    that imports skops.io (the walk passes over a package whose import fails);
+    other threads import as ever."""
+
+    def __init__(self):
+        self.thread = threading.get_ident()
+
+    def find_spec(self, name, path=None, target=None):
+        if threading.get_ident() == self.thread and (
+            name in _ARRAY_API_BACKENDS
+            or name.startswith(tuple(f"{backend}." for backend in _ARRAY_API_BACKENDS))
+        ):
+            raise ImportError(f"{name} is not needed to read or write model files")
+        return None
+
+
+def _import_skops():
+    """``skops.io``, imported without the array-API backends it never uses (once
+    imported, ``import`` returns it, or waits while another thread imports it)."""
+    finder = _SkipArrayApiBackends()
+    sys.meta_path.insert(0, finder)
+    try:
+        import skops.io
+    finally:
+        sys.meta_path.remove(finder)
+    return skops.io
 
 
 def _brief(error):

@@ -8,7 +8,6 @@ import math
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknn import _checkpoints
 from sknn._base import _BaseMLP, with_plain_paths
 from sknn._columns import as_frame
 from sknn._network import STOCHASTIC_SOLVERS
@@ -137,6 +136,8 @@ class _TabularMLP(BaseEstimator):
         """Encode X (with the fitted encoder when the fitted network ``goes_on``,
         else a new one fitted to X) and call ``train(mlp, encoded)`` under this
         estimator's parameters; on any error the estimator is as it was."""
+        from sknn import _checkpoints  # the torch seam's: imported to train only
+
         before = self.__dict__.copy()
         try:
             X = self._validated(X, y, reset=not goes_on)

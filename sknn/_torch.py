@@ -22,6 +22,13 @@ import torch
 
 from sknn._inference import predict_rows
 from sknn._network import Network
+from sknn._saved_net import (
+    GENERATORS,
+    WEIGHTS,
+    check_net_state,
+    learning_rate,
+    optimizer_settings,
+)
 from sknn._torch_callbacks import (
     CheckpointWriter,
     EpochProgressBar,
@@ -47,7 +54,6 @@ from sknn._torch_net import (
 from sknn._torch_state import (
     check_generator_state,
     check_module_state,
-    check_net_records,
     check_optimizer_state,
     check_scheduler_state,
 )
@@ -57,58 +63,14 @@ from sknn.exceptions import ModelFileError
 __all__ = ["export_state", "lr_range_test", "predict", "restore_net", "train"]
 
 
-# the optimizer's first parameter group holds the weights (not the biases): its
-# weight_decay carries sklearn's L2 gradient in the fast epoch loop
-WEIGHTS_FIRST = [("*.weight", {"weight_decay": 0.0})]
-
-
 def _optimizer_kwargs(config, device):
-    fused = torch.device(device).type in ("cpu", "cuda")
-    if config.solver == "adam":
-        return torch.optim.Adam, {
-            "optimizer__betas": (config.beta_1, config.beta_2),
-            "optimizer__eps": config.epsilon,
-            "optimizer__fused": fused,
-            "optimizer__param_groups": WEIGHTS_FIRST,
-        }
-    if config.solver == "adamw":
-        # alpha is AdamW's decoupled weight decay on the weights, not an L2 loss term
-        return torch.optim.AdamW, {
-            "optimizer__betas": (config.beta_1, config.beta_2),
-            "optimizer__eps": config.epsilon,
-            "optimizer__fused": fused,
-            "optimizer__param_groups": [("*.weight", {"weight_decay": config.alpha})],
-            "optimizer__weight_decay": 0.0,
-        }
-    if config.solver == "rmsprop":
-        return torch.optim.RMSprop, {
-            "optimizer__eps": config.epsilon,
-            "optimizer__momentum": config.momentum,
-            "optimizer__param_groups": WEIGHTS_FIRST,
-        }
-    if config.solver == "adagrad":
-        return torch.optim.Adagrad, {
-            "optimizer__eps": config.epsilon,
-            "optimizer__fused": fused,
-            "optimizer__param_groups": WEIGHTS_FIRST,
-        }
-    if config.solver == "sgd":
-        return torch.optim.SGD, {
-            "optimizer__momentum": config.momentum,
-            "optimizer__nesterov": bool(
-                config.nesterovs_momentum and config.momentum > 0
-            ),
-            "optimizer__fused": fused,
-            "optimizer__param_groups": WEIGHTS_FIRST,
-        }
-    return torch.optim.LBFGS, {
-        "optimizer__max_iter": config.max_iter,
-        "optimizer__max_eval": config.max_fun,
-        "optimizer__tolerance_grad": config.tol,
-        "optimizer__tolerance_change": 1e-9,
-        "optimizer__history_size": 10,
-        "optimizer__line_search_fn": "strong_wolfe",
-    }
+    """skorch's optimizer arguments of ``config``'s solver (see
+    ``sknn._saved_net.optimizer_settings``) for a net on ``device``."""
+    name, settings, weights = optimizer_settings(config, device)
+    kwargs = {f"optimizer__{key}": value for key, value in settings.items()}
+    if weights is not None:
+        kwargs["optimizer__param_groups"] = [(WEIGHTS, weights)]
+    return getattr(torch.optim, name), kwargs
 
 
 # --------------------------------------------------------------------------- building
@@ -127,7 +89,7 @@ def _build_net(network, config, coefs, intercepts, extra_state=None, steps_per_e
         criterion__kind=config.loss,
         criterion__label_smoothing=config.label_smoothing,
         optimizer=optimizer,
-        lr=1.0 if config.solver == "lbfgs" else config.learning_rate_init,
+        lr=learning_rate(config),
         max_epochs=config.max_iter,
         batch_size=config.batch_size,
         train_split=None,
@@ -355,14 +317,11 @@ def restore_net(state, coefs, intercepts, extra_state):
 
     The record may come from a hostile file: its network record must describe
     ``coefs``, its training settings hold values sknn writes, and every array of its
-    state must fit the net it builds (see ``sknn._torch_state``), or this raises
-    ModelFileError before torch sees it.
+    state must fit both the layout of its records (``sknn._saved_net``, as
+    ``sknn.load`` checked it) and the net it builds (``sknn._torch_state``), or this
+    raises ModelFileError before torch sees it.
     """
-    keys = {"network", "training", "optimizer", "scheduler"}
-    if not isinstance(state, dict) or not keys <= set(state) <= keys | {"generators"}:
-        raise ModelFileError("the saved network state is not one sknn writes.")
-    network = check_net_records(state, coefs, extra_state)
-    config = Training(**state["training"])
+    network, config = check_net_state(state, coefs, extra_state)
     saved = config.device
     try:
         device = resolve_device(saved)
@@ -381,7 +340,7 @@ def restore_net(state, coefs, intercepts, extra_state):
 def _restore_generators(net, saved, same_device):
     """The shuffling and dropout generators of an export_state record; a dropout
     generator of another device (CUDA, restored on the CPU) starts afresh."""
-    if not isinstance(saved, dict) or set(saved) != {"shuffle", "dropout"}:
+    if not isinstance(saved, dict) or set(saved) != GENERATORS:
         raise ModelFileError("the saved generator states are not sknn's.")
     net.generator_ = torch.Generator(device="cpu")
     check_generator_state(saved["shuffle"], net.generator_, "shuffling RNG state")

@@ -714,6 +714,18 @@ def test_info_reads_the_notes_without_importing_torch(tmp_path, cli_model):
     )
 
 
+def test_predict_on_the_cpu_never_imports_torch(tmp_path, cli_model, data_dir):
+    """A model trained on the CPU predicts in numpy: `sknn predict` checks the file
+    and predicts without importing torch (seconds), nor skorch."""
+    result = run_sknn(
+        "predict", cli_model, data_dir / "classify.csv", cwd=tmp_path,
+        python_options=["-X", "importtime"],
+    )  # fmt: skip
+    assert_ok(result)
+    assert set(result.stdout.split()[1:]) <= set(SPECIES)
+    assert not {"torch", "skorch"} & _imported_modules(result.stderr)
+
+
 def test_a_model_file_of_an_older_format_is_one_error_line(
     tmp_path, data_dir, cli_model
 ):

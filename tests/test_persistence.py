@@ -8,6 +8,7 @@ import pickle
 import re
 import subprocess
 import sys
+import threading
 import zipfile
 
 import numpy as np
@@ -65,6 +66,91 @@ def test_pickle_holds_plain_values_and_numpy_only(params, iris):
         for a, b in zip(loaded.coefs_, clf.coefs_):
             np.testing.assert_array_equal(a, b)
         assert loaded.history_[-1]["lr"] == clf.history_[-1]["lr"]
+
+
+PREDICT_WITHOUT_TORCH = """
+import sys, numpy as np, sknn
+model = sknn.load(sys.argv[1])
+X = np.load(sys.argv[2])
+np.save(sys.argv[3], model.predict_proba(X))
+sknn.save(model, sys.argv[4])  # its net state as loaded: never rebuilt
+assert "torch" not in sys.modules, "torch was imported"
+"""
+
+
+@pytest.mark.parametrize(
+    "cls, params",
+    [
+        (MLPClassifier, {}),
+        (
+            MLPClassifier,
+            {"solver": "sgd", "learning_rate": "onecycle", "batch_norm": True},
+        ),
+        (sknn.TabularMLPClassifier, {"early_stopping": False}),
+    ],
+    ids=["adam", "sgd-onecycle-batchnorm", "tabular"],
+)
+def test_a_loaded_model_predicts_and_saves_without_torch(cls, params, tmp_path, iris):
+    """A model trained on the CPU predicts in numpy: loading, predicting and saving
+    it again never import torch (seconds), and the file it saves trains on as the
+    original does."""
+    X, y = iris
+    clf = cls(max_iter=5, random_state=0, **params).fit(X, y)
+    np.save(tmp_path / "X.npy", X)
+    files = [tmp_path / name for name in ("a.sknn", "proba.npy", "b.sknn")]
+    sknn.save(clf, files[0])
+    result = subprocess.run(
+        [sys.executable, "-c", PREDICT_WITHOUT_TORCH, files[0], tmp_path / "X.npy",
+         *files[1:]],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_array_equal(np.load(files[1]), clf.predict_proba(X))
+    loaded = sknn.load(files[2])
+    clf.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    for a, b in zip(loaded.coefs_, clf.coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_threads_sharing_a_loaded_model_rebuild_one_net(tmp_path, iris):
+    """The net of a loaded model is rebuilt when training needs it, once, however
+    many threads ask at the same time."""
+    X, y = iris
+    clf = MLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    loaded = sknn.load(sknn.save(clf, tmp_path / "model.sknn"))
+    barrier = threading.Barrier(4)
+    nets = []
+
+    def rebuild():
+        barrier.wait()
+        nets.append(loaded._fitted_net())
+
+    threads = [threading.Thread(target=rebuild) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(nets) == 4 and all(net is nets[0] for net in nets)
+
+
+def test_skops_trusts_what_it_would_trust_when_imported_alone():
+    """sknn imports skops without scikit-learn's array-API backends (which import
+    torch); the scikit-learn estimators skops trusts by default are all there."""
+    script = """
+from sknn._persistence import _import_skops
+_import_skops()
+from skops.io._trusted_types import SKLEARN_ESTIMATOR_TYPE_NAMES as trusted
+from skops.io._utils import get_type_name
+from sklearn.utils import all_estimators
+everything = [get_type_name(cls) for _, cls in all_estimators()]
+assert trusted == [name for name in everything if name.startswith("sklearn.")]
+assert len(trusted) > 100, len(trusted)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_display_flags_are_not_saved_with_the_model(iris):

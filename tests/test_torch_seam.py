@@ -15,9 +15,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SklearnClassifier
 from sklearn.neural_network import MLPRegressor as SklearnRegressor
 
-from sknn import MLPClassifier, _torch
+from sknn import MLPClassifier, _saved_net, _torch, _torch_state
 from sknn import _load as load_reading
-from sknn._network import _FIELD_CHECKS, Network
+from sknn._network import _FIELD_CHECKS, LEARNING_RATES, Network
 from sknn._training import TRAINING_CHECKS, Training
 
 LOSSES = {
@@ -135,6 +135,83 @@ def test_every_training_setting_is_checked_on_load():
     assert set(TRAINING_CHECKS) == fields
     fields = {field.name for field in dataclasses.fields(Network)}
     assert set(_FIELD_CHECKS) == fields
+
+
+def _kinds(value):
+    """What ``_saved_net.same_kind`` compares of a fresh state's value: its
+    structure, strings, None and flags, whether an int is at least 1, floats as
+    floats."""
+    if isinstance(value, dict):
+        return {key: _kinds(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_kinds(item) for item in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return ("int", value >= 1)
+    return type(value).__name__
+
+
+LAYOUT_NETWORKS = {
+    "plain": Network(4, (5,), 1, "relu", (0.0,)),
+    "batch norm, dropout": Network(4, (5, 3), 3, "tanh", (0.2, 0.0), batch_norm=True),
+    "embedding": Network(
+        4, (5,), 2, "relu", (0.0,), batch_norm=True, numeric_embedding="periodic",
+        embedding_dim=3, embedded_features=2, embedding_frequencies=6,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("solver", sorted(_saved_net.OPTIMIZER_DEFAULTS))
+def test_optimizer_defaults_are_torchs(solver):
+    optimizer = getattr(torch.optim, _saved_net.OPTIMIZERS[solver])
+    parameter = torch.zeros(1, requires_grad=True)
+    assert optimizer([parameter]).defaults == _saved_net.OPTIMIZER_DEFAULTS[solver]
+
+
+@pytest.mark.parametrize("network", sorted(LAYOUT_NETWORKS))
+@pytest.mark.parametrize("learning_rate", LEARNING_RATES)
+@pytest.mark.parametrize(
+    "solver, momentum, max_iter",
+    [("sgd", 0.9, 3), ("sgd", 0.0, 1), ("adam", 0.9, 1), ("adamw", 0.9, 2),
+     ("rmsprop", 0.0, 3), ("rmsprop", 0.5, 1), ("adagrad", 0.9, 1),
+     ("lbfgs", 0.9, 5)],
+)  # fmt: skip
+def test_saved_state_layouts_are_those_of_torchs_net(
+    network, learning_rate, solver, momentum, max_iter
+):
+    """sknn.load checks a file's net state against layouts written from the saved
+    records alone: they must be what torch builds for those records, or a file sknn
+    wrote would be refused (or a hostile one let through to torch)."""
+    network = LAYOUT_NETWORKS[network]
+    training = dataclasses.replace(
+        _training("squared_error", 1e-4),
+        solver=solver,
+        momentum=momentum,
+        learning_rate=learning_rate,
+        max_iter=max_iter,
+    )
+    coefs = [np.zeros(shape, np.float32) for shape in network.weight_shapes()]
+    intercepts = [np.zeros(shape[1], np.float32) for shape in network.weight_shapes()]
+    net = _torch._build_net(network, training, coefs, intercepts)
+    module = net.module_
+    assert _saved_net.parameter_shapes(network) == [
+        (name, tuple(parameter.shape)) for name, parameter in module.named_parameters()
+    ]
+    assert _saved_net.extra_state_layout(network) == _torch_state.module_layout(
+        module, "batch-norm and embedding state"
+    )
+    layout = _saved_net.optimizer_layout(network, training)
+    groups = net.optimizer_.state_dict()["param_groups"]
+    assert _kinds(layout.param_groups) == _kinds(groups)
+    if solver != "lbfgs":
+        assert layout.entries == _torch_state._state_entries(net.optimizer_)
+    scheduler = net.lr_scheduler_
+    schedule = _saved_net.schedule_state(training, len(groups))
+    assert _kinds(schedule) == _kinds(scheduler and scheduler.state_dict())
+    generators = [torch.Generator(), _torch.dropout_generator(training)]
+    for generator in generators:
+        assert tuple(generator.get_state().shape) == _saved_net.CPU_GENERATOR_STATE
 
 
 def test_resolve_device():
