@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from sknn._cli_console import CommandError, interrupts_ignored
+from sknn._files import file_mode, fsync_directory
 
 _EXAMPLE_NAMES = {"--plot": "plot.png", "OUT": "model.onnx"}
 
@@ -65,7 +66,7 @@ class StagedFiles:
             os.close(descriptor)
             self._staged.append((temporary, path))
             write(temporary)
-            os.chmod(temporary, _new_file_mode(path))  # mkstemp's are owner-only
+            os.chmod(temporary, file_mode(path))  # mkstemp's are owner-only
         except OSError as exc:  # a full disk: exit status 1, naming the user's path
             raise OSError(exc.errno, exc.strerror, str(path)) from None
 
@@ -81,7 +82,7 @@ class StagedFiles:
             except OSError as exc:
                 raise OSError(exc.errno, exc.strerror, str(path)) from None
         for directory in directories:
-            _fsync_directory(directory)
+            fsync_directory(directory)
 
     def discard(self):
         for temporary, _ in self._staged:
@@ -96,23 +97,3 @@ def staged_files():
         yield staged
     finally:
         staged.discard()
-
-
-def _new_file_mode(path):
-    """The permissions ``path`` has, or a new file gets under the umask."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0o022)  # the command line runs no threads that create files
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _fsync_directory(directory):
-    """Make the renames in ``directory`` durable, where the system allows it."""
-    with contextlib.suppress(OSError):
-        descriptor = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)

@@ -17,15 +17,15 @@ import hashlib
 import importlib.abc
 import io
 import json
-import os
 import sys
-import tempfile
 import threading
 import warnings
 import zipfile
 from importlib import metadata
 from pathlib import Path
 
+from sknn._files import write_atomically
+from sknn._skops_schema import count_objects
 from sknn._version import __version__
 from sknn.exceptions import ModelFileError
 
@@ -205,64 +205,6 @@ def _write_archive(file, manifest, payload):
         archive.writestr(PAYLOAD, payload)
 
 
-def write_atomically(path, write):
-    """Call ``write(binary_file)`` on a temporary file beside ``path``, fsync it and
-    rename it to ``path``; on any error remove the temporary file and re-raise,
-    leaving ``path`` untouched."""
-    path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, _file_mode(path))  # mkstemp's are owner-only
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _file_mode(path):
-    """The permissions ``path`` has, or a new file would get under the umask."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        return 0o666 & ~_umask()
-
-
-def _umask():
-    """The process umask, read without changing it where Linux allows (os.umask's
-    set-and-restore would briefly give other threads' new files mode 0o666)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    umask = os.umask(0o077)  # a brief, restrictive setting rather than an open one
-    os.umask(umask)
-    return umask
-
-
-def _fsync_directory(directory):
-    """Make a rename in ``directory`` durable (where the OS allows it)."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
 # Limits on what a model file may make sknn.load read, allocate and walk, checked
 # against the sizes the file declares before anything is decompressed or built. A
 # fitted MLP's payload is its arrays in skops' uncompressed form: deflate shrinks it
@@ -271,12 +213,6 @@ MAX_MANIFEST_BYTES = 1 << 20
 MAX_SCHEMA_BYTES = 64 << 20
 MAX_MODEL_BYTES = 2 << 30  # the payload's uncompressed size; ``max_bytes`` raises it
 MAX_COMPRESSION_RATIO = 50  # beyond the first MiB of a member
-# skops' type audit visits a shared object once per reference: its visits may reach
-# MAX_OBJECTS in any file, and beyond that MAX_SHARING times the objects the file
-# writes out (sknn's own files share none), so checking costs time linear in size
-MAX_OBJECTS = 20_000
-MAX_SHARING = 2
-MAX_DEPTH = 100  # nesting of the payload's object tree
 
 
 def load(path, *, max_bytes=MAX_MODEL_BYTES):
@@ -531,7 +467,7 @@ def _check_payload(path, payload, max_bytes):
                     f"{MAX_SCHEMA_BYTES}-byte limit"
                 )
             tree = json.loads(archive.read(schema))
-            _count_objects(tree)
+            count_objects(tree)
         except ModelFileError:
             raise
         except Exception as error:  # zip, .npy header, JSON, recursion: damaged
@@ -563,97 +499,6 @@ def _check_array_member(archive, info):
             f"{info.filename} declares a {dtype} array of shape {shape}, which its "
             f"{info.file_size} bytes do not hold"
         )
-
-
-def _count_objects(tree):
-    """Bound the work skops' type audit will do on the schema ``tree``, in time
-    linear in the schema's size.
-
-    skops resolves every state whose ``__id__`` it has met before to that earlier
-    object, whatever else the state holds (a bare ``{"__id__": n}`` too), and its
-    audit walks a shared object's whole subtree once per reference. Which occurrence
-    of an id skops meets first depends on its loaders' order, so each occurrence
-    counts as the largest subtree any occurrence of that id describes: an upper
-    bound on skops' walk in any order. Refuse more visits than the limit, nesting
-    deeper than MAX_DEPTH with references followed, and an object that refers to
-    itself or to an object that is not complete yet (a cycle)."""
-    occurrences = {}  # id -> every state that declares a loader under that id
-    written = 0  # states written out, shared or not
-
-    def collect(value, depth):
-        nonlocal written
-        if depth > MAX_DEPTH:
-            raise ValueError(f"its objects nest deeper than {MAX_DEPTH} levels")
-        if isinstance(value, dict):
-            written += "__loader__" in value
-            node_id = _node_id(value)
-            if node_id is not None and "__loader__" in value:
-                occurrences.setdefault(node_id, []).append(value)
-            children = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            return
-        for item in children:
-            collect(item, depth + 1)
-
-    collect(tree, 0)
-    limit = max(MAX_OBJECTS, MAX_SHARING * written)
-    resolved, open_ids = {}, set()
-
-    def walk(value, depth):
-        """(visits, height): skops' audit visits below ``value``, and how many
-        levels they reach below it."""
-        if depth > MAX_DEPTH:
-            raise ValueError(f"its objects nest deeper than {MAX_DEPTH} levels")
-        if isinstance(value, list):
-            return _combine(0, [walk(item, depth + 1) for item in value])
-        if not isinstance(value, dict):
-            return 0, 0
-        node_id = _node_id(value)
-        if node_id not in occurrences:
-            return own(value, depth)
-        if node_id in open_ids:
-            raise ValueError("an object refers to one that is not complete")
-        if node_id not in resolved:
-            open_ids.add(node_id)
-            each = [own(state, depth) for state in occurrences[node_id]]
-            open_ids.discard(node_id)
-            resolved[node_id] = (
-                max(visits for visits, _ in each),
-                max(height for _, height in each),
-            )
-        visits, height = resolved[node_id]
-        if depth + height > MAX_DEPTH:
-            raise ValueError(f"its objects nest deeper than {MAX_DEPTH} levels")
-        return visits, height
-
-    def own(state, depth):
-        visits, height = _combine(
-            "__loader__" in state, [walk(item, depth + 1) for item in state.values()]
-        )
-        if visits > limit:
-            raise ValueError(
-                f"it describes more than {limit} objects, counting shared ones once "
-                "per reference"
-            )
-        return visits, height
-
-    walk(tree, 0)
-
-
-def _node_id(state):
-    """The ``__id__`` under which skops memoizes or looks up ``state``, or None
-    (skops skips a false id, and an unhashable one cannot be looked up)."""
-    node_id = state.get("__id__")
-    return node_id if node_id and isinstance(node_id, (int, float, str)) else None
-
-
-def _combine(own_visits, children):
-    """(visits, height) of a node from its own visits and its children's."""
-    return own_visits + sum(visits for visits, _ in children), 1 + max(
-        (height for _, height in children), default=0
-    )
 
 
 def _warn_on_version_change(path, saved):

@@ -480,7 +480,7 @@ def test_checking_a_file_of_shared_objects_costs_work_linear_in_its_size(
     a ModelFileError."""
     from skops.io._audit import Node
 
-    from sknn import _persistence
+    from sknn import _skops_schema
 
     X, y = iris
     path = sknn.save(MLPClassifier((4,), max_iter=2).fit(X, y), tmp_path / "m.sknn")
@@ -499,7 +499,7 @@ def test_checking_a_file_of_shared_objects_costs_work_linear_in_its_size(
         return step
 
     monkeypatch.setattr(Node, "get_unsafe_set", counted(Node.get_unsafe_set))
-    monkeypatch.setattr(_persistence, "_node_id", counted(_persistence._node_id))
+    monkeypatch.setattr(_skops_schema, "_node_id", counted(_skops_schema._node_id))
     for depth in (10, 20, 40, 60):
         schema["content"]["content"]["history_"] = _shared_levels(shape, depth)
         members["schema.json"] = json.dumps(schema).encode()

@@ -102,11 +102,12 @@ def test_ctrl_c_aborts_and_leaves_every_existing_file_as_it_was(workdir, phase):
 
 
 def test_ctrl_c_while_starting_up_is_one_line(workdir):
-    """-X importtime reports each module as its import ends: torch's own modules
-    appear while torch is still being imported."""
+    """-X importtime reports each module as its import ends: pandas' own modules
+    appear while pandas, which the command reads the CSV with, is still being
+    imported (torch is imported once training starts)."""
     status, stderr = interrupt_sknn(
         "fit", "data.csv", "--target", "label", "--out", "model.sknn",
-        cwd=workdir, when=" torch._utils", delay=0.0,
+        cwd=workdir, when=" pandas._libs.tslibs", delay=0.0,
         python_options=["-X", "importtime"],
     )  # fmt: skip
     lines = [line for line in stderr.splitlines() if not line.startswith("import ")]
