@@ -33,6 +33,21 @@ def running_threads_of_this_process():
     return running
 
 
+def thread_run_times():
+    """This process's thread ids and the nanoseconds each has run on a CPU, from
+    their /proc/self/task/*/schedstat (0 where the kernel keeps no such count)."""
+    times = {}
+    for thread in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{thread}/schedstat", "rb") as schedstat:
+                times[thread] = int(schedstat.read().split()[0])
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        except (OSError, ValueError, IndexError):
+            times[thread] = 0
+    return times
+
+
 def read_load():
     """This process's runnable threads (their ids), the other processes' runnable
     threads (a count) and the CPUs this process may run on, now; None where Linux's

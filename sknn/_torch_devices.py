@@ -3,13 +3,12 @@ piece of work (sknn's own policy, a Dask worker's share, the caller's setting
 restored). Part of the torch seam."""
 
 import functools
-import os
 import sys
 import threading
 
 import torch
 
-from sknn._load import LOAD_READING_SECONDS, Reading, read_load
+from sknn._load import LOAD_READING_SECONDS, Reading, read_load, thread_run_times
 
 # torch's OpenMP threads pay off only for large work on a small machine. Measured on
 # the 2-core CI machine (tests/benchmarks/bench_training.py): a second thread slows
@@ -58,14 +57,15 @@ class TorchThreads:
         if self.target != self.caller:
             torch.set_num_threads(self.target)
         if self.target > 1 + len(_TORCH_POOL.threads):
-            _TORCH_POOL.before = this_process_threads()
+            _TORCH_POOL.watch()
         return self
 
     def follow_load(self):
         """Choose the thread count again for the machine's load now: a long fit calls
         this every epoch, and follows a process that starts or ends meanwhile. The
-        threads torch started since the last call are its pool's (learnt first: a
-        pool thread still spinning from the last epoch is not another's load)."""
+        threads torch started, or ran beside the caller, since the last call are its
+        pool's (learnt first: a pool thread still spinning from the last epoch is not
+        another's load)."""
         if self.parallel:
             if _TORCH_POOL.before is not None:
                 _TORCH_POOL.learn()
@@ -74,7 +74,7 @@ class TorchThreads:
                 torch.set_num_threads(target)
                 self.target = target
             if self.target > 1 + len(_TORCH_POOL.threads):
-                _TORCH_POOL.before = this_process_threads()
+                _TORCH_POOL.watch()
 
     def __exit__(self, *exc_info):
         if self.target != self.caller:
@@ -84,29 +84,47 @@ class TorchThreads:
 
 
 class _TorchPool:
-    """The ids of torch's pool threads, as far as sknn has seen them start: the
-    threads that appear while sknn runs torch on more threads than the pool has
-    had (OpenMP starts them at a parallel region, and keeps them). Every other
-    thread of the process, numpy's BLAS pool among them, competes with torch's."""
+    """The ids of torch's pool threads, as far as sknn has seen them: the threads
+    that start while sknn runs torch on more threads than the pool has had (OpenMP
+    starts them at a parallel region, and keeps them), and the threads that work
+    beside the caller while it runs torch's parallel work (a pool that the caller's
+    own torch code started earlier). Every other thread of the process, numpy's BLAS
+    pool among them, competes with torch's."""
 
     threads = frozenset()
-    before = None  # this process's threads when a larger pool may start
+    before = None  # this process's threads and their run times, parallel work ahead
+
+    # a thread that ran at least this share of the caller's time beside it, while
+    # torch worked in parallel, is one of torch's pool: a BLAS pool spins for
+    # milliseconds after its own work, and none of it runs during torch's
+    BESIDE_SHARE = 0.25
+
+    def watch(self):
+        """Note the process's threads and run times before parallel work."""
+        try:
+            self.before = thread_run_times()
+        except OSError:
+            self.before = None
 
     def learn(self):
         try:
-            started = this_process_threads() - self.before
+            now = thread_run_times()
         except OSError:
-            started = set()
-        self.threads = self.threads | started
-        self.before = None
+            now = {}
+        before, self.before = self.before or {}, None
+        caller = str(threading.get_native_id())
+        worked = now.get(caller, 0) - before.get(caller, 0)
+        beside = {
+            thread
+            for thread in now.keys() & before.keys()
+            if thread != caller
+            and worked > 0
+            and now[thread] - before[thread] >= self.BESIDE_SHARE * worked
+        }
+        self.threads = self.threads | (now.keys() - before.keys()) | beside
 
 
 _TORCH_POOL = _TorchPool()
-
-
-def this_process_threads():
-    """The ids of this process's threads, from /proc/self/task."""
-    return set(os.listdir("/proc/self/task"))
 
 
 _LAST_READING = Reading()

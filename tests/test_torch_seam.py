@@ -412,14 +412,14 @@ def test_the_load_reading_counts_this_process_and_the_machine():
 
 
 POOL_SCRIPT = """
-import threading, numpy as np, torch
+import os, threading, numpy as np, torch
 from sknn import _torch_devices as devices
 torch.set_num_threads(2)
 devices.free_cpus = lambda: 2  # as if idle
-before = devices.this_process_threads()
+before = set(os.listdir("/proc/self/task"))
 with devices.TorchThreads(2**30, 2**20):
     torch.ones(512, 512) @ torch.ones(512, 512)  # starts torch's pool
-started = devices.this_process_threads() - before
+started = set(os.listdir("/proc/self/task")) - before
 pool = devices._TORCH_POOL.threads
 print(bool(pool), pool == started, str(threading.get_native_id()) in pool)
 """
@@ -460,6 +460,38 @@ def test_a_fit_learns_torchs_pool_before_its_next_epoch():
         text=True,
     )
     assert result.stdout.split() == ["True"], result.stderr
+
+
+POOL_STARTED_BEFORE_SCRIPT = """
+import torch
+from sknn import _torch_devices as devices
+torch.set_num_threads(2)
+torch.ones(512, 512) @ torch.ones(512, 512)  # the caller's own work starts the pool
+devices.free_cpus = lambda: 2  # as if idle
+with devices.TorchThreads(2**30, 2**20) as threads:
+    for _ in range(20):  # an epoch
+        torch.ones(512, 512) @ torch.ones(512, 512)
+    threads.follow_load()
+    print(len(devices._TORCH_POOL.threads))
+"""
+
+
+@pytest.mark.skipif(
+    not os.path.exists("/proc/self/schedstat"), reason="Linux's /proc schedstat"
+)
+def test_a_pool_the_callers_torch_code_started_is_learnt_as_torchs():
+    """A pool thread that existed before sknn ran (the caller's own torch work
+    started it) is known as torch's once it has worked beside the caller for an
+    epoch: spinning on at the next epoch's reading, it is not another's load (on
+    an idle machine, epochs took turns on 2 and 1 threads)."""
+    env = dict(os.environ, OMP_NUM_THREADS="2")
+    result = subprocess.run(
+        [sys.executable, "-c", POOL_STARTED_BEFORE_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.split() == ["1"], result.stderr
 
 
 def test_a_fit_gives_up_a_thread_when_another_process_starts(
