@@ -22,7 +22,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknn import _checkpoints, _inference, _lr_finder, _torch
 from sknn._fitted_state import check_fitted_state
-from sknn._initialization import WEIGHT_INITS, initial_embedding, initial_weights
+from sknn._initialization import (
+    WEIGHT_INITS,
+    initial_adapter,
+    initial_embedding,
+    initial_layers,
+)
 from sknn._network import (
     ANNEALED_SCHEDULES,
     HIDDEN_ACTIVATIONS,
@@ -109,6 +114,7 @@ class _BaseMLP(BaseEstimator):
         "embedded_features": [Interval(Integral, 1, None, closed="left"), None],
         "scoring": [StrOptions(set(SCORINGS))],
         "restore_best": [StrOptions(set(RESTORE_BEST))],
+        "ensemble_size": [Interval(Integral, 1, None, closed="left")],
     }
 
     # ------------------------------------------------------------------ fitting
@@ -234,6 +240,12 @@ class _BaseMLP(BaseEstimator):
                 f"parameters now ask for {layer_units}. Set warm_start=False to start "
                 "afresh."
             )
+        elif (fitted := self._fitted_network().ensemble_size) != network.ensemble_size:
+            raise ValueError(
+                f"ensemble_size={network.ensemble_size} differs from the previous "
+                f"fit's {fitted}, whose network this fit would go on from. Set "
+                "warm_start=False (or start a new partial_fit) to change it."
+            )
         # partial_fit trains a copy of the net, so a failure leaves the model whole
         net = None
         if incremental and not first_pass:
@@ -352,13 +364,9 @@ class _BaseMLP(BaseEstimator):
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._output_activation()
         self._fitted_loss = self.loss
-        self.coefs_, self.intercepts_ = [], []
-        for fan_in, fan_out in zip(layer_units, layer_units[1:]):
-            coef, intercept = initial_weights(
-                fan_in, fan_out, self.weight_init, self.activation, random_state
-            )
-            self.coefs_.append(coef.astype(np.float32))
-            self.intercepts_.append(intercept.astype(np.float32))
+        self.coefs_, self.intercepts_ = initial_layers(
+            network, self.weight_init, self.activation, random_state
+        )
         self._net = None
         self._extra_state = {}
         if network.numeric_embedding:
@@ -367,6 +375,7 @@ class _BaseMLP(BaseEstimator):
                 self.embedding_frequency_scale,
                 random_state,
             )
+        self._extra_state.update(initial_adapter(network, random_state))
         self._convergence = ConvergenceState()
         if self.solver in STOCHASTIC_SOLVERS and self.early_stopping:
             self._convergence.validation_scores = []
@@ -413,6 +422,7 @@ class _BaseMLP(BaseEstimator):
             activation=self.activation,
             dropout=dropout,
             batch_norm=bool(self.batch_norm),
+            ensemble_size=int(self.ensemble_size),
             **embedding_fields,
         )
 
@@ -611,9 +621,16 @@ class _BaseMLP(BaseEstimator):
         return weights
 
     def _score_raw(self, raw, y, sample_weight):
-        """sklearn's validation score from the network's pre-activation outputs."""
+        """sklearn's validation score from the network's pre-activation outputs
+        (an ensemble's: per member, ``(n_samples, ensemble_size, n_outputs)``,
+        scored by the members' mean prediction)."""
         if not np.isfinite(raw).all():
             return np.nan
+        if raw.ndim == 3:
+            mean = _inference.members_mean(raw, self.out_activation_)
+            return self._score_function(
+                y, self._decode(mean), sample_weight=sample_weight
+            )
         return self._score_function(
             y, self._decode(raw, pre_activation=True), sample_weight=sample_weight
         )
