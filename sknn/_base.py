@@ -22,12 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sknn import _checkpoints, _inference, _lr_finder, _torch
 from sknn._fitted_state import check_fitted_state
-from sknn._initialization import (
-    WEIGHT_INITS,
-    initial_adapter,
-    initial_embedding,
-    initial_layers,
-)
+from sknn._initialization import WEIGHT_INITS, initial_extra_state, initial_layers
 from sknn._network import (
     ANNEALED_SCHEDULES,
     HIDDEN_ACTIVATIONS,
@@ -368,14 +363,9 @@ class _BaseMLP(BaseEstimator):
             network, self.weight_init, self.activation, random_state
         )
         self._net = None
-        self._extra_state = {}
-        if network.numeric_embedding:
-            self._extra_state = initial_embedding(
-                network,
-                self.embedding_frequency_scale,
-                random_state,
-            )
-        self._extra_state.update(initial_adapter(network, random_state))
+        self._extra_state = initial_extra_state(
+            network, self.embedding_frequency_scale, random_state
+        )
         self._convergence = ConvergenceState()
         if self.solver in STOCHASTIC_SOLVERS and self.early_stopping:
             self._convergence.validation_scores = []
@@ -627,13 +617,10 @@ class _BaseMLP(BaseEstimator):
         if not np.isfinite(raw).all():
             return np.nan
         if raw.ndim == 3:
-            mean = _inference.members_mean(raw, self.out_activation_)
-            return self._score_function(
-                y, self._decode(mean), sample_weight=sample_weight
-            )
-        return self._score_function(
-            y, self._decode(raw, pre_activation=True), sample_weight=sample_weight
-        )
+            predicted = self._decode(_inference.members_mean(raw, self.out_activation_))
+        else:
+            predicted = self._decode(raw, pre_activation=True)
+        return self._score_function(y, predicted, sample_weight=sample_weight)
 
     def _check_solver(self):
         if self.solver not in STOCHASTIC_SOLVERS:

@@ -101,3 +101,12 @@ def initial_adapter(network, random_state):
     else:
         draws = random_state.normal(0.0, 1.0, (shape[0], len(sections)))
     return {key: np.repeat(draws, sections, axis=1).astype(np.float32)}
+
+
+def initial_extra_state(network, frequency_scale, random_state):
+    """The initial arrays beyond the linear layers that a first fit draws, after
+    the weights: the numeric embedding's, then the ensemble's adapter."""
+    state = {}
+    if network.numeric_embedding is not None:
+        state = initial_embedding(network, frequency_scale, random_state)
+    return {**state, **initial_adapter(network, random_state)}
