@@ -2,11 +2,11 @@
 
 A fitted estimator's weights are numpy arrays (``coefs_``, ``intercepts_`` and the
 batch-norm, embedding and ensemble adapter arrays); predicting on the CPU needs
-nothing else. So
-prediction runs on numpy's own BLAS pool, the one the caller's numpy, scipy and
-scikit-learn work already uses, instead of starting torch's beside it, and computes
-in X's precision as sklearn does: float32 for float32 X, float64 otherwise (so a
-row's prediction does not depend on the batch it comes in, to float64 round-off).
+nothing else. So prediction runs on numpy's own BLAS pool, the one the caller's
+numpy, scipy and scikit-learn work already uses, instead of starting torch's beside
+it, and computes in X's precision as sklearn does: float32 for float32 X, float64
+otherwise (so a row's prediction does not depend on the batch it comes in, to
+float64 round-off).
 """
 
 import functools

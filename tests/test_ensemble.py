@@ -330,3 +330,34 @@ def test_the_tabular_estimators_take_ensemble_size(estimator, iris_scaled, regre
     assert network.ensemble_size == 3
     assert model.mlp_.coefs_[-1].shape[1] == 3 * model.mlp_.n_outputs_
     assert len(model.predict(frame)) == len(frame)
+
+
+def test_a_net_on_another_device_predicts_the_members_mean(iris_scaled):
+    """The torch forward pass (what predicts on a GPU), run here on the CPU,
+    averages the members as the numpy one does."""
+    from sknn import _torch
+
+    X, y = iris_scaled
+    model = MLPClassifier((8,), max_iter=10, ensemble_size=3, random_state=0)
+    model.fit(X, y)
+    np.testing.assert_allclose(
+        _torch.predict(model._net, X, model.out_activation_),
+        model.predict_proba(X),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_unit_sample_weights_train_an_ensemble_as_none_do(solver, regression):
+    """The sample-weighted epoch (and lbfgs's full batch) average the members'
+    losses as the fast epoch does."""
+    X, y = regression
+    params = dict(
+        hidden_layer_sizes=(8,), max_iter=10, ensemble_size=3, random_state=0,
+        solver=solver,
+    )  # fmt: skip
+    plain = MLPRegressor(**params).fit(X, y)
+    weighted = MLPRegressor(**params).fit(X, y, sample_weight=np.ones(len(y)))
+    assert weighted.loss_ == pytest.approx(plain.loss_, rel=1e-4)
+    np.testing.assert_allclose(weighted.predict(X), plain.predict(X), rtol=1e-3)

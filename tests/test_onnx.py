@@ -354,10 +354,10 @@ TABULAR_TASKS = ["binary", "multiclass", "regression"]
 TABULAR_WRAPPERS = ["bare", "pipeline", "encoder+mlp"]
 
 
-def _tabular_model(task, wrapper):
+def _tabular_model(task, wrapper, ensemble_size=1):
     params = dict(
         hidden_layer_sizes=(8,), max_iter=5, random_state=0, embedding_dim=4,
-        embedding_frequencies=4,
+        embedding_frequencies=4, ensemble_size=ensemble_size,
     )  # fmt: skip
     columns = dict(categorical_features=["text", "category", "code"],
                    max_categories=5)  # fmt: skip
@@ -387,7 +387,7 @@ def _feeds(session, frame):
     return feeds
 
 
-def tabular_cell(task, wrapper, float_dtype):
+def tabular_cell(task, wrapper, float_dtype, ensemble_size=1):
     """One cell of the equality grid: whether onnxruntime's labels equal
     ``predict`` (None for a regressor) and the largest difference of its scores."""
     rng = np.random.default_rng(0)
@@ -401,7 +401,7 @@ def tabular_cell(task, wrapper, float_dtype):
         "multiclass": np.digitize(signal, [-0.5, 0.5]),
         "regression": signal * 10,
     }[task]
-    model = _fit(_tabular_model(task, wrapper), train, y)
+    model = _fit(_tabular_model(task, wrapper, ensemble_size), train, y)
     options = None if task == "regression" else {"zipmap": False}
     onx = skl2onnx.to_onnx(
         model, sknn_onnx.dates_as_seconds(train[:1]), options=options
@@ -425,6 +425,13 @@ def test_tabular_models_export_every_column_kind(task, wrapper, dtype):
     values, pooled rare and unseen categories and later dates in the held-out
     rows."""
     labels_equal, difference = tabular_cell(task, wrapper, dtype)
+    assert labels_equal in (True, None)
+    assert difference <= 1e-5
+
+
+@pytest.mark.parametrize("task", TABULAR_TASKS)
+def test_a_tabular_ensemble_exports_encoder_and_members(task):
+    labels_equal, difference = tabular_cell(task, "bare", np.float64, ensemble_size=3)
     assert labels_equal in (True, None)
     assert difference <= 1e-5
 
