@@ -27,7 +27,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sknn import _inference
 from sknn._docstrings import FIND_LR_DOC
 from sknn._fitted_state import check_fitted_state
-from sknn._initialization import WEIGHT_INITS, initial_embedding, initial_weights
+from sknn._initialization import WEIGHT_INITS, initial_extra_state, initial_layers
 from sknn._network import (
     ANNEALED_SCHEDULES,
     HIDDEN_ACTIVATIONS,
@@ -117,6 +117,7 @@ class _BaseMLP(BaseEstimator):
         "embedded_features": [Interval(Integral, 1, None, closed="left"), None],
         "scoring": [StrOptions(set(SCORINGS))],
         "restore_best": [StrOptions(set(RESTORE_BEST))],
+        "ensemble_size": [Interval(Integral, 1, None, closed="left")],
     }
 
     # ------------------------------------------------------------------ fitting
@@ -248,6 +249,12 @@ class _BaseMLP(BaseEstimator):
                 f"parameters now ask for {layer_units}. Set warm_start=False to start "
                 "afresh."
             )
+        elif (fitted := self._fitted_network().ensemble_size) != network.ensemble_size:
+            raise ValueError(
+                f"ensemble_size={network.ensemble_size} differs from the previous "
+                f"fit's {fitted}, whose network this fit would go on from. Set "
+                "warm_start=False (or start a new partial_fit) to change it."
+            )
         # partial_fit trains a copy of the net, so a failure leaves the model whole
         net = None
         if incremental and not first_pass:
@@ -368,22 +375,14 @@ class _BaseMLP(BaseEstimator):
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._output_activation()
         self._fitted_loss = self.loss
-        self.coefs_, self.intercepts_ = [], []
-        for fan_in, fan_out in zip(layer_units, layer_units[1:]):
-            coef, intercept = initial_weights(
-                fan_in, fan_out, self.weight_init, self.activation, random_state
-            )
-            self.coefs_.append(coef.astype(np.float32))
-            self.intercepts_.append(intercept.astype(np.float32))
+        self.coefs_, self.intercepts_ = initial_layers(
+            network, self.weight_init, self.activation, random_state
+        )
         self._net = None
         self.__dict__.pop("_net_state", None)  # a loaded net's: this fit starts anew
-        self._extra_state = {}
-        if network.numeric_embedding:
-            self._extra_state = initial_embedding(
-                network,
-                self.embedding_frequency_scale,
-                random_state,
-            )
+        self._extra_state = initial_extra_state(
+            network, self.embedding_frequency_scale, random_state
+        )
         self._convergence = ConvergenceState()
         if self.solver in STOCHASTIC_SOLVERS and self.early_stopping:
             self._convergence.validation_scores = []
@@ -430,6 +429,7 @@ class _BaseMLP(BaseEstimator):
             activation=self.activation,
             dropout=dropout,
             batch_norm=bool(self.batch_norm),
+            ensemble_size=int(self.ensemble_size),
             **embedding_fields,
         )
 
@@ -663,12 +663,16 @@ class _BaseMLP(BaseEstimator):
         return weights
 
     def _score_raw(self, raw, y, sample_weight):
-        """sklearn's validation score from the network's pre-activation outputs."""
+        """sklearn's validation score from the network's pre-activation outputs
+        (an ensemble's: per member, ``(n_samples, ensemble_size, n_outputs)``,
+        scored by the members' mean prediction)."""
         if not np.isfinite(raw).all():
             return np.nan
-        return self._score_function(
-            y, self._decode(raw, pre_activation=True), sample_weight=sample_weight
-        )
+        if raw.ndim == 3:
+            predicted = self._decode(_inference.members_mean(raw, self.out_activation_))
+        else:
+            predicted = self._decode(raw, pre_activation=True)
+        return self._score_function(y, predicted, sample_weight=sample_weight)
 
     def _check_solver(self):
         if self.solver not in STOCHASTIC_SOLVERS:

@@ -288,6 +288,21 @@ default='adam'
         is kept.
 
         .. versionadded:: 0.1
+
+    ensemble_size : int, default=1
+        Members of an ensemble trained inside one network (TabM-mini, Gorishniy et
+        al. 2024, as edward2's BatchEnsemble names the size). Each member scales the
+        input of the first layer by a vector of its own (initialized to random
+        signs, or to normal values with a numeric embedding) and has an output
+        layer of its own; the hidden layers are shared. The members train together
+        on the same batches, the loss being their mean loss, and predict their mean
+        output (the mean probability of a classifier, the mean margin with
+        ``loss='hinge'``), which early stopping scores too. ``coefs_[-1]`` and
+        ``intercepts_[-1]`` hold the members' output layers side by side, member
+        after member (``ensemble_size * n_outputs_`` columns). The hidden layers
+        cost ``ensemble_size`` times as much per row; 1 is the plain network.
+
+        .. versionadded:: 0.1
 {tail}"""
 
 SHARED_ATTRIBUTES = """\

@@ -93,13 +93,10 @@ def check_fitted_state(state, classifier):
 
 def saved_network(record, coefs, extra_state):
     """The network record of a saved net state, each field checked, that describes
-    ``coefs`` and the numeric embedding's arrays of ``extra_state``: so every size
-    the record gives is one the file holds."""
+    ``coefs`` and the numeric embedding's and ensemble adapter's arrays of
+    ``extra_state``: so every size the record gives is one the file holds."""
     network = Network.from_saved(record)
-    embedding = {}
-    if isinstance(extra_state, dict):
-        embedding = network.embedding_arrays(extra_state)
-    network.check_weights(coefs, embedding)
+    network.check_weights(coefs, extra_state if isinstance(extra_state, dict) else {})
     return network
 
 

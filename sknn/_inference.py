@@ -1,11 +1,12 @@
 """The fitted network's forward pass in numpy, as scikit-learn's MLP predicts.
 
 A fitted estimator's weights are numpy arrays (``coefs_``, ``intercepts_`` and the
-batch-norm and embedding arrays); predicting on the CPU needs nothing else. So
-prediction runs on numpy's own BLAS pool, the one the caller's numpy, scipy and
-scikit-learn work already uses, instead of starting torch's beside it, and computes
-in X's precision as sklearn does: float32 for float32 X, float64 otherwise (so a
-row's prediction does not depend on the batch it comes in, to float64 round-off).
+batch-norm, embedding and ensemble adapter arrays); predicting on the CPU needs
+nothing else. So prediction runs on numpy's own BLAS pool, the one the caller's
+numpy, scipy and scikit-learn work already uses, instead of starting torch's beside
+it, and computes in X's precision as sklearn does: float32 for float32 X, float64
+otherwise (so a row's prediction does not depend on the batch it comes in, to
+float64 round-off).
 """
 
 import functools
@@ -161,11 +162,18 @@ class Weights:
             scale = weight / np.sqrt(var + BATCH_NORM_EPS)
             self.batch_norm.append((scale, bias - mean * scale))
         self.chunk_rows = predict_rows(network, dtype)
-        self.macs_per_row = sum(a * b for a, b in network.weight_shapes())
+        self.macs_per_row = network.macs_per_row()
         self.embedding = {
             name: cast(extra_state[EMBEDDING_PREFIX + name])
             for name in network.embedding_shapes()
         }
+        for key in network.ensemble_shapes():
+            # member i's scale of the input folded into its copy of the first
+            # layer: (x * r_i) W = x (r_i[:, None] * W), one product for all
+            # members (and a sparse X stays sparse)
+            self.coefs[0], self.intercepts[0] = fold_adapter(
+                self.coefs[0], self.intercepts[0], cast(extra_state[key]), network
+            )
 
     def is_of(self, coefs, intercepts):
         """Whether these arrays were made from ``coefs`` and ``intercepts``."""
@@ -173,6 +181,32 @@ class Weights:
         return len(arrays) == len(self.sources) and all(
             a is b for a, b in zip(arrays, self.sources)
         )
+
+
+def fold_adapter(coef, intercept, scale, network):
+    """An ensemble's first linear layer with its adapter folded in, as one
+    ``(fan_in, k * fan_out)`` layer of the k members side by side: member i's
+    ``(x * r_i) W + b`` is ``x (r_i[:, None] * W) + b``. ``W`` is the shared
+    layer's weights (repeated per member), or without hidden layers each member's
+    own output layer."""
+    fan_in, k = coef.shape[0], network.ensemble_size
+    if network.hidden_layer_sizes:
+        per_member, intercept = coef[:, None, :], np.tile(intercept, k)
+    else:
+        per_member = coef.reshape(fan_in, k, -1)
+    return (scale.T[:, :, None] * per_member).reshape(fan_in, -1), intercept
+
+
+def members_mean(z, out_activation):
+    """The members' mean output activation of an ensemble's pre-activation
+    outputs ``z``, of shape ``(n_samples, ensemble_size, n_outputs)``: what an
+    ensemble predicts (probabilities, outputs, or for the hinge loss margins)."""
+    return _members_mean(z, OUTPUT_FUNCTIONS[out_activation])
+
+
+def _members_mean(z, activation):
+    n, k, n_outputs = z.shape
+    return activation(z.reshape(n * k, n_outputs)).reshape(n, k, n_outputs).mean(1)
 
 
 def predict(weights, X, out_activation):
@@ -191,33 +225,53 @@ def predict(weights, X, out_activation):
 
 def _predict_chunks(weights, X, activation, step):
     if X.shape[0] <= step:
-        return activation(_forward(weights, X))
+        return _outputs(weights, X, activation)
     out = np.empty((X.shape[0], weights.network.n_outputs), X.dtype)
     for start in range(0, X.shape[0], step):
-        out[start : start + step] = activation(
-            _forward(weights, X[start : start + step])
+        out[start : start + step] = _outputs(
+            weights, X[start : start + step], activation
         )
     return out
 
 
+def _outputs(weights, X, activation):
+    """The output activations of the rows of X: an ensemble's members' mean."""
+    z = _forward(weights, X)
+    return activation(z) if z.ndim == 2 else _members_mean(z, activation)
+
+
 def _forward(weights, X):
     """The output layer's pre-activation values for the rows of X (in the weights'
-    precision)."""
+    precision): ``(n_samples, n_outputs)``, or an ensemble's per member
+    ``(n_samples, ensemble_size, n_outputs)``."""
     network = weights.network
     if network.numeric_embedding is not None:
         X = _embed(weights.embedding, X, network.n_embedded)
     hidden = HIDDEN_FUNCTIONS[network.activation]
     n_hidden = len(network.hidden_layer_sizes)
+    n, k = X.shape[0], network.ensemble_size
     for i, (coef, intercept) in enumerate(zip(weights.coefs, weights.intercepts)):
+        if k > 1 and 0 < i == n_hidden:  # each member's output layer on its rows
+            X = np.matmul(X.reshape(n, k, -1).transpose(1, 0, 2), heads(coef, k))
+            X = X.transpose(1, 0, 2) + intercept.reshape(k, -1)
+            break
         X = np.asarray(X @ coef)  # a sparse X's product is dense
         X += intercept
+        if k > 1 and i == 0:  # the members' rows one under the other
+            X = X.reshape(n * k, -1)
         if i < n_hidden:
             if weights.batch_norm:
                 scale, shift = weights.batch_norm[i]
                 X *= scale
                 X += shift
             X = hidden(X)
-    return X
+    return X.reshape(n, k, -1) if k > 1 else X
+
+
+def heads(coef, k):
+    """An ensemble's output layer ``(fan_in, k * n_outputs)`` as the k members'
+    ``(k, fan_in, n_outputs)``."""
+    return coef.reshape(coef.shape[0], k, -1).transpose(1, 0, 2)
 
 
 def _embed(embedding, X, n_embedded):

@@ -1,5 +1,6 @@
-"""How a first fit draws its initial weights and numeric embedding: from numpy, with
-the fit's ``random_state``, so a fit is reproducible on any device."""
+"""How a first fit draws its initial weights, numeric embedding and ensemble adapter:
+from numpy, with the fit's ``random_state``, so a fit is reproducible on any
+device."""
 
 import numpy as np
 
@@ -41,6 +42,26 @@ def initial_weights(fan_in, fan_out, scheme, activation, random_state):
     return coef, np.zeros(fan_out)
 
 
+def initial_layers(network, scheme, activation, random_state):
+    """Every linear layer's initial float32 ``(fan_in, fan_out)`` weights and
+    biases (:func:`initial_weights`), as two lists: an ensemble's output layer as
+    its members' layers side by side, each drawn as a plain network's is, one
+    after the other."""
+    coefs, intercepts = [], []
+    *shared, (fan_in, _) = network.weight_shapes()
+    for shape in shared:
+        coef, intercept = initial_weights(*shape, scheme, activation, random_state)
+        coefs.append(coef.astype(np.float32))
+        intercepts.append(intercept.astype(np.float32))
+    heads = [
+        initial_weights(fan_in, network.n_outputs, scheme, activation, random_state)
+        for _ in range(network.ensemble_size)
+    ]
+    coefs.append(np.hstack([coef for coef, _ in heads]).astype(np.float32))
+    intercepts.append(np.hstack([bias for _, bias in heads]).astype(np.float32))
+    return coefs, intercepts
+
+
 def initial_embedding(network, frequency_scale, random_state):
     """The periodic embedding's initial parameters, drawn from numpy as
     rtdl_num_embeddings draws them: frequencies from a normal truncated at 3
@@ -61,3 +82,31 @@ def initial_embedding(network, frequency_scale, random_state):
         EMBEDDING_PREFIX + name: array.astype(np.float32)
         for name, array in arrays.items()
     }
+
+
+def initial_adapter(network, random_state):
+    """The ensemble's initial adapter, drawn as TabM-mini draws it: one value per
+    member and column group of :meth:`~sknn._network.Network.adapter_sections`
+    (an embedded feature's values share one), a random sign without a numeric
+    embedding, a standard normal value with one; so the members see their input
+    differently from the first step. Named as the estimator's extra state holds it;
+    {} for a plain network."""
+    shapes = network.ensemble_shapes()
+    if not shapes:
+        return {}
+    ((key, shape),) = shapes.items()
+    sections = network.adapter_sections()
+    if network.numeric_embedding is None:
+        draws = random_state.choice([-1.0, 1.0], (shape[0], len(sections)))
+    else:
+        draws = random_state.normal(0.0, 1.0, (shape[0], len(sections)))
+    return {key: np.repeat(draws, sections, axis=1).astype(np.float32)}
+
+
+def initial_extra_state(network, frequency_scale, random_state):
+    """The initial arrays beyond the linear layers that a first fit draws, after
+    the weights: the numeric embedding's, then the ensemble's adapter."""
+    state = {}
+    if network.numeric_embedding is not None:
+        state = initial_embedding(network, frequency_scale, random_state)
+    return {**state, **initial_adapter(network, random_state)}

@@ -85,6 +85,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         embedded_features=None,
         scoring="score",
         restore_best="first",
+        ensemble_size=1,
         label_smoothing=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -130,6 +131,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.embedded_features = embedded_features
         self.scoring = scoring
         self.restore_best = restore_best
+        self.ensemble_size = ensemble_size
         self.label_smoothing = label_smoothing
 
     @staticmethod
@@ -448,6 +450,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         embedded_features=None,
         scoring="score",
         restore_best="first",
+        ensemble_size=1,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -491,6 +494,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.embedded_features = embedded_features
         self.scoring = scoring
         self.restore_best = restore_best
+        self.ensemble_size = ensemble_size
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):

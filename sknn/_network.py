@@ -5,6 +5,14 @@ estimators build it, the torch seam builds its module from it, the saved-state
 checks compare a file's weights against it, ONNX export reads it. Each quantity
 derived from the structure (the first layer's width, the layer sizes, the
 parameters' shapes) is computed here, once.
+
+With ``ensemble_size`` k above 1 the network is an ensemble of k members in one
+(TabM-mini: Gorishniy et al. 2024, "TabM: Advancing tabular deep learning with
+parameter-efficient ensembling"): member i scales the first linear layer's input by a
+vector of its own (row i of the adapter, a ``(k, input_width)`` array), the hidden
+layers are shared and run on the members' rows together, and each member has an
+output layer of its own, stored side by side as one ``(fan_in, k * n_outputs)``
+array, member after member. The prediction is the members' mean output activation.
 """
 
 import dataclasses
@@ -83,6 +91,9 @@ class Network:
     embedding_frequencies : int, default=48
         Learned frequencies per embedded feature.
 
+    ensemble_size : int, default=1
+        Members of the ensemble (1: a plain network, without an adapter).
+
     Examples
     --------
     >>> from sknn._network import Network
@@ -92,6 +103,9 @@ class Network:
     (11, 16, 3)
     >>> net.embedding_shapes()
     {'frequencies': (2, 48), 'projection': (96, 4), 'projection_bias': (4,)}
+    >>> members = Network(5, (16,), 3, "relu", (0.0,), ensemble_size=4)
+    >>> members.weight_shapes(), members.ensemble_shapes()
+    ([(5, 16), (16, 12)], {'0.scale': (4, 5)})
     """
 
     n_features: int
@@ -104,6 +118,7 @@ class Network:
     embedding_dim: int = 1
     embedded_features: int | None = None
     embedding_frequencies: int = 48
+    ensemble_size: int = 1
 
     @property
     def n_embedded(self):
@@ -134,9 +149,40 @@ class Network:
         return (self.input_width, *self.hidden_layer_sizes, self.n_outputs)
 
     def weight_shapes(self):
-        """Each linear layer's ``(fan_in, fan_out)``: the shapes of ``coefs_``."""
-        units = self.layer_units
+        """Each linear layer's ``(fan_in, fan_out)``: the shapes of ``coefs_``. The
+        output layer holds every member's, side by side: ``ensemble_size *
+        n_outputs`` columns."""
+        units = (*self.layer_units[:-1], self.ensemble_size * self.n_outputs)
         return list(zip(units, units[1:]))
+
+    def macs_per_row(self):
+        """Multiply-adds of one row's forward pass through the linear layers: the
+        shared ones once per member, each member's output layer once."""
+        shapes = self.weight_shapes()
+        shared = sum(a * b for a, b in shapes[:-1])
+        return self.ensemble_size * shared + shapes[-1][0] * shapes[-1][1]
+
+    def ensemble_key(self):
+        """The adapter's name in the state beyond the linear layers
+        (``"<position>.scale"``, as torch's ``state_dict`` names it); None for a
+        plain network."""
+        for position, (kind, _) in enumerate(self.layers()):
+            if kind == "ensemble":
+                return f"{position}.scale"
+        return None
+
+    def ensemble_shapes(self):
+        """The adapter's shape by its name ({} for a plain network): a scale per
+        member and input column of the first linear layer."""
+        key = self.ensemble_key()
+        return {} if key is None else {key: (self.ensemble_size, self.input_width)}
+
+    def adapter_sections(self):
+        """The widths of the input's column groups that share one initial adapter
+        value, as TabM draws it: an embedded feature's ``embedding_dim`` columns,
+        then each column the embedding passes through."""
+        passed = self.n_features - self.n_embedded
+        return [self.embedding_dim] * self.n_embedded + [1] * passed
 
     def embedding_shapes(self):
         """The numeric embedding's parameters' shapes by name ({} without one)."""
@@ -160,18 +206,22 @@ class Network:
 
     def activation_widths(self):
         """The widths of the activations a forward pass holds per row: each
-        layer's, and the numeric embedding's sines and cosines."""
-        widths = list(self.layer_units)
+        layer's (every member's), and the numeric embedding's sines and cosines."""
+        k = self.ensemble_size
+        widths = [self.input_width * k] + [units * k for units in self.layer_units[1:]]
         if self.numeric_embedding is not None:
             widths.append(self.n_embedded * 2 * self.embedding_frequencies)
         return widths
 
     def layers(self):
         """The network's layers in order, as (kind, hidden layer) pairs: the numeric
-        embedding, then each layer's linear map and, for a hidden one, its batch
-        norm, activation and dropout where it has them. The torch module has these
-        children in this order, so a layer's position names its saved arrays."""
+        embedding, the ensemble's adapter, then each layer's linear map and, for a
+        hidden one, its batch norm, activation and dropout where it has them. The
+        torch module has these children in this order, so a layer's position names
+        its saved arrays."""
         layers = [("embedding", None)] if self.numeric_embedding is not None else []
+        if self.ensemble_size > 1:
+            layers.append(("ensemble", None))
         n_hidden = len(self.hidden_layer_sizes)
         for i in range(n_hidden + 1):
             layers.append(("linear", i))
@@ -224,17 +274,21 @@ class Network:
             )
         )
 
-    def check_weights(self, coefs, embedding):
+    def check_weights(self, coefs, extra_state):
         """Raise ModelFileError unless ``coefs`` (sklearn's ``(fan_in, fan_out)``
-        arrays) and the numeric embedding's arrays (by the names of
-        :meth:`embedding_shapes`) have this network's shapes: so no size in the
-        record allocates more than the file holds."""
+        arrays), the numeric embedding's arrays and the ensemble's adapter in
+        ``extra_state`` have this network's shapes: so no size in the record
+        allocates more than the file holds."""
         shapes = [getattr(coef, "shape", None) for coef in coefs]
         if shapes != self.weight_shapes():
+            members = ""
+            if self.ensemble_size > 1:
+                members = f" ({self.ensemble_size} members' output layers)"
             raise ModelFileError(
-                f"the saved network's layer sizes {list(self.layer_units)} do not "
-                f"match its weights, of shapes {short_repr(shapes)}."
+                f"the saved network's layer sizes {list(self.layer_units)}{members} "
+                f"do not match its weights, of shapes {short_repr(shapes)}."
             )
+        embedding = self.embedding_arrays(extra_state)
         for name, shape in self.embedding_shapes().items():
             saved = getattr(embedding.get(name), "shape", None)
             if saved != shape:
@@ -244,6 +298,14 @@ class Network:
                     f"{self.embedding_dim}, embedding_frequencies "
                     f"{self.embedding_frequencies}, {self.n_embedded} embedded "
                     f"features) needs {shape}."
+                )
+        for key, shape in self.ensemble_shapes().items():
+            saved = getattr(extra_state.get(key), "shape", None)
+            if saved != shape:
+                raise ModelFileError(
+                    f"the saved network's ensemble adapter {key!r} is of shape "
+                    f"{short_repr(saved)}; its record ({self.ensemble_size} members, "
+                    f"{self.input_width} inputs to the first layer) needs {shape}."
                 )
 
 
@@ -268,4 +330,5 @@ _FIELD_CHECKS = {
     "embedding_dim": integer(1),
     "embedded_features": lambda v: v is None or integer(1)(v),
     "embedding_frequencies": integer(1),
+    "ensemble_size": integer(1),
 }

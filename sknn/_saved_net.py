@@ -85,6 +85,8 @@ OPTIMIZER_DEFAULTS = {
 # carries sklearn's L2 gradient in the fast epoch loop (AdamW's decoupled decay)
 WEIGHTS = "*.weight"
 CPU_GENERATOR_STATE = (5056,)  # torch's CPU generator (Mersenne Twister) state bytes
+# what the errors call the arrays beyond the linear layers
+EXTRA_STATE = "batch-norm, embedding and adapter state"
 
 
 def optimizer_settings(training, device):
@@ -141,6 +143,8 @@ def parameter_shapes(network):
                 (f"{position}.{name}", shape)
                 for name, shape in network.embedding_shapes().items()
             ]
+        elif kind == "ensemble":
+            named += list(network.ensemble_shapes().items())
         elif kind == "linear":
             fan_in, fan_out = shapes[i]
             named += [(f"{position}.weight", (fan_out, fan_in))]
@@ -152,14 +156,18 @@ def parameter_shapes(network):
 
 
 def extra_state_layout(network):
-    """The state beyond the linear layers (batch norm, the numeric embedding), as
-    the module's ``extra_state`` names it: name -> (shape, dtype)."""
+    """The state beyond the linear layers (batch norm, the numeric embedding, the
+    ensemble's adapter), as the module's ``extra_state`` names it: name -> (shape,
+    dtype)."""
     shapes = network.weight_shapes()
     layout = {}
     for position, (kind, i) in enumerate(network.layers()):
         if kind == "embedding":
             for name, shape in network.embedding_shapes().items():
                 layout[f"{position}.{name}"] = (shape, np.float32)
+        elif kind == "ensemble":
+            for name, shape in network.ensemble_shapes().items():
+                layout[name] = (shape, np.float32)
         elif kind == "batch_norm":
             units = (shapes[i][1],)
             for name in ("weight", "bias", "running_mean", "running_var"):
@@ -307,9 +315,7 @@ def check_net_state(state, coefs, extra_state):
         raise ModelFileError("the saved network state is not one sknn writes.")
     network = check_net_records(state, coefs, extra_state)
     training = Training(**state["training"])
-    check_arrays(
-        extra_state, extra_state_layout(network), "batch-norm and embedding state"
-    )
+    check_arrays(extra_state, extra_state_layout(network), EXTRA_STATE)
     layout = optimizer_layout(network, training)
     check_optimizer_state(state["optimizer"], layout)
     check_scheduler_state(
@@ -427,8 +433,8 @@ def check_scheduler_state(saved, fresh):
 
 def check_arrays(saved, layout, what):
     """Arrays named as ``layout``'s entries (name -> (shape, dtype)), each of its
-    entry's shape and dtype: ``what`` is 'batch-norm and embedding state' (the
-    entries beyond the linear layers) or 'best weights' (all of them)."""
+    entry's shape and dtype: ``what`` names them in the error (``EXTRA_STATE``,
+    'best weights')."""
     if not isinstance(saved, dict) or set(saved) != set(layout):
         names = sorted(saved, key=str) if isinstance(saved, dict) else saved
         raise ModelFileError(

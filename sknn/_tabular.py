@@ -70,6 +70,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         embedding_frequency_scale=0.1,
         scoring=RECIPE["scoring"],
         restore_best=RECIPE["restore_best"],
+        ensemble_size=1,
         label_smoothing=0.0,
         categorical_features="from_dtype",
         max_categories=16,
@@ -116,6 +117,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         self.embedding_frequency_scale = embedding_frequency_scale
         self.scoring = scoring
         self.restore_best = restore_best
+        self.ensemble_size = ensemble_size
         self.label_smoothing = label_smoothing
         self.categorical_features = categorical_features
         self.max_categories = max_categories
@@ -255,6 +257,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         embedding_frequency_scale=0.1,
         scoring=RECIPE["scoring"],
         restore_best=RECIPE["restore_best"],
+        ensemble_size=1,
         categorical_features="from_dtype",
         max_categories=16,
     ):
@@ -299,6 +302,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         self.embedding_frequency_scale = embedding_frequency_scale
         self.scoring = scoring
         self.restore_best = restore_best
+        self.ensemble_size = ensemble_size
         self.categorical_features = categorical_features
         self.max_categories = max_categories
 

@@ -23,6 +23,7 @@ import torch
 from sknn._inference import predict_rows
 from sknn._network import Network
 from sknn._saved_net import (
+    EXTRA_STATE,
     GENERATORS,
     WEIGHTS,
     check_net_state,
@@ -40,7 +41,6 @@ from sknn._torch_data import TrainingData, dense_tensor
 from sknn._torch_devices import (
     TRAIN_SINGLE_THREAD_MACS,
     TorchThreads,
-    macs_per_row,
     resolve_device,
 )
 from sknn._torch_module import OUTPUT_FUNCTIONS, MLPModule, SklearnLoss
@@ -162,7 +162,7 @@ def train(
     )
     rows_per_step = X.shape[0] if config.solver == "lbfgs" else config.batch_size
     with TorchThreads(
-        rows_per_step * macs_per_row(network.layer_units), TRAIN_SINGLE_THREAD_MACS
+        rows_per_step * network.macs_per_row(), TRAIN_SINGLE_THREAD_MACS
     ) as threads:
         if net is None:
             rows = data.rows_per_epoch(config.batch_size, network.batch_norm)
@@ -230,7 +230,7 @@ def lr_range_test(
     """
     data = TrainingData(X, y, sample_weight, config.device, config.loss)
     config = dataclasses.replace(config, learning_rate="constant")
-    macs = config.batch_size * macs_per_row(network.layer_units)
+    macs = config.batch_size * network.macs_per_row()
     with TorchThreads(macs, TRAIN_SINGLE_THREAD_MACS):
         net = _build_net(network, config, coefs, intercepts, extra_state)
         return net.lr_range_test(data, learning_rates, should_stop)
@@ -329,7 +329,7 @@ def restore_net(state, coefs, intercepts, extra_state):
         device = "cpu"
     config = dataclasses.replace(config, device=device)
     net = _build_net(network, config, coefs, intercepts)
-    check_module_state(extra_state, net.module_, "batch-norm and embedding state")
+    check_module_state(extra_state, net.module_, EXTRA_STATE, extra_only=True)
     _load_extra_state(net.module_, extra_state)
     _load_training_state(net, state)
     if "generators" in state:
@@ -367,14 +367,17 @@ def _load_training_state(net, state):
 def predict(net, X, out_activation):
     """Output-layer activations for X of a net on a device other than the CPU (on
     the CPU sknn predicts in numpy: ``sknn._inference``), computed there in float32
-    a chunk of rows at a time, as numpy."""
+    a chunk of rows at a time, as numpy; an ensemble's, its members' mean."""
     activation = OUTPUT_FUNCTIONS[out_activation]
     step = predict_rows(net.sknn_network, np.float32)
     out = np.empty((X.shape[0], net.sknn_network.n_outputs), np.float32)
     with torch.inference_mode():
         for start in range(0, X.shape[0], step):
             rows = dense_tensor(X[start : start + step], net.device, np.float32)
-            out[start : start + step] = _as_numpy(activation(net.module_(rows)))
+            outputs = activation(net.module_(rows))
+            if outputs.dim() == 3:
+                outputs = outputs.mean(dim=1)
+            out[start : start + step] = _as_numpy(outputs)
     return out if X.dtype == np.float32 else out.astype(np.float64)
 
 

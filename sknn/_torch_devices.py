@@ -2,7 +2,6 @@
 piece of work (sknn's own policy, a Dask worker's share, the caller's setting
 restored). Part of the torch seam."""
 
-import functools
 import sys
 import threading
 
@@ -14,12 +13,6 @@ from sknn._load import LOAD_READING_SECONDS, Reading, read_load, thread_run_time
 # the 2-core CI machine (tests/benchmarks/bench_training.py): a second thread slows
 # training batches under ~1M multiply-adds (hot pool).
 TRAIN_SINGLE_THREAD_MACS = 2**20
-
-
-@functools.cache
-def macs_per_row(layer_units):
-    """Multiply-adds of one row's forward pass through the network."""
-    return sum(a * b for a, b in zip(layer_units, layer_units[1:]))
 
 
 class TorchThreads:

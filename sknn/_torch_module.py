@@ -88,8 +88,52 @@ class ZeroInitLinear(nn.Linear):
             self.bias.zero_()
 
 
-def _linear(fan_in, fan_out, init_weights):
-    """``nn.Linear``, drawn by torch, or at zero (see :class:`ZeroInitLinear`)."""
+class EnsembleScale(nn.Module):
+    """An ensemble's adapter (TabM-mini's ``ScaleEnsemble``): each of ``members``
+    copies of the input rows scaled elementwise by its own row of ``scale``, the
+    copies of a row one under the other, ``(batch, width)`` to ``(batch * members,
+    width)``, so the shared layers after it see one row per member. Starts at
+    zero: sknn copies in the values it drew itself."""
+
+    def __init__(self, members, width):
+        super().__init__()
+        self.scale = nn.Parameter(torch.zeros(members, width))
+
+    def forward(self, X):
+        return (X.unsqueeze(1) * self.scale).flatten(0, 1)
+
+
+class EnsembleHeads(nn.Linear):
+    """An ensemble's output layers, one per member, as one ``nn.Linear`` of
+    ``members * n_outputs`` outputs (member after member, as ``coefs_[-1]`` holds
+    them): each member's rows (see :class:`EnsembleScale`) go through its own
+    layer only, in one batched product. Returns ``(batch, members, n_outputs)``."""
+
+    def __init__(self, fan_in, n_outputs, members):
+        super().__init__(fan_in, members * n_outputs)
+        self.members = members
+
+    def forward(self, X):
+        k, fan_in = self.members, self.in_features
+        rows = X.reshape(-1, k, fan_in).transpose(0, 1)
+        weights = self.weight.view(k, -1, fan_in).transpose(1, 2)
+        out = torch.baddbmm(self.bias.view(k, 1, -1), rows, weights)
+        return out.transpose(0, 1)
+
+
+class ZeroInitEnsembleHeads(EnsembleHeads):
+    """:class:`EnsembleHeads` starting at zero (see :class:`ZeroInitLinear`)."""
+
+    reset_parameters = ZeroInitLinear.reset_parameters
+
+
+def _linear(fan_in, fan_out, init_weights, members=1):
+    """``nn.Linear`` (``members`` output layers of ``fan_out`` units each: see
+    :class:`EnsembleHeads`), drawn by torch, or at zero (see
+    :class:`ZeroInitLinear`)."""
+    if members > 1:
+        heads = EnsembleHeads if init_weights else ZeroInitEnsembleHeads
+        return heads(fan_in, fan_out, members)
     if init_weights:
         return nn.Linear(fan_in, fan_out)
     return ZeroInitLinear(fan_in, fan_out)
@@ -102,13 +146,19 @@ class MLPModule(nn.Sequential):
     Each hidden layer is Linear, then BatchNorm1d (with ``batch_norm``), then the
     activation, then Dropout (where its rate is above 0). With
     ``numeric_embedding="periodic"`` a :class:`PeriodicEmbedding` of the record's
-    leading features comes first. With ``init_weights=False`` the linear layers
-    start at zero and nothing is drawn from torch's global RNG (sknn copies in the
-    weights it drew itself).
+    leading features comes first. An ensemble (``ensemble_size`` k > 1) has an
+    :class:`EnsembleScale` before the first linear layer and
+    :class:`EnsembleHeads` as its output layer: the shared layers between run on
+    k rows per input row (batch norm normalizes over the rows and members
+    together, dropout draws a mask per member), and the module returns the
+    members' outputs, ``(batch, k, n_outputs)``. With ``init_weights=False`` the
+    linear layers start at zero and nothing is drawn from torch's global RNG (sknn
+    copies in the weights it drew itself).
     """
 
     def __init__(self, network, init_weights=True):
         shapes = network.weight_shapes()
+        n_linear, members = len(shapes), network.ensemble_size
         layers = []
         for kind, i in network.layers():
             if kind == "embedding":
@@ -119,6 +169,11 @@ class MLPModule(nn.Sequential):
                         network.embedding_frequencies,
                     )
                 )
+            elif kind == "ensemble":
+                layers.append(EnsembleScale(members, network.input_width))
+            elif kind == "linear" and i == n_linear - 1:
+                fan_in = shapes[i][0]
+                layers.append(_linear(fan_in, network.n_outputs, init_weights, members))
             elif kind == "linear":
                 layers.append(_linear(*shapes[i], init_weights))
             elif kind == "batch_norm":
@@ -139,12 +194,12 @@ class MLPModule(nn.Sequential):
         return [m for m in self if isinstance(m, nn.Linear)]
 
     def extra_state(self):
-        """The state beyond the linear layers (batch norm, the numeric embedding),
-        as numpy arrays named as in ``state_dict``."""
+        """The state beyond the linear layers (batch norm, the numeric embedding,
+        the ensemble's adapter), as numpy arrays named as in ``state_dict``."""
         return {
             f"{name}.{key}": value.detach().cpu().numpy().copy()
             for name, layer in self.named_children()
-            if isinstance(layer, nn.BatchNorm1d | PeriodicEmbedding)
+            if isinstance(layer, nn.BatchNorm1d | PeriodicEmbedding | EnsembleScale)
             for key, value in layer.state_dict().items()
         }
 
@@ -182,7 +237,14 @@ class SklearnLoss(nn.Module):
         return y * (1 - self.label_smoothing) + self.label_smoothing / 2
 
     def forward(self, z, y):
-        """Per-sample loss, constant terms included."""
+        """Per-sample loss, constant terms included; an ensemble's (``z`` of shape
+        ``(batch, members, n_outputs)``) is its members' mean loss on the row."""
+        if z.dim() == 3:
+            n, k = z.shape[:2]
+            return self._per_sample(*_members_rows(z, y)).view(n, k).mean(dim=1)
+        return self._per_sample(z, y)
+
+    def _per_sample(self, z, y):
         if self.kind == "softmax_log_loss":
             return F.cross_entropy(
                 z, y, reduction="none", label_smoothing=self.label_smoothing
@@ -204,7 +266,10 @@ class SklearnLoss(nn.Module):
         return 0.5 * ((z - y) ** 2).sum(dim=1)
 
     def mean(self, z, y):
-        """The loss averaged over the batch with fused reductions, without constants."""
+        """The loss averaged over the batch with fused reductions, without constants;
+        an ensemble's, over the batch and its members."""
+        if z.dim() == 3:
+            z, y = _members_rows(z, y)
         if self.kind == "softmax_log_loss":
             return F.cross_entropy(z, y, label_smoothing=self.label_smoothing)
         if self.kind == "multi_margin":
@@ -237,9 +302,17 @@ class SklearnLoss(nn.Module):
         return 1.0 / n_outputs if self.kind in averaged else 1.0
 
 
-# the function of each of _network.OUTPUT_ACTIVATIONS
+def _members_rows(z, y):
+    """An ensemble's outputs ``(batch, members, n_outputs)`` as one row per member
+    and input row, each with its row's targets: every member is trained on the
+    same rows."""
+    n, k = z.shape[:2]
+    return z.reshape(n * k, -1), y.repeat_interleave(k, dim=0)
+
+
+# the function of each of _network.OUTPUT_ACTIVATIONS, on the last axis
 OUTPUT_FUNCTIONS = {
-    "softmax": lambda z: torch.softmax(z, dim=1),
+    "softmax": lambda z: torch.softmax(z, dim=-1),
     "logistic": torch.sigmoid,
     "exp": torch.exp,
     "expm1": torch.expm1,

@@ -65,7 +65,7 @@ class SknnNet(NeuralNet):
         per_sample = self.criterion_(self.module_(X), y)
         data, denominator = weighted_mean(per_sample, sample_weight)
         penalty = self.penalty(denominator)
-        scale = self.criterion_.report_scale(self.module_.linears()[-1].out_features)
+        scale = self.criterion_.report_scale(self.sknn_network.n_outputs)
         return data + penalty, data * scale + penalty
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
@@ -331,13 +331,14 @@ class SknnNet(NeuralNet):
         return torch.cat(parts)
 
     def validate(self, data):
-        """The hold-out's pre-activation outputs (numpy) and its loss (the data term
-        sklearn reports, sample-weighted, without the penalty)."""
+        """The hold-out's pre-activation outputs (numpy; an ensemble's per member)
+        and its loss (the data term sklearn reports, sample-weighted, without the
+        penalty; an ensemble's, its members' mean)."""
         with torch.inference_mode():
             z = self._forward_tensor(data.X_val)
             per_sample = self.criterion_(z, data.y_val)
             loss, _ = weighted_mean(per_sample, data.sample_weight_val)
-            scale = self.criterion_.report_scale(z.shape[1])
+            scale = self.criterion_.report_scale(self.sknn_network.n_outputs)
             return z.cpu().numpy(), loss.item() * scale
 
 

@@ -54,11 +54,12 @@ def check_scheduler_state(saved, scheduler):
     _saved_net.check_scheduler_state(saved, fresh)
 
 
-def module_layout(module, what):
-    """``module``'s entries as name -> (shape, dtype): those beyond the linear
-    layers (``what`` 'batch-norm and embedding state') or all ('best weights')."""
+def module_layout(module, extra_only=False):
+    """``module``'s entries as name -> (shape, dtype): all of them, or with
+    ``extra_only`` those beyond the linear layers (batch norm, the numeric
+    embedding, the ensemble's adapter)."""
     fresh = module.state_dict()
-    if what == "batch-norm and embedding state":
+    if extra_only:
         fresh = {key: fresh[key] for key in module.extra_state()}
     return {
         key: (
@@ -69,11 +70,10 @@ def module_layout(module, what):
     }
 
 
-def check_module_state(saved, module, what):
-    """Arrays named like ``module``'s entries, each of its entry's shape and dtype:
-    ``what`` is 'batch-norm and embedding state' (the entries beyond the linear
-    layers) or 'best weights' (all of them)."""
-    _saved_net.check_arrays(saved, module_layout(module, what), what)
+def check_module_state(saved, module, what, extra_only=False):
+    """Arrays named like ``module``'s entries (see :func:`module_layout`), each of
+    its entry's shape and dtype; ``what`` names them in the error."""
+    _saved_net.check_arrays(saved, module_layout(module, extra_only), what)
 
 
 def check_generator_state(state, generator, what):

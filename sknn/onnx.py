@@ -14,6 +14,7 @@ Pipeline or ColumnTransformer whose other steps skl2onnx supports::
 The exported graph computes what ``predict``, ``predict_proba`` and
 ``decision_function`` compute: every activation sknn trains, the periodic numeric
 embedding, batch norm folded into the linear layers, no dropout (as at inference),
+an ensemble's members (``ensemble_size``) and the mean of their outputs,
 the regressor's target scaling and each loss's output transform, labels of any
 integer or string dtype, float32 or float64 input. A classifier gives skl2onnx's
 two outputs, the labels and the probabilities (for ``loss="hinge"``, the decision
@@ -66,6 +67,7 @@ from skl2onnx.algebra.onnx_ops import (
     OnnxMatMul,
     OnnxMax,
     OnnxMul,
+    OnnxReduceMeanApi18,
     OnnxRelu,
     OnnxReshape,
     OnnxSigmoid,
@@ -74,6 +76,7 @@ from skl2onnx.algebra.onnx_ops import (
     OnnxSoftmax,
     OnnxSub,
     OnnxTanh,
+    OnnxTranspose,
     OnnxWhere,
 )
 from skl2onnx.common.data_types import (
@@ -86,7 +89,7 @@ from skl2onnx.common.data_types import (
 from skl2onnx.common.utils import check_input_and_output_numbers
 from skl2onnx.proto import onnx_proto
 
-from sknn import _dates, _onnx_encoder
+from sknn import _dates, _inference, _onnx_encoder
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
 from sknn._network import (
     BATCH_NORM_EPS,
@@ -273,21 +276,52 @@ def _columns(x, start, stop, opv):
     )
 
 
-def _network(model, x, dtype, opv):
-    """The module's output-layer pre-activation for input ``x``."""
+def _network(model, x, dtype, opv, activation=None):
+    """The module's output layer for input ``x``: its pre-activation values, or
+    ``activation(values)`` (a graph of the last axis). An ensemble's is its
+    members' mean activation: the adapter folded into the first layer (as
+    ``sknn._inference`` computes), the shared layers on one row per member, then
+    each member's output layer on its rows."""
     network = model._fitted_network()
     layers = _layers(model, network)
-    activation = network.activation
+    k = network.ensemble_size
+    if k > 1:
+        scale = model._extra_state[network.ensemble_key()].astype(np.float64)
+        layers[0] = _inference.fold_adapter(*layers[0], scale, network)
     if network.numeric_embedding == "periodic":
         x = _periodic_embedding(model, network, x, dtype, opv)
+    last = len(layers) - 1
     for i, (coef, bias) in enumerate(layers):
+        if k > 1 and 0 < i == last:  # (k, N, n_outputs): each member's rows
+            shape = np.array([-1, k, coef.shape[0]], np.int64)
+            rows = OnnxTranspose(
+                OnnxReshape(x, shape, op_version=opv), perm=[1, 0, 2], op_version=opv
+            )
+            x = OnnxAdd(
+                OnnxMatMul(
+                    rows, _inference.heads(coef, k).astype(dtype), op_version=opv
+                ),
+                bias.astype(dtype).reshape(k, 1, -1),
+                op_version=opv,
+            )
+            break
         x = OnnxAdd(
             OnnxMatMul(x, coef.astype(dtype), op_version=opv),
             bias.astype(dtype).reshape(1, -1),
             op_version=opv,
         )
-        if i < len(layers) - 1:
-            x = _hidden_activation(activation, x, dtype, opv)
+        if k > 1 and i == 0:  # (N * k, width), or without hidden layers (k, N, out)
+            width = coef.shape[1] // k
+            shape = [-1, width] if last else [-1, k, width]
+            x = OnnxReshape(x, np.array(shape, np.int64), op_version=opv)
+            if not last:
+                x = OnnxTranspose(x, perm=[1, 0, 2], op_version=opv)
+        if i < last:
+            x = _hidden_activation(network.activation, x, dtype, opv)
+    if activation is not None:
+        x = activation(x)
+    if k > 1:
+        x = OnnxReduceMeanApi18(x, axes=[0], keepdims=0, op_version=opv)
     return x
 
 
@@ -328,10 +362,10 @@ def convert_classifier(scope, operator, container):
     nocl = container.get_options(model, dict(nocl=False))["nocl"]
     model = _parts(model)[1]
     x, dtype = _input(operator, opv)
-    z = _network(model, x, dtype, opv)
     label_type = model._label_binarizer.y_type_
     hinge = model.out_activation_ == "identity"
     if hinge:  # decision_function's values; binary: [-value, value]
+        z = _network(model, x, dtype, opv)
         scores = z
         positive = OnnxGreater(z, np.array([0.0], dtype), op_version=opv)
         if model.n_outputs_ == 1:
@@ -342,9 +376,13 @@ def convert_classifier(scope, operator, container):
                 op_version=opv,
             )
     elif model.out_activation_ == "softmax":
-        scores = OnnxSoftmax(z, axis=1, op_version=opv)
+        scores = _network(
+            model, x, dtype, opv, lambda z: OnnxSoftmax(z, axis=-1, op_version=opv)
+        )
     else:  # logistic: binary (one output) or multi-label
-        scores = OnnxSigmoid(z, op_version=opv)
+        scores = _network(
+            model, x, dtype, opv, lambda z: OnnxSigmoid(z, op_version=opv)
+        )
         positive = OnnxGreater(scores, np.array([0.5], dtype), op_version=opv)
     if label_type == "multilabel-indicator":
         labels = OnnxCast(positive, to=onnx_proto.TensorProto.INT64, op_version=opv)
@@ -391,12 +429,16 @@ def convert_regressor(scope, operator, container):
     _check_exportable(model)
     model = _parts(model)[1]
     x, dtype = _input(operator, opv)
-    y = _network(model, x, dtype, opv)
-    if model.out_activation_ == "exp":  # Poisson
-        y = OnnxExp(y, op_version=opv)
-    elif model.out_activation_ == "expm1":  # squared log error
-        y = OnnxSub(OnnxExp(y, op_version=opv), np.array([1.0], dtype), op_version=opv)
-    elif getattr(model, "_target_scale", None) is not None:
+    one = np.array([1.0], dtype)
+    transforms = {
+        "exp": lambda z: OnnxExp(z, op_version=opv),  # Poisson
+        "expm1": lambda z: OnnxSub(  # squared log error
+            OnnxExp(z, op_version=opv), one, op_version=opv
+        ),
+    }
+    y = _network(model, x, dtype, opv, transforms.get(model.out_activation_))
+    scaled = getattr(model, "_target_scale", None) is not None
+    if model.out_activation_ not in transforms and scaled:
         y = OnnxAdd(
             OnnxMul(
                 y, model._target_scale.astype(dtype).reshape(1, -1), op_version=opv

@@ -248,6 +248,25 @@ STATE_ATTACKS = {
         {"numeric_embedding": "periodic", "embedding_dim": 2},
         _set(("_net_state", "network", "embedding_dim"), 3),
     ),
+    "ensemble adapter of another input width": (
+        {"ensemble_size": 3},
+        lambda s: s["_extra_state"].__setitem__("0.scale", np.ones((3, 5), np.float32)),
+    ),
+    "ensemble adapter erased": (
+        {"ensemble_size": 3},
+        lambda s: s.update(_extra_state={}),
+    ),
+    "members' output layers narrower than the ensemble": (
+        {"ensemble_size": 3},
+        lambda s: s.update(
+            coefs_=[*s["coefs_"][:-1], s["coefs_"][-1][:, :6].copy()],
+            intercepts_=[*s["intercepts_"][:-1], s["intercepts_"][-1][:6].copy()],
+        ),
+    ),
+    "an ensemble size far beyond the saved heads (allocates nothing)": (
+        {"ensemble_size": 3},
+        _set(("_net_state", "network", "ensemble_size"), 10**12),
+    ),
     "schedule state with foreign entries": (
         {"learning_rate": "cosine"},
         lambda s: s["_net_state"]["scheduler"].__setitem__("evil", 1),

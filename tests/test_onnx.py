@@ -110,6 +110,52 @@ def test_the_periodic_numeric_embedding_exports(
     np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5)
 
 
+ENSEMBLE_CLASSIFIERS = {
+    "multiclass": lambda y: y,
+    "binary": lambda y: y == 1,
+    "multilabel": lambda y: np.column_stack([y == 0, y == 1]),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("hidden", [(12, 8), ()], ids=["hidden", "no-hidden"])
+@pytest.mark.parametrize(
+    "target, loss",
+    [(target, "log_loss") for target in ENSEMBLE_CLASSIFIERS]
+    + [("multiclass", "hinge"), ("binary", "hinge")],  # hinge: single-label
+)
+def test_an_ensemble_classifier_exports_its_members_mean(
+    target, loss, hidden, dtype, iris_split
+):
+    """The graph computes every member and averages their probabilities (or
+    margins), batch norm, the adapter and a numeric embedding included."""
+    X_train, X_test, y_train, _ = iris_split
+    clf = sknn.MLPClassifier(
+        hidden, ensemble_size=3, loss=loss, batch_norm=bool(hidden), dropout=0.1,
+        numeric_embedding="periodic", embedding_dim=3, embedded_features=2,
+        max_iter=15, random_state=0,
+    )  # fmt: skip
+    model = _fit(clf, X_train, ENSEMBLE_CLASSIFIERS[target](y_train))
+    _check_classifier(model, X_test, dtype, probabilities=loss == "log_loss")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson", "squared_log_error"])
+def test_an_ensemble_regressor_exports_its_members_mean(loss, dtype):
+    X, y = load_diabetes(return_X_y=True)
+    X_train, X_test, y_train, _ = _split(X, np.column_stack([y, y / 3 + 5]))
+    reg = sknn.MLPRegressor(
+        loss, hidden_layer_sizes=(16,), ensemble_size=4, max_iter=20,
+        random_state=0,
+    )  # fmt: skip
+    model = _fit(reg, X_train, y_train)
+    X_test = X_test.astype(dtype)
+    (values,) = _run(model, X_test)
+    expected = model.predict(X_test)
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5 * scale)
+
+
 LABELS = {
     "binary ints": lambda y: (y == 1).astype(np.int64) * 7,
     "binary bools": lambda y: y == 1,
@@ -308,10 +354,10 @@ TABULAR_TASKS = ["binary", "multiclass", "regression"]
 TABULAR_WRAPPERS = ["bare", "pipeline", "encoder+mlp"]
 
 
-def _tabular_model(task, wrapper):
+def _tabular_model(task, wrapper, ensemble_size=1):
     params = dict(
         hidden_layer_sizes=(8,), max_iter=5, random_state=0, embedding_dim=4,
-        embedding_frequencies=4,
+        embedding_frequencies=4, ensemble_size=ensemble_size,
     )  # fmt: skip
     columns = dict(categorical_features=["text", "category", "code"],
                    max_categories=5)  # fmt: skip
@@ -341,7 +387,7 @@ def _feeds(session, frame):
     return feeds
 
 
-def tabular_cell(task, wrapper, float_dtype):
+def tabular_cell(task, wrapper, float_dtype, ensemble_size=1):
     """One cell of the equality grid: whether onnxruntime's labels equal
     ``predict`` (None for a regressor) and the largest difference of its scores."""
     rng = np.random.default_rng(0)
@@ -355,7 +401,7 @@ def tabular_cell(task, wrapper, float_dtype):
         "multiclass": np.digitize(signal, [-0.5, 0.5]),
         "regression": signal * 10,
     }[task]
-    model = _fit(_tabular_model(task, wrapper), train, y)
+    model = _fit(_tabular_model(task, wrapper, ensemble_size), train, y)
     options = None if task == "regression" else {"zipmap": False}
     onx = skl2onnx.to_onnx(
         model, sknn_onnx.dates_as_seconds(train[:1]), options=options
@@ -379,6 +425,13 @@ def test_tabular_models_export_every_column_kind(task, wrapper, dtype):
     values, pooled rare and unseen categories and later dates in the held-out
     rows."""
     labels_equal, difference = tabular_cell(task, wrapper, dtype)
+    assert labels_equal in (True, None)
+    assert difference <= 1e-5
+
+
+@pytest.mark.parametrize("task", TABULAR_TASKS)
+def test_a_tabular_ensemble_exports_encoder_and_members(task):
+    labels_equal, difference = tabular_cell(task, "bare", np.float64, ensemble_size=3)
     assert labels_equal in (True, None)
     assert difference <= 1e-5
 

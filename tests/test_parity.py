@@ -42,6 +42,7 @@ SKNN_PARAMETERS = {
     "embedded_features": None,
     "scoring": "score",
     "restore_best": "first",
+    "ensemble_size": 1,
 }
 
 

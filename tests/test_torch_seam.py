@@ -199,7 +199,7 @@ def test_saved_state_layouts_are_those_of_torchs_net(
         (name, tuple(parameter.shape)) for name, parameter in module.named_parameters()
     ]
     assert _saved_net.extra_state_layout(network) == _torch_state.module_layout(
-        module, "batch-norm and embedding state"
+        module, extra_only=True
     )
     layout = _saved_net.optimizer_layout(network, training)
     groups = net.optimizer_.state_dict()["param_groups"]
