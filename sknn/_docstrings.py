@@ -297,7 +297,8 @@ default='adam'
         layer of its own; the hidden layers are shared. The members train together
         on the same batches, the loss being their mean loss, and predict their mean
         output (the mean probability of a classifier, the mean margin with
-        ``loss='hinge'``), which early stopping scores too. ``coefs_[-1]`` and
+        ``loss='hinge'``), which early stopping judges too (``scoring='loss'``:
+        the loss of that mean prediction). ``coefs_[-1]`` and
         ``intercepts_[-1]`` hold the members' output layers side by side, member
         after member (``ensemble_size * n_outputs_`` columns). The hidden layers
         cost ``ensemble_size`` times as much per row; 1 is the plain network.

@@ -265,6 +265,23 @@ class SklearnLoss(nn.Module):
             return F.huber_loss(z, y, reduction="none").sum(dim=1)
         return 0.5 * ((z - y) ** 2).sum(dim=1)
 
+    def mean_prediction(self, z):
+        """The pre-activation output whose prediction is an ensemble's (``z`` of
+        shape ``(batch, members, n_outputs)``): the mean of the members'
+        probabilities (log-losses), of their ``exp`` (Poisson), or of their outputs
+        (the other losses, the hinge's margins); ``z`` itself for one network."""
+        if z.dim() != 3:
+            return z
+        log_k = math.log(z.shape[1])
+        if self.kind == "softmax_log_loss":
+            return torch.logsumexp(F.log_softmax(z, dim=-1), dim=1) - log_k
+        if self.kind == "logistic_log_loss":  # the logit of the mean probability
+            positive = torch.logsumexp(F.logsigmoid(z), dim=1)
+            return positive - torch.logsumexp(F.logsigmoid(-z), dim=1)
+        if self.kind == "poisson":
+            return torch.logsumexp(z, dim=1) - log_k
+        return z.mean(dim=1)
+
     def mean(self, z, y):
         """The loss averaged over the batch with fused reductions, without constants;
         an ensemble's, over the batch and its members."""

@@ -333,10 +333,12 @@ class SknnNet(NeuralNet):
     def validate(self, data):
         """The hold-out's pre-activation outputs (numpy; an ensemble's per member)
         and its loss (the data term sklearn reports, sample-weighted, without the
-        penalty; an ensemble's, its members' mean)."""
+        penalty): an ensemble's is the loss of its prediction, the members' mean,
+        as early stopping and ``scoring`` judge the ensemble by what it predicts."""
         with torch.inference_mode():
             z = self._forward_tensor(data.X_val)
-            per_sample = self.criterion_(z, data.y_val)
+            predicted = self.criterion_.mean_prediction(z)
+            per_sample = self.criterion_(predicted, data.y_val)
             loss, _ = weighted_mean(per_sample, data.sample_weight_val)
             scale = self.criterion_.report_scale(self.sknn_network.n_outputs)
             return z.cpu().numpy(), loss.item() * scale

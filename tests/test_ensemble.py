@@ -212,6 +212,37 @@ def test_early_stopping_scores_the_members_mean(regression, monkeypatch):
     )
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_early_stopping_on_the_loss_judges_the_members_mean(
+    n_classes, iris_scaled, monkeypatch
+):
+    """With scoring='loss', the validation loss is the log-loss of what
+    predict_proba gives (the members' mean probability), not the members' mean
+    loss, and the best epoch's is the restored model's."""
+    from sklearn.metrics import log_loss
+
+    from sknn import _base
+
+    X, y = iris_scaled
+    keep = y < n_classes
+    X, y = X[keep], y[keep]
+    real, split = _base.train_test_split, []
+
+    def train_test_split(*arrays, **kwargs):
+        split.append(real(*arrays, **kwargs))
+        return split[-1]
+
+    monkeypatch.setattr(_base, "train_test_split", train_test_split)
+    fitted = MLPClassifier(
+        hidden_layer_sizes=(8,), early_stopping=True, scoring="loss",
+        n_iter_no_change=np.inf, max_iter=12, random_state=0, ensemble_size=3,
+        validation_fraction=0.3,
+    ).fit(X, y)  # fmt: skip
+    _, X_val, _, y_val = split[0]
+    best = min(epoch["valid_loss"] for epoch in fitted.history_)
+    assert best == pytest.approx(log_loss(y_val, fitted.predict_proba(X_val)), rel=1e-5)
+
+
 @pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
 def test_a_saved_ensemble_predicts_the_same(
     estimator, iris_scaled, regression, tmp_path
