@@ -8,8 +8,9 @@ import math
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from sknn._base import _BaseMLP, with_plain_paths
+from sknn._base import _BaseMLP
 from sknn._columns import as_frame
+from sknn._fitted_model import with_plain_paths
 from sknn._network import STOCHASTIC_SOLVERS
 from sknn._sklearn_compat import _fit_context
 from sknn._tabular_state import check_parts

@@ -56,7 +56,7 @@ LAYERS = [
      "_torch_module", "_torch_data",
      "_torch_devices", "_torch_callbacks", "_torch_state", "_torch_net"],
     ["_torch"],
-    ["_persistence", "_checkpoints", "_displays", "_lr_finder"],
+    ["_persistence", "_checkpoints", "_displays", "_lr_finder", "_fitted_model"],
     ["_base"],
     ["_multilayer_perceptron", "_tabular_base"],
     ["_tabular"],
