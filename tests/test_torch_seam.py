@@ -315,9 +315,7 @@ def torch_threads_4(monkeypatch):
     before = torch.get_num_threads()
     torch.set_num_threads(4)
     monkeypatch.setattr(_torch_devices, "LOAD_READING_SECONDS", 0.0)
-    monkeypatch.setattr(
-        _torch_devices.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}
-    )
+    monkeypatch.setattr(load_reading.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     yield _torch_devices
     torch.set_num_threads(before)
 
