@@ -27,7 +27,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from sknn import _inference
 from sknn._docstrings import FIND_LR_DOC
 from sknn._fitted_state import check_fitted_state
-from sknn._initialization import WEIGHT_INITS, initial_embedding, initial_weights
+from sknn._initialization import (
+    WEIGHT_INITS,
+    bin_edges,
+    initial_embedding,
+    initial_weights,
+)
 from sknn._network import (
     ANNEALED_SCHEDULES,
     HIDDEN_ACTIVATIONS,
@@ -114,6 +119,7 @@ class _BaseMLP(BaseEstimator):
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequencies": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequency_scale": [Interval(Real, 0, None, closed="neither")],
+        "embedding_bins": [Interval(Integral, 2, None, closed="left")],
         "embedded_features": [Interval(Integral, 1, None, closed="left"), None],
         "scoring": [StrOptions(set(SCORINGS))],
         "restore_best": [StrOptions(set(RESTORE_BEST))],
@@ -269,6 +275,9 @@ class _BaseMLP(BaseEstimator):
             def valid_score(raw):
                 return self._score_raw(raw, labels_val, sample_weight_val)
 
+        if first_pass:  # the bins of the rows trained on, fixed from now on
+            self._extra_state.update(bin_edges(network, X_train))
+
         if self.batch_size == "auto":
             batch_size = min(self._auto_batch_size, X_train.shape[0])
         else:
@@ -422,6 +431,7 @@ class _BaseMLP(BaseEstimator):
                 embedding_dim=int(self.embedding_dim),
                 embedded_features=embedded,
                 embedding_frequencies=int(self.embedding_frequencies),
+                embedding_bins=int(self.embedding_bins),
             )
         return Network(
             n_features=n_features,

@@ -82,6 +82,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         embedding_dim=24,
         embedding_frequencies=48,
         embedding_frequency_scale=0.1,
+        embedding_bins=48,
         embedded_features=None,
         scoring="score",
         restore_best="first",
@@ -127,6 +128,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.embedding_dim = embedding_dim
         self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
+        self.embedding_bins = embedding_bins
         self.embedded_features = embedded_features
         self.scoring = scoring
         self.restore_best = restore_best
@@ -445,6 +447,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         embedding_dim=24,
         embedding_frequencies=48,
         embedding_frequency_scale=0.1,
+        embedding_bins=48,
         embedded_features=None,
         scoring="score",
         restore_best="first",
@@ -488,6 +491,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.embedding_dim = embedding_dim
         self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
+        self.embedding_bins = embedding_bins
         self.embedded_features = embedded_features
         self.scoring = scoring
         self.restore_best = restore_best

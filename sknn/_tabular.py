@@ -68,6 +68,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         embedding_dim=RECIPE["embedding_dim"],
         embedding_frequencies=RECIPE["embedding_frequencies"],
         embedding_frequency_scale=0.1,
+        embedding_bins=48,
         scoring=RECIPE["scoring"],
         restore_best=RECIPE["restore_best"],
         label_smoothing=0.0,
@@ -114,6 +115,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         self.embedding_dim = embedding_dim
         self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
+        self.embedding_bins = embedding_bins
         self.scoring = scoring
         self.restore_best = restore_best
         self.label_smoothing = label_smoothing
@@ -253,6 +255,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         embedding_dim=RECIPE["embedding_dim"],
         embedding_frequencies=RECIPE["embedding_frequencies"],
         embedding_frequency_scale=0.1,
+        embedding_bins=48,
         scoring=RECIPE["scoring"],
         restore_best=RECIPE["restore_best"],
         categorical_features="from_dtype",
@@ -297,6 +300,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         self.embedding_dim = embedding_dim
         self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
+        self.embedding_bins = embedding_bins
         self.scoring = scoring
         self.restore_best = restore_best
         self.categorical_features = categorical_features
