@@ -254,6 +254,16 @@ class _BaseMLP(BaseEstimator):
                 f"parameters now ask for {layer_units}. Set warm_start=False to start "
                 "afresh."
             )
+        elif (
+            network.embedding_state_shapes()
+            != (fitted := self._fitted_network()).embedding_state_shapes()
+        ):
+            raise ValueError(
+                f"The numeric embedding changed since the previous fit: its arrays "
+                f"were {fitted.embedding_state_shapes()}, the parameters now ask for "
+                f"{network.embedding_state_shapes()}. Set warm_start=False to start "
+                "afresh."
+            )
         # partial_fit trains a copy of the net, so a failure leaves the model whole
         net = None
         if incremental and not first_pass:

@@ -187,3 +187,18 @@ def test_quantile_bin_edges_merge_bins_narrower_than_float32_can_invert():
     widths = np.diff(edges[0].astype(np.float64))
     assert ((widths == 0) | (widths >= np.finfo(np.float32).tiny)).all()
     assert np.isfinite(bin_encoding(edges)[1]).all()
+
+
+def test_warm_start_refuses_an_embedding_of_other_bins(iris):
+    X, y = iris
+    model = MLPClassifier((8,), max_iter=2, warm_start=True, **PLE).fit(X, y)
+    with pytest.raises(ValueError, match=re.escape(
+        "The numeric embedding changed since the previous fit: its arrays were "
+        "{'linear': (4, 8), 'linear_bias': (4, 8), 'projection': (4, 48, 8), "
+        "'edges': (4, 49)}, the parameters now ask for {'linear': (4, 8), "
+        "'linear_bias': (4, 8), 'projection': (4, 10, 8), 'edges': (4, 11)}. Set "
+        "warm_start=False to start afresh."
+    )):  # fmt: skip
+        model.set_params(embedding_bins=10).fit(X, y)
+    model.set_params(warm_start=False).fit(X, y)
+    assert model._extra_state["0.edges"].shape == (4, 11)
