@@ -16,10 +16,9 @@ The exported graph computes what ``predict``, ``predict_proba`` and
 piecewise-linear numeric embeddings, batch norm folded into the linear layers, no
 dropout (as at inference), the regressor's target scaling and each loss's output
 transform, labels of any integer or string dtype, float32 or float64 input. A
-classifier gives skl2onnx's
-two outputs, the labels and the probabilities (for ``loss="hinge"``, the decision
-values; a binary one's as ``[-value, value]``); a regressor gives its predictions
-as an (n_samples, n_outputs) array.
+classifier gives skl2onnx's two outputs, the labels and the probabilities (for
+``loss="hinge"``, the decision values; a binary one's as ``[-value, value]``); a
+regressor gives its predictions as an (n_samples, n_outputs) array.
 
 A tabular estimator's graph is its encoder's, then its network's. Given a DataFrame
 sample, skl2onnx makes one input per column: float, double, integer or boolean for

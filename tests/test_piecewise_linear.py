@@ -5,6 +5,7 @@ import pickle
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse
 
@@ -162,8 +163,6 @@ def test_a_saved_or_pickled_model_predicts_and_trains_on_alike(tmp_path, iris):
 def test_the_tabular_estimators_take_the_embedding(tmp_path):
     rng = np.random.default_rng(0)
     X, y = _step_data(400, 0)
-    import pandas as pd
-
     frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "c": rng.choice(["u", "v"], 400)})
     model = TabularMLPRegressor(
         numeric_embedding="piecewise_linear", embedding_bins=12, max_iter=5,
