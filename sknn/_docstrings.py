@@ -241,8 +241,9 @@ default='adam'
           features (see
           :class:`~sknn.preprocessing.RobustScaleSmoothClipTransformer`).
         - 'piecewise_linear': ``x`` encoded by ``embedding_bins`` bins between
-          its training quantiles (computed at the first fit, then fixed: later
-          fits with ``warm_start`` and ``partial_fit`` keep them), one component
+          its quantiles in the rows trained on (not early stopping's validation
+          rows), computed at the first fit and then fixed (later fits with
+          ``warm_start`` and ``partial_fit`` keep them), one component
           per bin, ``(x - left) / (right - left)`` clipped to [0, 1] (the first
           bin's not clipped below, the last bin's not above), mapped by its own
           learned matrix to ``embedding_dim`` values and added to a learned
