@@ -24,7 +24,12 @@ from sklearn.utils.validation import validate_data
 from sknn import _inference
 from sknn._docstrings import FIND_LR_DOC
 from sknn._fitted_model import _FittedModelMixin
-from sknn._initialization import WEIGHT_INITS, initial_extra_state, initial_layers
+from sknn._initialization import (
+    WEIGHT_INITS,
+    bin_edges,
+    initial_extra_state,
+    initial_layers,
+)
 from sknn._network import (
     ANNEALED_SCHEDULES,
     HIDDEN_ACTIVATIONS,
@@ -106,6 +111,7 @@ class _BaseMLP(_FittedModelMixin, BaseEstimator):
         "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequencies": [Interval(Integral, 1, None, closed="left")],
         "embedding_frequency_scale": [Interval(Real, 0, None, closed="neither")],
+        "embedding_bins": [Interval(Integral, 2, None, closed="left")],
         "embedded_features": [Interval(Integral, 1, None, closed="left"), None],
         "scoring": [StrOptions(set(SCORINGS))],
         "restore_best": [StrOptions(set(RESTORE_BEST))],
@@ -241,11 +247,18 @@ class _BaseMLP(_FittedModelMixin, BaseEstimator):
                 f"parameters now ask for {layer_units}. Set warm_start=False to start "
                 "afresh."
             )
-        elif (fitted := self._fitted_network().ensemble_size) != network.ensemble_size:
+        elif (fitted := self._fitted_network()).ensemble_size != network.ensemble_size:
             raise ValueError(
                 f"ensemble_size={network.ensemble_size} differs from the previous "
-                f"fit's {fitted}, whose network this fit would go on from. Set "
-                "warm_start=False (or start a new partial_fit) to change it."
+                f"fit's {fitted.ensemble_size}, whose network this fit would go on "
+                "from. Set warm_start=False (or start a new partial_fit) to change it."
+            )
+        elif network.embedding_state_shapes() != fitted.embedding_state_shapes():
+            raise ValueError(
+                f"The numeric embedding changed since the previous fit: its arrays "
+                f"were {fitted.embedding_state_shapes()}, the parameters now ask for "
+                f"{network.embedding_state_shapes()}. Set warm_start=False to start "
+                "afresh."
             )
         # partial_fit trains a copy of the net, so a failure leaves the model whole
         net = None
@@ -267,6 +280,9 @@ class _BaseMLP(_FittedModelMixin, BaseEstimator):
 
             def valid_score(raw):
                 return self._score_raw(raw, labels_val, sample_weight_val)
+
+        if first_pass:  # the bins of the rows trained on, fixed from now on
+            self._extra_state.update(bin_edges(network, X_train))
 
         if self.batch_size == "auto":
             batch_size = min(self._auto_batch_size, X_train.shape[0])
@@ -413,6 +429,7 @@ class _BaseMLP(_FittedModelMixin, BaseEstimator):
                 embedding_dim=int(self.embedding_dim),
                 embedded_features=embedded,
                 embedding_frequencies=int(self.embedding_frequencies),
+                embedding_bins=int(self.embedding_bins),
             )
         return Network(
             n_features=n_features,

@@ -227,17 +227,31 @@ default='adam'
 
         .. versionadded:: 0.1
 
-    numeric_embedding : {{None, 'periodic'}}, default=None
-        None feeds the features to the first layer as they are. 'periodic' first
-        embeds each feature ``x`` as ``relu([cos(2 pi f x), sin(2 pi f x)] W + b)``
-        with ``embedding_frequencies`` learned frequencies ``f`` per feature and a
-        projection ``W`` to
-        ``embedding_dim`` values shared by the features: the PLR ("lite")
-        embedding of Gorishniy et al., "On embeddings for numerical features in
-        tabular deep learning" (2022). The first layer then has ``n_features *
-        embedding_dim`` inputs (``coefs_[0]``'s rows). It suits standardized or
-        robustly scaled features (see
-        :class:`~sknn.preprocessing.RobustScaleSmoothClipTransformer`).
+    numeric_embedding : {{None, 'periodic', 'piecewise_linear'}}, default=None
+        How the first layer sees each (embedded) feature ``x``, as in Gorishniy et
+        al., "On embeddings for numerical features in tabular deep learning"
+        (2022). The first layer then has ``n_features * embedding_dim`` inputs
+        (``coefs_[0]``'s rows).
+
+        - None: the features as they are.
+        - 'periodic': ``relu([cos(2 pi f x), sin(2 pi f x)] W + b)`` with
+          ``embedding_frequencies`` learned frequencies ``f`` per feature and a
+          projection ``W`` to ``embedding_dim`` values shared by the features:
+          the PLR ("lite") embedding. It suits standardized or robustly scaled
+          features (see
+          :class:`~sknn.preprocessing.RobustScaleSmoothClipTransformer`).
+        - 'piecewise_linear': ``x`` encoded by ``embedding_bins`` bins between
+          its quantiles in the rows trained on (not early stopping's validation
+          rows), computed at the first fit and then fixed (later fits with
+          ``warm_start`` and ``partial_fit`` keep them), one component
+          per bin, ``(x - left) / (right - left)`` clipped to [0, 1] (the first
+          bin's not clipped below, the last bin's not above), mapped by its own
+          learned matrix to ``embedding_dim`` values and added to a learned
+          linear term ``x w + b``: rtdl_num_embeddings' version "B" without an
+          activation, as TabM uses it. The map starts at zero, so the embedding
+          starts as the linear term and learns the bins' shape in training; it
+          suits thresholds and steps, and does not depend on the features'
+          scale.
 
         .. versionadded:: 0.1
 
@@ -259,6 +273,14 @@ default='adam'
         truncated at 3 standard deviations). rtdl_num_embeddings starts at 0.01;
         on features scaled to a few units, 0.1 learns periodic structure within
         tens of epochs (R² 0.995 against 0.62 on ``sin(6 x0) + cos(4 x1)``).
+
+        .. versionadded:: 0.1
+
+    embedding_bins : int, default=48
+        Bins per feature of the piecewise-linear embedding (TabM's and
+        rtdl_num_embeddings' default is 48). A feature with fewer distinct
+        training quantiles gets fewer bins: a binary feature one (its min-max
+        scaling), a constant one none (the linear term alone).
 
         .. versionadded:: 0.1
 

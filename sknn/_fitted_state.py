@@ -14,8 +14,9 @@ import numbers
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 
+from sknn._bins import check_bin_edges
 from sknn._checks import short_repr
-from sknn._network import OUTPUT_ACTIVATIONS, Network
+from sknn._network import EMBEDDING_PREFIX, OUTPUT_ACTIVATIONS, Network
 from sknn.exceptions import ModelFileError
 
 LABEL_TYPES = {"binary", "multiclass", "multilabel-indicator"}
@@ -89,6 +90,7 @@ def check_fitted_state(state, classifier):
     training = state.get("_checkpoint_training")
     if training is not None:
         _check_checkpoint_training(training)
+        _check_fixed_best_arrays(training["best_params"], network, state)
 
 
 def saved_network(record, coefs, extra_state):
@@ -97,6 +99,11 @@ def saved_network(record, coefs, extra_state):
     ``extra_state``: so every size the record gives is one the file holds."""
     network = Network.from_saved(record)
     network.check_weights(coefs, extra_state if isinstance(extra_state, dict) else {})
+    embedding = {}
+    if isinstance(extra_state, dict):
+        embedding = network.embedding_arrays(extra_state)
+    for name, shape in network.embedding_fixed_shapes().items():
+        check_bin_edges(embedding[name], shape)
     return network
 
 
@@ -196,6 +203,25 @@ def _check_extra_state(extra_state):
         for key, value in extra_state.items()
     ):
         raise ModelFileError("the saved batch-norm state is not a dict of arrays.")
+
+
+def _check_fixed_best_arrays(best, network, state):
+    """Early stopping's best weights hold the embedding's fixed arrays (the bin
+    edges) too: those of the network, which training never changes."""
+    if best is None:
+        return
+    for name in network.embedding_fixed_shapes():
+        key = EMBEDDING_PREFIX + name
+        saved = best.get(key)
+        if not (
+            isinstance(saved, np.ndarray)
+            and saved.dtype == np.float32
+            and np.array_equal(saved, state["_extra_state"][key])
+        ):
+            raise ModelFileError(
+                f"the saved checkpoint's best weights hold other embedding {name} "
+                "than its network; training never changes them."
+            )
 
 
 def _check_classes(state, n_outputs):

@@ -17,6 +17,7 @@ import scipy.sparse
 import scipy.special
 import threadpoolctl
 
+from sknn._bins import bin_encoding
 from sknn._load import LOAD_READING_SECONDS, Reading, cpus_free_of_other_processes
 from sknn._network import (
     BATCH_NORM_EPS,
@@ -167,6 +168,10 @@ class Weights:
             name: cast(extra_state[EMBEDDING_PREFIX + name])
             for name in network.embedding_shapes()
         }
+        if network.numeric_embedding == "piecewise_linear":
+            encoding = bin_encoding(extra_state[EMBEDDING_PREFIX + "edges"])
+            names = ("left", "inverse_width", "lower", "upper")
+            self.embedding.update(zip(names, (cast(a) for a in encoding)))
         for key in network.ensemble_shapes():
             # member i's scale of the input folded into its copy of the first
             # layer: (x * r_i) W = x (r_i[:, None] * W), one product for all
@@ -245,7 +250,9 @@ def _forward(weights, X):
     precision): ``(n_samples, n_outputs)``, or an ensemble's per member
     ``(n_samples, ensemble_size, n_outputs)``."""
     network = weights.network
-    if network.numeric_embedding is not None:
+    if network.numeric_embedding == "piecewise_linear":
+        X = _embed_piecewise_linear(weights.embedding, X, network.n_embedded)
+    elif network.numeric_embedding is not None:
         X = _embed(weights.embedding, X, network.n_embedded)
     hidden = HIDDEN_FUNCTIONS[network.activation]
     n_hidden = len(network.hidden_layer_sizes)
@@ -284,6 +291,24 @@ def _embed(embedding, X, n_embedded):
     embedded = features @ embedding["projection"]
     embedded += embedding["projection_bias"]
     np.maximum(embedded, 0, out=embedded)
+    embedded = embedded.reshape(X.shape[0], -1)
+    if n_embedded == X.shape[1]:
+        return embedded
+    return np.concatenate([embedded, X[:, n_embedded:]], axis=1)
+
+
+def _embed_piecewise_linear(embedding, X, n_embedded):
+    """The piecewise-linear embedding of X's first ``n_embedded`` columns, then the
+    columns after them (see ``_torch_module.PiecewiseLinearEmbedding``)."""
+    if scipy.sparse.issparse(X):
+        X = X.toarray()
+    values = X[:, :n_embedded, None]
+    encoded = (values - embedding["left"]) * embedding["inverse_width"]
+    np.clip(encoded, embedding["lower"], embedding["upper"], out=encoded)
+    # each feature's (rows x bins) by its (bins x dim), as one batched product
+    embedded = np.matmul(encoded.transpose(1, 0, 2), embedding["projection"])
+    embedded = embedded.transpose(1, 0, 2) + embedding["linear_bias"]
+    embedded += values * embedding["linear"]
     embedded = embedded.reshape(X.shape[0], -1)
     if n_embedded == X.shape[1]:
         return embedded

@@ -4,6 +4,7 @@ device."""
 
 import numpy as np
 
+from sknn._bins import quantile_bin_edges
 from sknn._network import EMBEDDING_PREFIX
 
 WEIGHT_INITS = {
@@ -66,7 +67,10 @@ def initial_embedding(network, frequency_scale, random_state):
     """The periodic embedding's initial parameters, drawn from numpy as
     rtdl_num_embeddings draws them: frequencies from a normal truncated at 3
     standard deviations, the projection and its bias uniform in +-1/sqrt(fan_in).
-    Named as the estimator's extra state holds them (``EMBEDDING_PREFIX``)."""
+    Named as the estimator's extra state holds them (``EMBEDDING_PREFIX``). The
+    piecewise-linear embedding's are :func:`initial_piecewise_linear_embedding`'s."""
+    if network.numeric_embedding == "piecewise_linear":
+        return initial_piecewise_linear_embedding(network, random_state)
     shapes = network.embedding_shapes()
     bound = 3 * frequency_scale
     frequencies = np.clip(
@@ -110,3 +114,32 @@ def initial_extra_state(network, frequency_scale, random_state):
     if network.numeric_embedding is not None:
         state = initial_embedding(network, frequency_scale, random_state)
     return {**state, **initial_adapter(network, random_state)}
+
+
+def initial_piecewise_linear_embedding(network, random_state):
+    """The piecewise-linear embedding's initial parameters, as rtdl_num_embeddings'
+    version "B" draws them: the linear term's slope and bias uniform in
+    +-1/sqrt(embedding_dim), the map of the bins at zero (the embedding starts as
+    a linear one and learns its bins' shape in training). Its bin edges come from
+    the training rows: :func:`bin_edges`."""
+    shapes = network.embedding_shapes()
+    limit = 1 / np.sqrt(network.embedding_dim)
+    arrays = dict(
+        linear=random_state.uniform(-limit, limit, shapes["linear"]),
+        linear_bias=random_state.uniform(-limit, limit, shapes["linear_bias"]),
+        projection=np.zeros(shapes["projection"]),
+    )
+    return {
+        EMBEDDING_PREFIX + name: array.astype(np.float32)
+        for name, array in arrays.items()
+    }
+
+
+def bin_edges(network, X):
+    """The piecewise-linear embedding's bin edges from the training rows ``X`` (the
+    quantiles of its embedded columns, see ``sknn._bins``), named as the extra state
+    holds them; {} for another embedding."""
+    if network.numeric_embedding != "piecewise_linear":
+        return {}
+    edges = quantile_bin_edges(X[:, : network.n_embedded], network.embedding_bins)
+    return {EMBEDDING_PREFIX + "edges": edges}

@@ -82,6 +82,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         embedding_dim=24,
         embedding_frequencies=48,
         embedding_frequency_scale=0.1,
+        embedding_bins=48,
         embedded_features=None,
         scoring="score",
         restore_best="first",
@@ -128,6 +129,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self.embedding_dim = embedding_dim
         self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
+        self.embedding_bins = embedding_bins
         self.embedded_features = embedded_features
         self.scoring = scoring
         self.restore_best = restore_best
@@ -447,6 +449,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         embedding_dim=24,
         embedding_frequencies=48,
         embedding_frequency_scale=0.1,
+        embedding_bins=48,
         embedded_features=None,
         scoring="score",
         restore_best="first",
@@ -491,6 +494,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.embedding_dim = embedding_dim
         self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
+        self.embedding_bins = embedding_bins
         self.embedded_features = embedded_features
         self.scoring = scoring
         self.restore_best = restore_best

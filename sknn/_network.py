@@ -44,7 +44,7 @@ EMBEDDING_PREFIX = "0."
 # what early stopping monitors, and which of equally good epochs it restores
 SCORINGS = ("score", "loss")
 RESTORE_BEST = ("first", "last")
-NUMERIC_EMBEDDINGS = ("periodic",)
+NUMERIC_EMBEDDINGS = ("periodic", "piecewise_linear")
 # the constants of the layers, torch's defaults, which the torch module, the numpy
 # forward pass and ONNX export all compute with
 BATCH_NORM_EPS = 1e-5
@@ -78,7 +78,7 @@ class Network:
     batch_norm : bool, default=False
         Batch normalization between each hidden layer and its activation.
 
-    numeric_embedding : {None, 'periodic'}, default=None
+    numeric_embedding : {None, 'periodic', 'piecewise_linear'}, default=None
         The embedding of the leading input columns before the first layer.
 
     embedding_dim : int, default=1
@@ -89,7 +89,11 @@ class Network:
         after them pass through unchanged.
 
     embedding_frequencies : int, default=48
-        Learned frequencies per embedded feature.
+        Learned frequencies per embedded feature (the periodic embedding).
+
+    embedding_bins : int, default=48
+        Bins per embedded feature (the piecewise-linear embedding): at most this
+        many, fewer where a feature has fewer distinct training quantiles.
 
     ensemble_size : int, default=1
         Members of the ensemble (1: a plain network, without an adapter).
@@ -106,6 +110,12 @@ class Network:
     >>> members = Network(5, (16,), 3, "relu", (0.0,), ensemble_size=4)
     >>> members.weight_shapes(), members.ensemble_shapes()
     ([(5, 16), (16, 12)], {'0.scale': (4, 5)})
+    >>> net = Network(5, (16,), 3, "relu", (0.0,), numeric_embedding="piecewise_linear",
+    ...               embedding_dim=4, embedded_features=2, embedding_bins=8)
+    >>> net.embedding_shapes()
+    {'linear': (2, 4), 'linear_bias': (2, 4), 'projection': (2, 8, 4)}
+    >>> net.embedding_fixed_shapes()
+    {'edges': (2, 9)}
     """
 
     n_features: int
@@ -118,6 +128,7 @@ class Network:
     embedding_dim: int = 1
     embedded_features: int | None = None
     embedding_frequencies: int = 48
+    embedding_bins: int = 48
     ensemble_size: int = 1
 
     @property
@@ -188,6 +199,8 @@ class Network:
         """The numeric embedding's parameters' shapes by name ({} without one)."""
         if self.numeric_embedding is None:
             return {}
+        if self.numeric_embedding == "piecewise_linear":
+            return self._piecewise_linear_shapes()
         frequencies, dim = self.embedding_frequencies, self.embedding_dim
         return {
             "frequencies": (self.n_embedded, frequencies),
@@ -195,21 +208,47 @@ class Network:
             "projection_bias": (dim,),
         }
 
+    def _piecewise_linear_shapes(self):
+        """The piecewise-linear embedding's learned arrays, rtdl_num_embeddings'
+        version "B": per feature a linear term (``linear``, ``linear_bias``) and a
+        map of its bins' components to ``embedding_dim`` values (``projection``)."""
+        features, dim = self.n_embedded, self.embedding_dim
+        return {
+            "linear": (features, dim),
+            "linear_bias": (features, dim),
+            "projection": (features, self.embedding_bins, dim),
+        }
+
+    def embedding_fixed_shapes(self):
+        """The numeric embedding's arrays that training never changes, by name:
+        the piecewise-linear embedding's bin edges, computed at the first fit."""
+        if self.numeric_embedding != "piecewise_linear":
+            return {}
+        return {"edges": (self.n_embedded, self.embedding_bins + 1)}
+
+    def embedding_state_shapes(self):
+        """Every array of the numeric embedding by name: the learned ones
+        (:meth:`embedding_shapes`), then the fixed ones."""
+        return {**self.embedding_shapes(), **self.embedding_fixed_shapes()}
+
     def embedding_arrays(self, extra_state):
         """The numeric embedding's arrays in ``extra_state`` (the estimator's state
-        beyond its linear layers) by the names of :meth:`embedding_shapes`; None
-        where one is missing."""
+        beyond its linear layers) by the names of :meth:`embedding_state_shapes`;
+        None where one is missing."""
         return {
             name: extra_state.get(EMBEDDING_PREFIX + name)
-            for name in self.embedding_shapes()
+            for name in self.embedding_state_shapes()
         }
 
     def activation_widths(self):
         """The widths of the activations a forward pass holds per row: each
-        layer's (every member's), and the numeric embedding's sines and cosines."""
+        layer's (every member's), and the numeric embedding's sines and cosines or
+        bins."""
         k = self.ensemble_size
         widths = [self.input_width * k] + [units * k for units in self.layer_units[1:]]
-        if self.numeric_embedding is not None:
+        if self.numeric_embedding == "piecewise_linear":
+            widths.append(self.n_embedded * self.embedding_bins)
+        elif self.numeric_embedding is not None:
             widths.append(self.n_embedded * 2 * self.embedding_frequencies)
         return widths
 
@@ -289,14 +328,15 @@ class Network:
                 f"do not match its weights, of shapes {short_repr(shapes)}."
             )
         embedding = self.embedding_arrays(extra_state)
-        for name, shape in self.embedding_shapes().items():
+        for name, shape in self.embedding_state_shapes().items():
             saved = getattr(embedding.get(name), "shape", None)
             if saved != shape:
                 raise ModelFileError(
                     f"the saved network's embedding {name} is of shape "
                     f"{short_repr(saved)}; its record (embedding_dim "
                     f"{self.embedding_dim}, embedding_frequencies "
-                    f"{self.embedding_frequencies}, {self.n_embedded} embedded "
+                    f"{self.embedding_frequencies}, embedding_bins "
+                    f"{self.embedding_bins}, {self.n_embedded} embedded "
                     f"features) needs {shape}."
                 )
         for key, shape in self.ensemble_shapes().items():
@@ -331,4 +371,5 @@ _FIELD_CHECKS = {
     "embedded_features": lambda v: v is None or integer(1)(v),
     "embedding_frequencies": integer(1),
     "ensemble_size": integer(1),
+    "embedding_bins": integer(2),
 }

@@ -163,7 +163,7 @@ def extra_state_layout(network):
     layout = {}
     for position, (kind, i) in enumerate(network.layers()):
         if kind == "embedding":
-            for name, shape in network.embedding_shapes().items():
+            for name, shape in network.embedding_state_shapes().items():
                 layout[f"{position}.{name}"] = (shape, np.float32)
         elif kind == "ensemble":
             for name, shape in network.ensemble_shapes().items():

@@ -68,6 +68,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         embedding_dim=RECIPE["embedding_dim"],
         embedding_frequencies=RECIPE["embedding_frequencies"],
         embedding_frequency_scale=0.1,
+        embedding_bins=48,
         scoring=RECIPE["scoring"],
         restore_best=RECIPE["restore_best"],
         ensemble_size=1,
@@ -115,6 +116,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         self.embedding_dim = embedding_dim
         self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
+        self.embedding_bins = embedding_bins
         self.scoring = scoring
         self.restore_best = restore_best
         self.ensemble_size = ensemble_size
@@ -255,6 +257,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         embedding_dim=RECIPE["embedding_dim"],
         embedding_frequencies=RECIPE["embedding_frequencies"],
         embedding_frequency_scale=0.1,
+        embedding_bins=48,
         scoring=RECIPE["scoring"],
         restore_best=RECIPE["restore_best"],
         ensemble_size=1,
@@ -300,6 +303,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         self.embedding_dim = embedding_dim
         self.embedding_frequencies = embedding_frequencies
         self.embedding_frequency_scale = embedding_frequency_scale
+        self.embedding_bins = embedding_bins
         self.scoring = scoring
         self.restore_best = restore_best
         self.ensemble_size = ensemble_size

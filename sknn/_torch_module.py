@@ -8,6 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sknn._bins import bin_encoding
 from sknn._network import BATCH_NORM_EPS, LEAKY_RELU_SLOPE
 
 # the torch layer of each of _network.HIDDEN_ACTIVATIONS
@@ -74,6 +75,60 @@ class PeriodicEmbedding(nn.Module):
         if X.shape[1] == n_features:
             return embedded.flatten(1)
         return torch.cat([embedded.flatten(1), X[:, n_features:]], dim=1)
+
+
+class PiecewiseLinearEmbedding(nn.Module):
+    """Each numeric feature as ``x w + b + PLE(x) P``: its linear term plus its
+    piecewise-linear encoding (see ``sknn._bins``) mapped by its own ``P``.
+
+    Gorishniy et al. (NeurIPS 2022), as rtdl_num_embeddings'
+    ``PiecewiseLinearEmbeddings(version="B", activation=False)``, the form TabM
+    uses: ``linear`` and ``linear_bias`` (n_features x ``dim``) are the linear
+    term, ``projection`` (n_features x n_bins x ``dim``) maps each feature's bins.
+    The bin ``edges`` (n_features x n_bins + 1) are a buffer, saved with the
+    module and never trained; the encoding's arrays are derived from them
+    whenever they are loaded. Maps the first ``n_features`` columns of X to
+    ``n_features * dim`` columns and passes the columns after them through. The
+    parameters start at zero: sknn copies in the initial values and edges it
+    computed itself.
+    """
+
+    def __init__(self, n_features, dim, n_bins):
+        super().__init__()
+        self.linear = nn.Parameter(torch.zeros(n_features, dim))
+        self.linear_bias = nn.Parameter(torch.zeros(n_features, dim))
+        self.projection = nn.Parameter(torch.zeros(n_features, n_bins, dim))
+        self.register_buffer("edges", torch.zeros(n_features, n_bins + 1))
+        for name in ("left", "inverse_width", "lower", "upper"):
+            self.register_buffer(
+                name, torch.zeros(n_features, n_bins), persistent=False
+            )
+        self.register_load_state_dict_post_hook(_derive_bin_encoding)
+
+    def forward(self, X):
+        n_features = self.edges.shape[0]
+        numeric = X if X.shape[1] == n_features else X[:, :n_features]
+        values = numeric.unsqueeze(-1)
+        encoded = torch.clamp(
+            (values - self.left) * self.inverse_width, self.lower, self.upper
+        )
+        # each feature's (rows x bins) by its (bins x dim): a batch over features
+        binned = torch.bmm(encoded.transpose(0, 1), self.projection).transpose(0, 1)
+        embedded = torch.addcmul(self.linear_bias, values, self.linear) + binned
+        if X.shape[1] == n_features:
+            return embedded.flatten(1)
+        return torch.cat([embedded.flatten(1), X[:, n_features:]], dim=1)
+
+
+def _derive_bin_encoding(module, incompatible_keys):
+    """The encoding's buffers of a :class:`PiecewiseLinearEmbedding` from its
+    edges, computed by ``sknn._bins`` as the numpy forward pass and ONNX export
+    compute them (a post-hook of ``load_state_dict``)."""
+    arrays = bin_encoding(module.edges.detach().cpu().numpy())
+    with torch.no_grad():
+        for name, array in zip(("left", "inverse_width", "lower", "upper"), arrays):
+            buffer = getattr(module, name)
+            buffer.copy_(torch.as_tensor(array, dtype=buffer.dtype))
 
 
 class ZeroInitLinear(nn.Linear):
@@ -146,7 +201,8 @@ class MLPModule(nn.Sequential):
     Each hidden layer is Linear, then BatchNorm1d (with ``batch_norm``), then the
     activation, then Dropout (where its rate is above 0). With
     ``numeric_embedding="periodic"`` a :class:`PeriodicEmbedding` of the record's
-    leading features comes first. An ensemble (``ensemble_size`` k > 1) has an
+    leading features comes first, with "piecewise_linear" a
+    :class:`PiecewiseLinearEmbedding`. An ensemble (``ensemble_size`` k > 1) has an
     :class:`EnsembleScale` before the first linear layer and
     :class:`EnsembleHeads` as its output layer: the shared layers between run on
     k rows per input row (batch norm normalizes over the rows and members
@@ -161,7 +217,15 @@ class MLPModule(nn.Sequential):
         n_linear, members = len(shapes), network.ensemble_size
         layers = []
         for kind, i in network.layers():
-            if kind == "embedding":
+            if kind == "embedding" and network.numeric_embedding == "piecewise_linear":
+                layers.append(
+                    PiecewiseLinearEmbedding(
+                        network.n_embedded,
+                        network.embedding_dim,
+                        network.embedding_bins,
+                    )
+                )
+            elif kind == "embedding":
                 layers.append(
                     PeriodicEmbedding(
                         network.n_embedded,
@@ -199,7 +263,13 @@ class MLPModule(nn.Sequential):
         return {
             f"{name}.{key}": value.detach().cpu().numpy().copy()
             for name, layer in self.named_children()
-            if isinstance(layer, nn.BatchNorm1d | PeriodicEmbedding | EnsembleScale)
+            if isinstance(
+                layer,
+                nn.BatchNorm1d
+                | PeriodicEmbedding
+                | PiecewiseLinearEmbedding
+                | EnsembleScale,
+            )
             for key, value in layer.state_dict().items()
         }
 

@@ -12,14 +12,14 @@ Pipeline or ColumnTransformer whose other steps skl2onnx supports::
     onx = to_onnx(pipeline, X[:1])
 
 The exported graph computes what ``predict``, ``predict_proba`` and
-``decision_function`` compute: every activation sknn trains, the periodic numeric
-embedding, batch norm folded into the linear layers, no dropout (as at inference),
-an ensemble's members (``ensemble_size``) and the mean of their outputs,
-the regressor's target scaling and each loss's output transform, labels of any
-integer or string dtype, float32 or float64 input. A classifier gives skl2onnx's
-two outputs, the labels and the probabilities (for ``loss="hinge"``, the decision
-values; a binary one's as ``[-value, value]``); a regressor gives its predictions
-as an (n_samples, n_outputs) array.
+``decision_function`` compute: every activation sknn trains, the periodic and the
+piecewise-linear numeric embeddings, batch norm folded into the linear layers, no
+dropout (as at inference), an ensemble's members (``ensemble_size``) and the mean
+of their outputs, the regressor's target scaling and each loss's output
+transform, labels of any integer or string dtype, float32 or float64 input. A
+classifier gives skl2onnx's two outputs, the labels and the probabilities (for
+``loss="hinge"``, the decision values; a binary one's as ``[-value, value]``); a
+regressor gives its predictions as an (n_samples, n_outputs) array.
 
 A tabular estimator's graph is its encoder's, then its network's. Given a DataFrame
 sample, skl2onnx makes one input per column: float, double, integer or boolean for
@@ -66,6 +66,7 @@ from skl2onnx.algebra.onnx_ops import (
     OnnxLog,
     OnnxMatMul,
     OnnxMax,
+    OnnxMin,
     OnnxMul,
     OnnxReduceMeanApi18,
     OnnxRelu,
@@ -90,6 +91,7 @@ from skl2onnx.common.utils import check_input_and_output_numbers
 from skl2onnx.proto import onnx_proto
 
 from sknn import _dates, _inference, _onnx_encoder
+from sknn._bins import bin_encoding
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
 from sknn._network import (
     BATCH_NORM_EPS,
@@ -265,6 +267,51 @@ def _periodic_embedding(model, network, x, dtype, opv):
     return OnnxConcat(embedded, rest, axis=1, op_version=opv)
 
 
+def _piecewise_linear_embedding(model, network, x, dtype, opv):
+    """The numeric embedding: ``x w + b + PLE(x) P`` per embedded feature, the bins'
+    components ``clip((x - left) * inverse_width, lower, upper)`` (see
+    ``sknn._bins``), flattened to (N, n_features * dim), then the columns it
+    passes through."""
+    arrays = network.embedding_arrays(model._extra_state)
+    left, inverse_width, lower, upper = (
+        array.astype(dtype) for array in bin_encoding(arrays["edges"])
+    )
+    n_features, dim = network.n_embedded, network.embedding_dim
+    passed = network.n_features - n_features
+    numeric = x
+    if passed:
+        numeric = _columns(x, 0, n_features, opv)
+    values = OnnxReshape(
+        numeric, np.array([-1, n_features, 1], np.int64), op_version=opv
+    )
+    encoded = OnnxMul(OnnxSub(values, left, op_version=opv), inverse_width,
+                      op_version=opv)  # fmt: skip
+    encoded = OnnxMax(OnnxMin(encoded, upper, op_version=opv), lower, op_version=opv)
+    # (N, features, 1, bins) by (features, bins, dim): a product per feature
+    rows = OnnxReshape(
+        encoded, np.array([-1, n_features, 1, left.shape[1]], np.int64), op_version=opv
+    )
+    binned = OnnxReshape(
+        OnnxMatMul(rows, arrays["projection"].astype(dtype), op_version=opv),
+        np.array([-1, n_features, dim], np.int64),
+        op_version=opv,
+    )
+    linear = OnnxAdd(
+        OnnxMul(values, arrays["linear"].astype(dtype), op_version=opv),
+        arrays["linear_bias"].astype(dtype),
+        op_version=opv,
+    )
+    embedded = OnnxReshape(
+        OnnxAdd(linear, binned, op_version=opv),
+        np.array([-1, network.embedding_width], np.int64),
+        op_version=opv,
+    )
+    if not passed:
+        return embedded
+    rest = _columns(x, n_features, n_features + passed, opv)
+    return OnnxConcat(embedded, rest, axis=1, op_version=opv)
+
+
 def _columns(x, start, stop, opv):
     """Columns ``start:stop`` of the 2-D ``x``."""
     return OnnxSlice(
@@ -290,6 +337,8 @@ def _network(model, x, dtype, opv, activation=None):
         layers[0] = _inference.fold_adapter(*layers[0], scale, network)
     if network.numeric_embedding == "periodic":
         x = _periodic_embedding(model, network, x, dtype, opv)
+    elif network.numeric_embedding == "piecewise_linear":
+        x = _piecewise_linear_embedding(model, network, x, dtype, opv)
     last = len(layers) - 1
     for i, (coef, bias) in enumerate(layers):
         if k > 1 and 0 < i == last:  # (k, N, n_outputs): each member's rows

@@ -173,6 +173,19 @@ def _set(path, value):
     return edit
 
 
+PLE = {"numeric_embedding": "piecewise_linear", "embedding_dim": 2}
+
+
+def _edges(change, dtype=np.float32):
+    """An edit of the saved state: the bin edges become ``change(edges)``."""
+
+    def edit(state):
+        edges = change(state["_extra_state"]["0.edges"].copy()).astype(dtype)
+        state["_extra_state"] = {**state["_extra_state"], "0.edges": edges}
+
+    return edit
+
+
 STATE_ATTACKS = {
     "optimizer state shrunk to one element": ({}, _shrink_first_weight_state),
     "scalar step made a vector": (
@@ -266,6 +279,24 @@ STATE_ATTACKS = {
     "an ensemble size far beyond the saved heads (allocates nothing)": (
         {"ensemble_size": 3},
         _set(("_net_state", "network", "ensemble_size"), 10**12),
+    ),
+    "bin edges out of order": (PLE, _edges(lambda e: e[:, ::-1])),
+    "bin edges of NaN": (PLE, _edges(lambda e: np.where(e == e[0, 3], np.nan, e))),
+    "an open bin after a closed one": (
+        PLE,
+        _edges(lambda e: np.tile(np.r_[0, 0, np.arange(47)], (len(e), 1))),
+    ),
+    "bin edges of another bin count": (PLE, _edges(lambda e: e[:, :9])),
+    "bin edges as float64": (PLE, _edges(lambda e: e, np.float64)),
+    "a bin count far beyond the saved bins (allocates nothing)": (
+        PLE,
+        _set(("_net_state", "network", "embedding_bins"), 10**12),
+    ),
+    "bin edges missing": (
+        PLE,
+        lambda s: s.update(
+            _extra_state={k: v for k, v in s["_extra_state"].items() if k != "0.edges"}
+        ),
     ),
     "schedule state with foreign entries": (
         {"learning_rate": "cosine"},
@@ -394,6 +425,37 @@ def test_checkpoint_rng_and_best_weights_are_checked_on_resume(tmp_path, iris):
             sknn.resume(directory, X, y)
 
 
+def test_a_checkpoints_best_weights_keep_the_networks_bin_edges(tmp_path, iris):
+    """Early stopping's best weights hold the bin edges too: a checkpoint whose
+    edges there differ from its network's (unsorted ones, say, which the restored
+    best weights would bring into torch) is refused before resuming."""
+    X, y = iris
+    clf = MLPClassifier(
+        (8,), max_iter=6, early_stopping=True, random_state=0,
+        checkpoint_dir=tmp_path / "runs", **PLE,
+    )  # fmt: skip
+    clf.fit(X, y)
+    last = sknn.load(os.path.join(clf.checkpoint_path_, "last.sknn"))
+    assert last._checkpoint_training["best_params"] is not None
+
+    def edit(state):
+        training = state["_checkpoint_training"]
+        best = dict(training["best_params"])
+        best["0.edges"] = best["0.edges"][:, ::-1].copy()
+        state["_checkpoint_training"] = dict(training, finished=False, best_params=best)
+        state["n_iter_"] = 3
+        state["history_"] = state["history_"][:3]
+
+    directory = tmp_path / "crafted"
+    directory.mkdir()
+    crafted(directory / "last.sknn", last, edit)
+    with pytest.raises(ModelFileError, match=re.escape(
+        "the saved checkpoint's best weights hold other embedding edges than its "
+        "network; training never changes them."
+    )):  # fmt: skip
+        sknn.resume(directory, X, y)
+
+
 def test_a_fitted_model_round_trips_every_option(tmp_path, iris):
     """The checks accept every model sknn writes: each loads and predicts as
     saved, and trains on."""
@@ -407,6 +469,7 @@ def test_a_fitted_model_round_trips_every_option(tmp_path, iris):
         {"solver": "lbfgs"},
         {"loss": "hinge"},
         {"numeric_embedding": "periodic", "embedding_dim": 3, "batch_norm": True},
+        {"numeric_embedding": "piecewise_linear", "embedding_dim": 3, "dropout": 0.1},
     ]
     for params in options:
         clf = MLPClassifier((6,), max_iter=4, random_state=0, **params).fit(X, y)

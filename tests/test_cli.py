@@ -127,6 +127,25 @@ def test_an_ensemble_is_one_setting_away(tmp_path, data_dir):
     assert len(predict.stdout.splitlines()) == 1 + len(pd.read_csv(data))
 
 
+def test_set_chooses_the_piecewise_linear_embedding(tmp_path, data_dir):
+    data = data_dir / "regress.csv"
+    fit = run_sknn(
+        "fit", data, "--target", "price", "--model", "tabular",
+        "--set", "numeric_embedding=piecewise_linear", "--set", "embedding_bins=8",
+        "--set", "hidden_layer_sizes=(8,)", "--set", "max_iter=20",
+        "--out", "model.sknn", "--quiet", cwd=tmp_path,
+    )  # fmt: skip
+    assert_ok(fit)
+    import sknn
+
+    mlp = sknn.load(tmp_path / "model.sknn")[-1].mlp_
+    assert mlp.numeric_embedding == "piecewise_linear"
+    assert mlp._extra_state["0.edges"].shape[1] == 8 + 1
+    predict = run_sknn("predict", "model.sknn", data, cwd=tmp_path)
+    assert_ok(predict)
+    assert len(predict.stdout.splitlines()) == 1 + len(pd.read_csv(data))
+
+
 def test_fit_predict_info_classify(tmp_path, data_dir):
     data = data_dir / "classify.csv"
     fit = run_sknn(

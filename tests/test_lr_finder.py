@@ -162,3 +162,28 @@ def test_the_range_test_starts_from_the_drawn_numeric_embedding(monkeypatch):
         seen["frequencies"], fitted._extra_state["0.frequencies"]
     )
     assert np.abs(seen["frequencies"]).max() > 0
+
+
+def test_the_range_test_starts_from_the_fits_bins(monkeypatch):
+    """The throw-away network has the bins fit would compute: with zero edges
+    every feature's bins would encode to nothing."""
+    from sknn import _torch
+
+    X, y = load_iris(return_X_y=True)
+    params = dict(numeric_embedding="piecewise_linear", embedding_dim=4, random_state=0)
+    seen = {}
+    original = _torch._build_net
+
+    def spy(network, training, coefs, intercepts, extra_state=None, steps=1):
+        net = original(network, training, coefs, intercepts, extra_state, steps)
+        seen["edges"] = net.module_[0].edges.numpy().copy()
+        seen["inverse_width"] = net.module_[0].inverse_width.numpy().copy()
+        return net
+
+    monkeypatch.setattr(_torch, "_build_net", spy)
+    MLPClassifier(**params).find_lr(X, y, num_iter=5)
+    fitted = MLPClassifier(max_iter=1, **params)
+    fitted._validate_params()
+    fitted._prepare_training(X, y, None, incremental=False)
+    np.testing.assert_array_equal(seen["edges"], fitted._extra_state["0.edges"])
+    assert seen["inverse_width"].max() > 0

@@ -156,6 +156,41 @@ def test_an_ensemble_regressor_exports_its_members_mean(loss, dtype):
     np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5 * scale)
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+def test_an_ensemble_on_the_piecewise_linear_embedding_exports(dtype, iris_split):
+    """The two new ingredients together: the bins' encoding, then every member."""
+    X_train, X_test, y_train, _ = iris_split
+    clf = sknn.MLPClassifier(
+        (12,), ensemble_size=3, numeric_embedding="piecewise_linear",
+        embedding_bins=8, embedding_dim=4, batch_norm=True, max_iter=15,
+        random_state=0,
+    )  # fmt: skip
+    _check_classifier(_fit(clf, X_train, y_train), X_test, dtype)
+
+
+@pytest.mark.parametrize("pipeline", [False, True], ids=["bare", "pipeline"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("task", ["classify", "regress"])
+def test_the_piecewise_linear_numeric_embedding_exports(
+    task, dtype, pipeline, iris_split
+):
+    X_train, X_test, y_train, _ = iris_split
+    params = dict(
+        hidden_layer_sizes=(12,), numeric_embedding="piecewise_linear",
+        embedding_dim=6, embedding_bins=8, max_iter=15, random_state=0,
+    )  # fmt: skip
+    # values beyond the training range: the first and last bins' unclipped sides
+    X_test = np.vstack([X_test, X_test.min(0) - 5, X_test.max(0) + 5])
+    if task == "classify":
+        model = _fit(_wrap(sknn.MLPClassifier(**params), pipeline), X_train, y_train)
+        _check_classifier(model, X_test, dtype)
+        return
+    model = _fit(_wrap(sknn.MLPRegressor(**params), pipeline), X_train, X_train[:, 0])
+    (values,) = _run(model, X_test.astype(dtype))
+    expected = model.predict(X_test.astype(dtype)).reshape(-1, 1)
+    np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5)
+
+
 LABELS = {
     "binary ints": lambda y: (y == 1).astype(np.int64) * 7,
     "binary bools": lambda y: y == 1,
@@ -286,6 +321,23 @@ def test_an_embedding_of_the_first_columns_passes_the_rest_through(iris_split):
     (values,) = _run(model, X_test.astype(np.float32))
     expected = model.predict(X_test.astype(np.float32)).reshape(-1, 1)
     np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_bins_of_the_first_columns_pass_the_rest_through(iris_split):
+    X_train, X_test, _, _ = iris_split
+    # a binary column among the embedded ones: one bin, its min-max scaling
+    X_train = np.column_stack([X_train[:, :1], X_train[:, 0] > 5.8, X_train[:, 1:]])
+    X_test = np.column_stack([X_test[:, :1], X_test[:, 0] > 5.8, X_test[:, 1:]])
+    model = sknn.MLPRegressor(
+        hidden_layer_sizes=(8,), numeric_embedding="piecewise_linear",
+        embedding_dim=3, embedded_features=2, max_iter=10, random_state=0,
+    )  # fmt: skip
+    model = _fit(model, X_train, X_train[:, 0])
+    assert model.coefs_[0].shape[0] == 2 * 3 + 3
+    for dtype in DTYPES:
+        (values,) = _run(model, X_test.astype(dtype))
+        expected = model.predict(X_test.astype(dtype)).reshape(-1, 1)
+        np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5)
 
 
 def test_what_cannot_be_exported_is_a_clear_error(iris_split):

@@ -51,7 +51,7 @@ LAYERS = [
     ["_version", "exceptions", "_sklearn_compat", "_docstrings", "_checks",
      "_network", "_inference", "_dates", "_column_values", "_training",
      "_initialization", "_load", "_columns", "_tabular_docs", "_files",
-     "_skops_schema"],
+     "_skops_schema", "_bins"],
     ["_fitted_state", "_saved_net", "preprocessing", "_tabular_state",
      "_torch_module", "_torch_data",
      "_torch_devices", "_torch_callbacks", "_torch_state", "_torch_net"],

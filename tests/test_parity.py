@@ -39,6 +39,7 @@ SKNN_PARAMETERS = {
     "embedding_dim": 24,
     "embedding_frequencies": 48,
     "embedding_frequency_scale": 0.1,
+    "embedding_bins": 48,
     "embedded_features": None,
     "scoring": "score",
     "restore_best": "first",

@@ -87,8 +87,9 @@ assert "torch" not in sys.modules, "torch was imported"
             {"solver": "sgd", "learning_rate": "onecycle", "batch_norm": True},
         ),
         (sknn.TabularMLPClassifier, {"early_stopping": False}),
+        (MLPClassifier, {"numeric_embedding": "piecewise_linear", "embedding_dim": 3}),
     ],
-    ids=["adam", "sgd-onecycle-batchnorm", "tabular"],
+    ids=["adam", "sgd-onecycle-batchnorm", "tabular", "piecewise-linear"],
 )
 def test_a_loaded_model_predicts_and_saves_without_torch(cls, params, tmp_path, iris):
     """A model trained on the CPU predicts in numpy: loading, predicting and saving
@@ -465,8 +466,18 @@ def _interrupt_after(monkeypatch, epochs):
             "early_stopping": True,
             "restore_best": "last",
         },  # fmt: skip
+        {
+            "numeric_embedding": "piecewise_linear",
+            "embedding_dim": 3,
+            "early_stopping": True,
+        },
     ],
-    ids=["adam-dropout", "sgd-onecycle-early-stopping", "embedding-restore-last"],
+    ids=[
+        "adam-dropout",
+        "sgd-onecycle-early-stopping",
+        "embedding-restore-last",
+        "piecewise-linear-early-stopping",
+    ],
 )
 def test_three_plus_three_resumed_epochs_equal_six(params, tmp_path, iris, monkeypatch):
     X, y = iris

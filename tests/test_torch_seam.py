@@ -159,6 +159,10 @@ LAYOUT_NETWORKS = {
         4, (5,), 2, "relu", (0.0,), batch_norm=True, numeric_embedding="periodic",
         embedding_dim=3, embedded_features=2, embedding_frequencies=6,
     ),
+    "piecewise-linear embedding": Network(
+        4, (5,), 2, "relu", (0.0,), numeric_embedding="piecewise_linear",
+        embedding_dim=3, embedded_features=2, embedding_bins=5,
+    ),
 }  # fmt: skip
 
 
@@ -525,6 +529,8 @@ def test_a_fit_gives_up_a_thread_when_another_process_starts(
     + [
         {"batch_norm": True, "dropout": 0.2},
         {"numeric_embedding": "periodic", "embedding_dim": 3, "batch_norm": True},
+        {"numeric_embedding": "piecewise_linear", "embedding_dim": 3,
+         "embedding_bins": 6, "embedded_features": 3},
     ],
 )  # fmt: skip
 def test_numpy_predictions_equal_the_torch_modules(params, iris):
