@@ -45,7 +45,8 @@ class, an input type a column cannot take, a date column in a time zone with
 daylight saving time) raises :class:`OnnxExportError`.
 
 skl2onnx and onnxruntime are the optional ``onnx`` extra (``pip install
-"sknn[onnx]"``); sknn imports them only here.
+"sknn[onnx]"``); sknn imports them only here (and in the two modules this one
+imports, for the encoder's graph and the network's).
 """
 
 import numpy as np
@@ -55,30 +56,15 @@ from skl2onnx.algebra.onnx_ops import (
     OnnxArgMax,
     OnnxArrayFeatureExtractor,
     OnnxCast,
-    OnnxClip,
     OnnxConcat,
-    OnnxCos,
-    OnnxDiv,
-    OnnxErf,
     OnnxExp,
     OnnxGreater,
     OnnxIdentity,
-    OnnxLog,
-    OnnxMatMul,
-    OnnxMax,
-    OnnxMin,
     OnnxMul,
-    OnnxReduceMeanApi18,
-    OnnxRelu,
     OnnxReshape,
     OnnxSigmoid,
-    OnnxSin,
-    OnnxSlice,
     OnnxSoftmax,
     OnnxSub,
-    OnnxTanh,
-    OnnxTranspose,
-    OnnxWhere,
 )
 from skl2onnx.common.data_types import (
     DoubleTensorType,
@@ -90,16 +76,9 @@ from skl2onnx.common.data_types import (
 from skl2onnx.common.utils import check_input_and_output_numbers
 from skl2onnx.proto import onnx_proto
 
-from sknn import _dates, _inference, _onnx_encoder
-from sknn._bins import bin_encoding
+from sknn import _dates, _onnx_encoder
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
-from sknn._network import (
-    BATCH_NORM_EPS,
-    LEAKY_RELU_SLOPE,
-    SELU_ALPHA,
-    SELU_SCALE,
-    SOFTPLUS_THRESHOLD,
-)
+from sknn._onnx_network import network_graph
 from sknn._tabular import TabularMLPClassifier, TabularMLPRegressor
 from sknn.exceptions import OnnxExportError
 from sknn.preprocessing import TabularEncoder
@@ -147,233 +126,6 @@ def dates_as_seconds(X):
     return X
 
 
-# --------------------------------------------------------------------------- layers
-
-
-def _hidden_activation(name, x, dtype, opv):
-    """torch's hidden activation ``name`` on ``x`` as ONNX operators."""
-    if name == "identity":
-        return x
-    if name == "logistic":
-        return OnnxSigmoid(x, op_version=opv)
-    if name == "tanh":
-        return OnnxTanh(x, op_version=opv)
-    if name == "relu":
-        return OnnxRelu(x, op_version=opv)
-    zero, one = np.array([0.0], dtype), np.array([1.0], dtype)
-    # the next four as elementwise formulas: onnxruntime lacks float64 kernels of
-    # LeakyRelu, Elu, Selu and Softplus
-    if name == "leaky_relu":
-        slope = np.array([LEAKY_RELU_SLOPE], dtype)
-        return OnnxMax(x, OnnxMul(x, slope, op_version=opv), op_version=opv)
-    if name in ("elu", "selu"):
-        negative = OnnxSub(OnnxExp(x, op_version=opv), one, op_version=opv)
-        if name == "selu":
-            alpha = np.array([SELU_ALPHA], dtype)
-            negative = OnnxMul(negative, alpha, op_version=opv)
-        y = OnnxWhere(OnnxGreater(x, zero, op_version=opv), x, negative, op_version=opv)
-        if name == "selu":
-            y = OnnxMul(y, np.array([SELU_SCALE], dtype), op_version=opv)
-        return y
-    if name == "gelu":  # exact (erf) GELU, torch's default
-        half, root2 = np.array([0.5], dtype), np.array([np.sqrt(2.0)], dtype)
-        erf = _in_float32(OnnxErf, OnnxDiv(x, root2, op_version=opv), dtype, opv)
-        return OnnxMul(
-            OnnxMul(x, half, op_version=opv),
-            OnnxAdd(erf, one, op_version=opv),
-            op_version=opv,
-        )
-    if name == "silu":
-        return OnnxMul(x, OnnxSigmoid(x, op_version=opv), op_version=opv)
-    if name == "softplus":  # log(1 + exp(x)), the identity above torch's threshold
-        threshold = np.array([SOFTPLUS_THRESHOLD], dtype)
-        softplus = OnnxLog(
-            OnnxAdd(OnnxExp(x, op_version=opv), one, op_version=opv), op_version=opv
-        )
-        return OnnxWhere(
-            OnnxGreater(x, threshold, op_version=opv), x, softplus, op_version=opv
-        )
-    if name == "hardtanh":
-        low, high = np.array(-1.0, dtype), np.array(1.0, dtype)
-        return OnnxClip(x, low, high, op_version=opv)
-    raise OnnxExportError(f"activation={name!r} has no ONNX export in this sknn.")
-
-
-def _in_float32(operator, x, dtype, opv):
-    """``operator(x)`` computed in float32 (onnxruntime has no float64 kernel of
-    Erf, Softplus, Elu...), cast back to ``dtype``: float32's precision, 1e-7."""
-    if dtype == np.float32:
-        return operator(x, op_version=opv)
-    x = OnnxCast(x, to=onnx_proto.TensorProto.FLOAT, op_version=opv)
-    y = operator(x, op_version=opv)
-    return OnnxCast(y, to=onnx_proto.TensorProto.DOUBLE, op_version=opv)
-
-
-def _layers(model, network):
-    """The network's (weight, bias) pairs in float64, batch norm folded in: at
-    inference ``BN(xW + b) = x (W s) + (b - mean) s + beta``, ``s = gamma /
-    sqrt(var + eps)``."""
-    layers = [
-        [coef.astype(np.float64), bias.astype(np.float64)]
-        for coef, bias in zip(model.coefs_, model.intercepts_)
-    ]
-    extra = model._extra_state
-    for layer, prefix in zip(layers, network.batch_norm_prefixes()):
-        gamma, beta, mean, var = (
-            extra[prefix + name].astype(np.float64)
-            for name in ("weight", "bias", "running_mean", "running_var")
-        )
-        scale = gamma / np.sqrt(var + BATCH_NORM_EPS)
-        layer[0] = layer[0] * scale
-        layer[1] = (layer[1] - mean) * scale + beta
-    return layers
-
-
-def _periodic_embedding(model, network, x, dtype, opv):
-    """The numeric embedding: ``relu([cos(2 pi f x), sin(2 pi f x)] W + b)`` per
-    embedded feature, flattened to (N, n_features * dim), then the columns it
-    passes through."""
-    arrays = network.embedding_arrays(model._extra_state)
-    frequencies = arrays["frequencies"].astype(np.float64) * (2 * np.pi)
-    n_features = network.n_embedded
-    passed = network.n_features - n_features
-    numeric = x
-    if passed:
-        numeric = _columns(x, 0, n_features, opv)
-    columns = OnnxReshape(
-        numeric, np.array([-1, n_features, 1], np.int64), op_version=opv
-    )
-    angles = OnnxMul(columns, frequencies.astype(dtype), op_version=opv)
-    features = OnnxConcat(
-        OnnxCos(angles, op_version=opv),
-        OnnxSin(angles, op_version=opv),
-        axis=2,
-        op_version=opv,
-    )
-    projected = OnnxAdd(
-        OnnxMatMul(features, arrays["projection"].astype(dtype), op_version=opv),
-        arrays["projection_bias"].astype(dtype),
-        op_version=opv,
-    )
-    width = network.embedding_width
-    embedded = OnnxReshape(
-        OnnxRelu(projected, op_version=opv),
-        np.array([-1, width], np.int64),
-        op_version=opv,
-    )
-    if not passed:
-        return embedded
-    rest = _columns(x, n_features, n_features + passed, opv)
-    return OnnxConcat(embedded, rest, axis=1, op_version=opv)
-
-
-def _piecewise_linear_embedding(model, network, x, dtype, opv):
-    """The numeric embedding: ``x w + b + PLE(x) P`` per embedded feature, the bins'
-    components ``clip((x - left) * inverse_width, lower, upper)`` (see
-    ``sknn._bins``), flattened to (N, n_features * dim), then the columns it
-    passes through."""
-    arrays = network.embedding_arrays(model._extra_state)
-    left, inverse_width, lower, upper = (
-        array.astype(dtype) for array in bin_encoding(arrays["edges"])
-    )
-    n_features, dim = network.n_embedded, network.embedding_dim
-    passed = network.n_features - n_features
-    numeric = x
-    if passed:
-        numeric = _columns(x, 0, n_features, opv)
-    values = OnnxReshape(
-        numeric, np.array([-1, n_features, 1], np.int64), op_version=opv
-    )
-    encoded = OnnxMul(OnnxSub(values, left, op_version=opv), inverse_width,
-                      op_version=opv)  # fmt: skip
-    encoded = OnnxMax(OnnxMin(encoded, upper, op_version=opv), lower, op_version=opv)
-    # (N, features, 1, bins) by (features, bins, dim): a product per feature
-    rows = OnnxReshape(
-        encoded, np.array([-1, n_features, 1, left.shape[1]], np.int64), op_version=opv
-    )
-    binned = OnnxReshape(
-        OnnxMatMul(rows, arrays["projection"].astype(dtype), op_version=opv),
-        np.array([-1, n_features, dim], np.int64),
-        op_version=opv,
-    )
-    linear = OnnxAdd(
-        OnnxMul(values, arrays["linear"].astype(dtype), op_version=opv),
-        arrays["linear_bias"].astype(dtype),
-        op_version=opv,
-    )
-    embedded = OnnxReshape(
-        OnnxAdd(linear, binned, op_version=opv),
-        np.array([-1, network.embedding_width], np.int64),
-        op_version=opv,
-    )
-    if not passed:
-        return embedded
-    rest = _columns(x, n_features, n_features + passed, opv)
-    return OnnxConcat(embedded, rest, axis=1, op_version=opv)
-
-
-def _columns(x, start, stop, opv):
-    """Columns ``start:stop`` of the 2-D ``x``."""
-    return OnnxSlice(
-        x,
-        np.array([start], np.int64),
-        np.array([stop], np.int64),
-        np.array([1], np.int64),
-        op_version=opv,
-    )
-
-
-def _network(model, x, dtype, opv, activation=None):
-    """The module's output layer for input ``x``: its pre-activation values, or
-    ``activation(values)`` (a graph of the last axis). An ensemble's is its
-    members' mean activation: the adapter folded into the first layer (as
-    ``sknn._inference`` computes), the shared layers on one row per member, then
-    each member's output layer on its rows."""
-    network = model._fitted_network()
-    layers = _layers(model, network)
-    k = network.ensemble_size
-    if k > 1:
-        scale = model._extra_state[network.ensemble_key()].astype(np.float64)
-        layers[0] = _inference.fold_adapter(*layers[0], scale, network)
-    if network.numeric_embedding == "periodic":
-        x = _periodic_embedding(model, network, x, dtype, opv)
-    elif network.numeric_embedding == "piecewise_linear":
-        x = _piecewise_linear_embedding(model, network, x, dtype, opv)
-    last = len(layers) - 1
-    for i, (coef, bias) in enumerate(layers):
-        if k > 1 and 0 < i == last:  # (k, N, n_outputs): each member's rows
-            shape = np.array([-1, k, coef.shape[0]], np.int64)
-            rows = OnnxTranspose(
-                OnnxReshape(x, shape, op_version=opv), perm=[1, 0, 2], op_version=opv
-            )
-            x = OnnxAdd(
-                OnnxMatMul(
-                    rows, _inference.heads(coef, k).astype(dtype), op_version=opv
-                ),
-                bias.astype(dtype).reshape(k, 1, -1),
-                op_version=opv,
-            )
-            break
-        x = OnnxAdd(
-            OnnxMatMul(x, coef.astype(dtype), op_version=opv),
-            bias.astype(dtype).reshape(1, -1),
-            op_version=opv,
-        )
-        if k > 1 and i == 0:  # (N * k, width), or without hidden layers (k, N, out)
-            width = coef.shape[1] // k
-            shape = [-1, width] if last else [-1, k, width]
-            x = OnnxReshape(x, np.array(shape, np.int64), op_version=opv)
-            if not last:
-                x = OnnxTranspose(x, perm=[1, 0, 2], op_version=opv)
-        if i < last:
-            x = _hidden_activation(network.activation, x, dtype, opv)
-    if activation is not None:
-        x = activation(x)
-    if k > 1:
-        x = OnnxReduceMeanApi18(x, axes=[0], keepdims=0, op_version=opv)
-    return x
-
-
 def _input(operator, opv):
     """The network's input: the operator's, as float32 or float64 (others become
     float32), or for a tabular estimator its encoder's output of the inputs."""
@@ -414,7 +166,7 @@ def convert_classifier(scope, operator, container):
     label_type = model._label_binarizer.y_type_
     hinge = model.out_activation_ == "identity"
     if hinge:  # decision_function's values; binary: [-value, value]
-        z = _network(model, x, dtype, opv)
+        z = network_graph(model, x, dtype, opv)
         scores = z
         positive = OnnxGreater(z, np.array([0.0], dtype), op_version=opv)
         if model.n_outputs_ == 1:
@@ -425,11 +177,11 @@ def convert_classifier(scope, operator, container):
                 op_version=opv,
             )
     elif model.out_activation_ == "softmax":
-        scores = _network(
+        scores = network_graph(
             model, x, dtype, opv, lambda z: OnnxSoftmax(z, axis=-1, op_version=opv)
         )
     else:  # logistic: binary (one output) or multi-label
-        scores = _network(
+        scores = network_graph(
             model, x, dtype, opv, lambda z: OnnxSigmoid(z, op_version=opv)
         )
         positive = OnnxGreater(scores, np.array([0.5], dtype), op_version=opv)
@@ -485,7 +237,7 @@ def convert_regressor(scope, operator, container):
             OnnxExp(z, op_version=opv), one, op_version=opv
         ),
     }
-    y = _network(model, x, dtype, opv, transforms.get(model.out_activation_))
+    y = network_graph(model, x, dtype, opv, transforms.get(model.out_activation_))
     scaled = getattr(model, "_target_scale", None) is not None
     if model.out_activation_ not in transforms and scaled:
         y = OnnxAdd(

@@ -60,7 +60,7 @@ LAYERS = [
     ["_base"],
     ["_multilayer_perceptron", "_tabular_base"],
     ["_tabular"],
-    ["_onnx_encoder", "onnx"],
+    ["_onnx_encoder", "_onnx_network", "onnx"],
     ["sknn"],  # the package's __init__: the public names
     ["_cli_console", "_cli_csv", "_cli_outputs", "_cli_plots", "_cli_inputs",
      "_cli_models", "_cli_training", "_cli_export", "_cli_demo"],
