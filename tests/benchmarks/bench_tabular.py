@@ -254,14 +254,22 @@ def _plain(value):
     return type(value).__name__
 
 
+# parameters added after results were cached, at the value that builds the
+# estimator they had: left out of the hash, so that those results stay valid
+ADDED_PARAMETERS = {"embedded_features": None, "ensemble_size": 1, "embedding_bins": 48}
+
+
 def settings_hash(estimator):
-    """A short hash of every parameter, nested ones included, except random_state."""
+    """A short hash of every parameter, nested ones included, except random_state
+    and the ``ADDED_PARAMETERS`` at their value."""
     params = estimator.get_params(deep=True)
     text = repr(
         [
             (key, _plain(value))
             for key, value in sorted(params.items())
-            if not key.endswith("random_state") and not hasattr(value, "get_params")
+            if not key.endswith("random_state")
+            and not hasattr(value, "get_params")
+            and ADDED_PARAMETERS.get(key.rpartition("__")[2], ...) != value
         ]
     )
     return hashlib.sha1(f"{type(estimator).__name__}{text}".encode()).hexdigest()[:10]
