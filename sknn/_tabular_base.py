@@ -31,7 +31,7 @@ RECIPE = {
     "n_iter_no_change": 40,
     "dropout": 0.15,
     "weight_init": "kaiming_uniform",
-    "numeric_embedding": "periodic",
+    "numeric_embedding": "piecewise_linear",
     "embedding_dim": 8,
     "embedding_frequencies": 16,
     "scoring": "loss",

@@ -33,7 +33,8 @@ TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
     * numeric columns are imputed with their median, robustly scaled and smoothly
       clipped (:class:`sknn.preprocessing.RobustScaleSmoothClipTransformer`), get a
       missing-value indicator where fit saw missing values, and are fed through the
-      learned periodic numeric embedding (``numeric_embedding``);
+      piecewise-linear numeric embedding (``numeric_embedding``: each
+      column's bins between its training quantiles);
     * date columns become numeric columns as above: their year, month, day,
       weekday, hour of the day (where fit saw times) and seconds since 1970
       (:class:`sknn.preprocessing.TabularEncoder`);

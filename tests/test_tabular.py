@@ -71,7 +71,7 @@ def test_the_embedding_takes_the_numeric_columns_and_passes_the_rest():
     numeric = 3  # size, flag, count
     indicators = 2  # size and count miss values
     one_hot = 4 + 3 + 3  # colour and its missing, shape with None, label with NA
-    assert model.mlp_._extra_state["0.frequencies"].shape[0] == numeric
+    assert model.mlp_._fitted_network().n_embedded == numeric
     assert model.coefs_[0].shape[0] == numeric * 5 + indicators + one_hot
     plain = TabularMLPClassifier(numeric_embedding=None, **SMALL).fit(X, y)
     assert plain.coefs_[0].shape[0] == numeric + indicators + one_hot
@@ -415,7 +415,7 @@ def test_date_columns_are_numbers_the_embedding_takes(cls, tmp_path):
     X.loc[::9, "when"] = pd.NaT
     model = cls(embedding_dim=5, **SMALL).fit(X, y)
     numeric = 3 + 5  # size, flag, count; when's year, month, day, weekday, seconds
-    assert model.mlp_._extra_state["0.frequencies"].shape[0] == numeric
+    assert model.mlp_._fitted_network().n_embedded == numeric
     paris = X.assign(when=X["when"].dt.tz_localize("Europe/Paris"))
     assert np.isfinite(model.predict(paris)).all()
     sknn.save(model, tmp_path / "model.sknn")

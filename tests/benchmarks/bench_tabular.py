@@ -352,7 +352,10 @@ def _versions():
 
 
 def record_key(record):
-    return tuple(record[k] for k in ("model", "dataset", "split", "settings", "data"))
+    """A fit's key: its data set, split, estimator (the settings hash names its type
+    and every parameter) and data, not the model's name: a name that comes to mean
+    another estimator (a new default) finds that estimator's results."""
+    return tuple(record[k] for k in ("dataset", "split", "settings", "data"))
 
 
 def read_cache(path):
@@ -539,9 +542,9 @@ def warm_up(dataset, estimator):
             pass
 
 
-def fit_and_record(dataset, split, estimator, key):
+def fit_and_record(dataset, split, estimator, spec, key):
     """The cache record of one fit, or None (and why, printed) if it failed."""
-    print(f"{key[0]} on {dataset.name}, split {split} ...", flush=True)
+    print(f"{spec} on {dataset.name}, split {split} ...", flush=True)
     try:
         scores = run_one(dataset, split, estimator)
     except Exception as error:  # report it, cache nothing, go on
@@ -549,7 +552,7 @@ def fit_and_record(dataset, split, estimator, key):
         return None
     shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()}
     print(f"  {shown}", flush=True)
-    record = dict(zip(("model", "dataset", "split", "settings", "data"), key))
+    record = dict(zip(("dataset", "split", "settings", "data"), key), model=spec)
     return {**record, **scores, "task": dataset.task, "versions": _versions()}
 
 
@@ -605,17 +608,17 @@ def main(argv=None):
                     skipped.add(spec)
                     print(f"skipping {spec}: {why}", flush=True)
                     continue
-                key = (spec, dataset.name, split, settings_hash(estimator), data)
+                key = (dataset.name, split, settings_hash(estimator), data)
                 if key not in cache and not args.report_only:
                     if spec not in warm:
                         warm_up(dataset, estimator)
                         warm.add(spec)
-                    record = fit_and_record(dataset, split, estimator, key)
+                    record = fit_and_record(dataset, split, estimator, spec, key)
                     if record is not None:
                         append_record(args.results, record)
                         cache[key] = record
                 if key in cache:
-                    rows.append(cache[key])
+                    rows.append({**cache[key], "model": spec})
 
     described = pd.DataFrame([d.describe() for d in datasets]).set_index("data set")
     text = "## Data sets\n\n" + markdown(described, str) + "\n\n## Results\n\n"
