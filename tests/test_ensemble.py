@@ -188,24 +188,31 @@ def test_an_ensemble_classifier_gives_probabilities_or_margins(loss, iris_scaled
     assert model.score(X, y) > 0.8
 
 
-def test_early_stopping_scores_the_members_mean(regression, monkeypatch):
-    """The validation score is the R² of what predict gives, the members' mean,
-    and the best epoch's weights are the ones kept."""
+@pytest.fixture
+def validation_splits(monkeypatch):
+    """The early-stopping splits the fits in a test make, as (X_train, X_val,
+    y_train, y_val) tuples."""
     from sknn import _base
 
-    X, y = regression
-    real, split = _base.train_test_split, []
+    real, splits = _base.train_test_split, []
 
     def train_test_split(*arrays, **kwargs):
-        split.append(real(*arrays, **kwargs))
-        return split[-1]
+        splits.append(real(*arrays, **kwargs))
+        return splits[-1]
 
     monkeypatch.setattr(_base, "train_test_split", train_test_split)
+    return splits
+
+
+def test_early_stopping_scores_the_members_mean(regression, validation_splits):
+    """The validation score is the R² of what predict gives, the members' mean,
+    and the best epoch's weights are the ones kept."""
+    X, y = regression
     fitted = MLPRegressor(
         hidden_layer_sizes=(8,), early_stopping=True, n_iter_no_change=np.inf,
         max_iter=15, random_state=0, ensemble_size=3, learning_rate_init=0.05,
     ).fit(X, y)  # fmt: skip
-    _, X_val, _, y_val = split[0]
+    _, X_val, _, y_val = validation_splits[0]
     assert fitted.best_validation_score_ == max(fitted.validation_scores_)
     assert fitted.best_validation_score_ == pytest.approx(
         fitted.score(X_val, y_val), rel=1e-6
@@ -214,31 +221,22 @@ def test_early_stopping_scores_the_members_mean(regression, monkeypatch):
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_early_stopping_on_the_loss_judges_the_members_mean(
-    n_classes, iris_scaled, monkeypatch
+    n_classes, iris_scaled, validation_splits
 ):
     """With scoring='loss', the validation loss is the log-loss of what
     predict_proba gives (the members' mean probability), not the members' mean
     loss, and the best epoch's is the restored model's."""
     from sklearn.metrics import log_loss
 
-    from sknn import _base
-
     X, y = iris_scaled
     keep = y < n_classes
     X, y = X[keep], y[keep]
-    real, split = _base.train_test_split, []
-
-    def train_test_split(*arrays, **kwargs):
-        split.append(real(*arrays, **kwargs))
-        return split[-1]
-
-    monkeypatch.setattr(_base, "train_test_split", train_test_split)
     fitted = MLPClassifier(
         hidden_layer_sizes=(8,), early_stopping=True, scoring="loss",
         n_iter_no_change=np.inf, max_iter=12, random_state=0, ensemble_size=3,
         validation_fraction=0.3,
     ).fit(X, y)  # fmt: skip
-    _, X_val, _, y_val = split[0]
+    _, X_val, _, y_val = validation_splits[0]
     best = min(epoch["valid_loss"] for epoch in fitted.history_)
     assert best == pytest.approx(log_loss(y_val, fitted.predict_proba(X_val)), rel=1e-5)
 
