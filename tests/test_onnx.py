@@ -88,6 +88,19 @@ def test_every_activation_and_batch_norm_export(
     _check_classifier(model, X_test, dtype)
 
 
+def _check_embedding_export(params, task, dtype, pipeline, X_train, X_test, y_train):
+    """A classifier of y, or a regressor of the first column, with the numeric
+    embedding of ``params``, bare or in a Pipeline: its graph predicts as it does."""
+    if task == "classify":
+        model = _fit(_wrap(sknn.MLPClassifier(**params), pipeline), X_train, y_train)
+        _check_classifier(model, X_test, dtype)
+        return
+    model = _fit(_wrap(sknn.MLPRegressor(**params), pipeline), X_train, X_train[:, 0])
+    (values,) = _run(model, X_test.astype(dtype))
+    expected = model.predict(X_test.astype(dtype)).reshape(-1, 1)
+    np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("pipeline", [False, True], ids=["bare", "pipeline"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("batch_norm", [False, True], ids=["", "batch_norm"])
@@ -100,14 +113,7 @@ def test_the_periodic_numeric_embedding_exports(
         hidden_layer_sizes=(12,), numeric_embedding="periodic", embedding_dim=6,
         batch_norm=batch_norm, max_iter=15, random_state=0,
     )  # fmt: skip
-    if task == "classify":
-        model = _fit(_wrap(sknn.MLPClassifier(**params), pipeline), X_train, y_train)
-        _check_classifier(model, X_test, dtype)
-        return
-    model = _fit(_wrap(sknn.MLPRegressor(**params), pipeline), X_train, X_train[:, 0])
-    (values,) = _run(model, X_test.astype(dtype))
-    expected = model.predict(X_test.astype(dtype)).reshape(-1, 1)
-    np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5)
+    _check_embedding_export(params, task, dtype, pipeline, X_train, X_test, y_train)
 
 
 ENSEMBLE_CLASSIFIERS = {
@@ -181,14 +187,7 @@ def test_the_piecewise_linear_numeric_embedding_exports(
     )  # fmt: skip
     # values beyond the training range: the first and last bins' unclipped sides
     X_test = np.vstack([X_test, X_test.min(0) - 5, X_test.max(0) + 5])
-    if task == "classify":
-        model = _fit(_wrap(sknn.MLPClassifier(**params), pipeline), X_train, y_train)
-        _check_classifier(model, X_test, dtype)
-        return
-    model = _fit(_wrap(sknn.MLPRegressor(**params), pipeline), X_train, X_train[:, 0])
-    (values,) = _run(model, X_test.astype(dtype))
-    expected = model.predict(X_test.astype(dtype)).reshape(-1, 1)
-    np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5)
+    _check_embedding_export(params, task, dtype, pipeline, X_train, X_test, y_train)
 
 
 LABELS = {
