@@ -526,8 +526,11 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             return True
         if getattr(self, "_target_scale", None) is None:
             return False
+        # in float64: a float32 y's scale times _FLOAT32_MAX overflows float32
+        center = np.abs(self._target_center.astype(np.float64))
+        scale = self._target_scale.astype(np.float64)
         with np.errstate(over="ignore"):
-            largest = np.abs(self._target_center) + self._target_scale * _FLOAT32_MAX
+            largest = center + scale * _FLOAT32_MAX
         return not np.isfinite(largest).all()
 
     def _training_targets(self, y):

@@ -976,3 +976,17 @@ def test_a_fit_whose_predictions_would_not_be_finite_is_an_error():
     with pytest.raises(ValueError, match=re.escape(msg)):
         reg.fit(X, y)
     assert not hasattr(reg, "coefs_")  # and the estimator is as it was
+
+
+def test_float32_targets_skip_the_check_of_finite_predictions(monkeypatch):
+    """The check predicts the whole training set once more, so it runs only where a
+    prediction can overflow; float32 targets of scale above 1 ran it on every fit,
+    their scale times float32's largest value having overflowed float32."""
+    X, y = load_diabetes(return_X_y=True)
+    checked = []
+    monkeypatch.setattr(
+        MLPRegressor, "_check_finite_predictions", lambda _, *parts: checked.append(1)
+    )
+    reg = MLPRegressor(max_iter=2, random_state=0)
+    reg.fit(X.astype(np.float32), y.astype(np.float32))
+    assert not checked
