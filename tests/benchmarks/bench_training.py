@@ -11,10 +11,14 @@ after sklearn work and slow whatever torch code runs next); the first round is a
 warm-up and is dropped; each cell reports the median over rounds of the per-round
 ratio, which cancels this machine's multi-second stalls better than a median of times.
 
-``--embedding DIM FREQUENCIES`` puts sknn's periodic numeric embedding in front of
-the layers (``numeric_embedding="periodic"``), in the hand-written loop, sknn and
-skorch alike (the same ``PeriodicEmbedding`` module); sklearn has no such layer and
-is left out.
+``--periodic DIM FREQUENCIES`` (or ``--embedding``) puts sknn's periodic numeric
+embedding in front of the layers (``numeric_embedding="periodic"``),
+``--piecewise-linear DIM BINS`` its piecewise-linear one, with bin edges from the
+training rows' quantiles as sknn computes them; ``--ensemble-size K`` makes the
+network a TabM-mini ensemble of K members (sknn's ``ensemble_size``: an adapter
+before the first linear layer, one output layer per member, the loss the mean of
+the members'). The hand-written loop, sknn and skorch have the same layers, sknn's
+own torch modules; sklearn has none of them and is left out.
 """
 
 import argparse
@@ -39,7 +43,8 @@ GRID_BATCH = (32, 256, 2048)
 
 
 DEVICE = "cpu"  # --device: the hand-written loop, sknn and skorch run there
-EMBEDDING = None  # --embedding: (embedding_dim, embedding_frequencies) or None
+EMBEDDING = None  # --periodic, --piecewise-linear: (kind, dim, frequencies or bins)
+ENSEMBLE_SIZE = 1  # --ensemble-size
 TASK = "classify"  # --task: "classify" (3 classes) or "regress" (one target)
 
 
@@ -61,36 +66,74 @@ def _n_outputs():
 
 
 def _loss(output, target):
+    # an ensemble's (batch, members, outputs): a row per member, with its row's
+    # target, so the loss is the mean of the members' losses, as sknn's
+    if output.dim() == 3:
+        k = output.shape[1]
+        output, target = output.flatten(0, 1), target.repeat_interleave(k)
     if TASK == "classify":
         return F.cross_entropy(output, target)
     return F.mse_loss(output.squeeze(1), target)
 
 
-def _module(n_features, h):
-    """The benchmark's network as plain torch modules: two hidden ReLU layers of
-    ``h`` units, after the periodic embedding with ``--embedding``."""
-    layers = []
-    if EMBEDDING is not None:
-        from sknn._torch_module import PeriodicEmbedding
+class Loss(nn.Module):
+    """:func:`_loss` as skorch's criterion."""
 
-        dim, frequencies = EMBEDDING
-        embedding = PeriodicEmbedding(n_features, dim, frequencies)
+    def forward(self, output, target):
+        return _loss(output, target)
+
+
+def _embedding(X):
+    """sknn's numeric embedding of X's columns, initialized as sknn initializes it:
+    the piecewise-linear one's bin edges are the quantiles of X, the training rows."""
+    from sknn._bins import quantile_bin_edges
+    from sknn._torch_module import PeriodicEmbedding, PiecewiseLinearEmbedding
+
+    kind, dim, size = EMBEDDING
+    if kind == "periodic":
+        embedding = PeriodicEmbedding(X.shape[1], dim, size)
         with torch.no_grad():  # sknn's initial frequencies: normal, scale 0.1
             embedding.frequencies.normal_(0.0, 0.1)
             embedding.projection.uniform_(-0.1, 0.1)
-        layers.append(embedding)
-        n_features *= dim
-    layers += [
-        nn.Linear(n_features, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
-        nn.Linear(h, _n_outputs()),
-    ]  # fmt: skip
+        return embedding
+    embedding = PiecewiseLinearEmbedding(X.shape[1], dim, size)
+    state = embedding.state_dict()
+    state["edges"] = torch.from_numpy(quantile_bin_edges(X, size))
+    embedding.load_state_dict(state)  # derives the encoding from the edges
+    limit = dim**-0.5
+    with torch.no_grad():  # sknn's initial linear term; the bins' map starts at 0
+        embedding.linear.uniform_(-limit, limit)
+        embedding.linear_bias.uniform_(-limit, limit)
+    return embedding
+
+
+def _module(X, h):
+    """The benchmark's network as plain torch modules for the training rows X: two
+    hidden ReLU layers of ``h`` units, after the numeric embedding of
+    ``--periodic`` or ``--piecewise-linear``, and with ``--ensemble-size`` the
+    ensemble's adapter and heads."""
+    from sknn._torch_module import EnsembleHeads, EnsembleScale
+
+    layers, width = [], X.shape[1]
+    if EMBEDDING is not None:
+        layers.append(_embedding(X))
+        width *= EMBEDDING[1]
+    if ENSEMBLE_SIZE > 1:
+        adapter = EnsembleScale(ENSEMBLE_SIZE, width)
+        with torch.no_grad():  # sknn's with an embedding (random signs without)
+            adapter.scale.normal_()
+        layers.append(adapter)
+        head = EnsembleHeads(h, _n_outputs(), ENSEMBLE_SIZE)
+    else:
+        head = nn.Linear(h, _n_outputs())
+    layers += [nn.Linear(width, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), head]
     return nn.Sequential(*layers)
 
 
 def hand_written(X, y, h, batch_size, epochs):
     """The reference: tensors permuted once per epoch and sliced, fused Adam."""
     torch.manual_seed(0)
-    model = _module(X.shape[1], h).to(DEVICE)
+    model = _module(X, h).to(DEVICE)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
     Xt, yt = torch.from_numpy(X).to(DEVICE), torch.from_numpy(y).to(DEVICE)
     n = len(Xt)
@@ -122,15 +165,22 @@ def _mlp_params(h, batch_size, epochs):
     )
 
 
-def _embedding_params():
-    if EMBEDDING is None:
-        return {}
-    dim, frequencies = EMBEDDING
-    return dict(
-        numeric_embedding="periodic",
-        embedding_dim=dim,
-        embedding_frequencies=frequencies,
-    )
+# sknn's parameter of each embedding's third number
+EMBEDDING_SIZES = {
+    "periodic": "embedding_frequencies",
+    "piecewise_linear": "embedding_bins",
+}
+
+
+def _layer_params():
+    """sknn's parameters of the numeric embedding and the ensemble."""
+    params = dict(ensemble_size=ENSEMBLE_SIZE)
+    if EMBEDDING is not None:
+        kind, dim, size = EMBEDDING
+        params.update(
+            numeric_embedding=kind, embedding_dim=dim, **{EMBEDDING_SIZES[kind]: size}
+        )
+    return params
 
 
 FIXED_COSTS = []
@@ -142,7 +192,7 @@ def sknn_fit(X, y, h, batch_size, epochs):
     its fixed cost (validation, building the net, exporting the weights)."""
     estimator = sknn.MLPClassifier if TASK == "classify" else sknn.MLPRegressor
     clf = estimator(
-        **_mlp_params(h, batch_size, epochs), **_embedding_params(), device=DEVICE
+        **_mlp_params(h, batch_size, epochs), **_layer_params(), device=DEVICE
     )
     tic = time.perf_counter()
     clf.fit(X, y)
@@ -165,12 +215,9 @@ def skorch_defaults(X, y, h, batch_size, epochs):
     """skorch's NeuralNet with its default DataLoader, callbacks and (unfused) Adam."""
     from skorch import NeuralNet
 
-    module = _module(X.shape[1], h)
-    if TASK == "regress":
-        y = y.reshape(-1, 1)
     net = NeuralNet(
-        module,
-        criterion=nn.CrossEntropyLoss if TASK == "classify" else nn.MSELoss,
+        _module(X, h),
+        criterion=Loss,
         optimizer=torch.optim.Adam,
         lr=1e-3,
         batch_size=batch_size,
@@ -214,11 +261,12 @@ def run_training(rounds, epochs, variants, grid_h, grid_batch, n_samples):
 
 
 def print_training_table(ratios, seconds, variants, grid_h, grid_batch, n_samples):
+    layers = ", ".join(f"{name}={value!r}" for name, value in _layer_params().items())
     print(
         f"\nPer-epoch time relative to the hand-written loop (median of per-round "
         f"ratios), {n_samples} x {N_FEATURES}, "
         f"{'3 classes' if TASK == 'classify' else 'one regression target'}, Adam, "
-        f"periodic embedding (dim, frequencies) {EMBEDDING}, "
+        f"{layers}, "
         f"device {DEVICE}, "
         f"torch threads={torch.get_num_threads()}"
     )
@@ -253,18 +301,37 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=N_SAMPLES)
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N")
     parser.add_argument("--task", default="classify", choices=["classify", "regress"])
-    parser.add_argument(
+    embedding = parser.add_mutually_exclusive_group()
+    embedding.add_argument(
+        "--periodic",
         "--embedding",
         nargs=2,
         type=int,
         metavar=("DIM", "FREQUENCIES"),
         help="the periodic numeric embedding in front of every variant but sklearn",
     )
+    embedding.add_argument(
+        "--piecewise-linear",
+        nargs=2,
+        type=int,
+        metavar=("DIM", "BINS"),
+        help="the piecewise-linear numeric embedding, as --periodic",
+    )
+    parser.add_argument(
+        "--ensemble-size",
+        type=int,
+        default=1,
+        metavar="K",
+        help="an ensemble of K members in every variant but sklearn",
+    )
     args = parser.parse_args(argv)
-    global DEVICE, TASK, EMBEDDING
-    DEVICE, TASK = args.device, args.task
-    if args.embedding is not None:
-        EMBEDDING = tuple(args.embedding)
+    global DEVICE, TASK, EMBEDDING, ENSEMBLE_SIZE
+    DEVICE, TASK, ENSEMBLE_SIZE = args.device, args.task, args.ensemble_size
+    if args.periodic is not None:
+        EMBEDDING = ("periodic", *args.periodic)
+    elif args.piecewise_linear is not None:
+        EMBEDDING = ("piecewise_linear", *args.piecewise_linear)
+    if EMBEDDING is not None or ENSEMBLE_SIZE > 1:
         args.variants = [v for v in args.variants if v != "sklearn"]
     warnings.simplefilter("ignore", ConvergenceWarning)
     variants = ["hand-written", *[v for v in args.variants if v != "hand-written"]]
