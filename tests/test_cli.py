@@ -114,14 +114,14 @@ def test_the_tabular_model_trains_on_the_raw_columns(tmp_path, data_dir, task):
 def test_an_ensemble_is_one_setting_away(tmp_path, data_dir):
     data = data_dir / "classify.csv"
     fit = run_sknn(
-        "fit", data, "--target", "species", "--set", "ensemble_size=4",
+        "fit", data, "--target", "species", "--set", "ensemble_size=2",
         "--set", "hidden_layer_sizes=(8,)", "--set", "max_iter=20",
         "--out", "model.sknn", "--quiet", cwd=tmp_path,
     )  # fmt: skip
     assert_ok(fit)
     info = run_sknn("info", "model.sknn", cwd=tmp_path)
     assert_ok(info)
-    assert "ensemble_size=4" in info.stdout
+    assert "ensemble_size=2" in info.stdout
     predict = run_sknn("predict", "model.sknn", data, cwd=tmp_path)
     assert_ok(predict)
     assert len(predict.stdout.splitlines()) == 1 + len(pd.read_csv(data))

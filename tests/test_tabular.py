@@ -86,7 +86,8 @@ def test_missing_values_are_information_the_network_sees():
     model = TabularMLPClassifier(
         hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0
     ).fit(X, missing)
-    assert model.score(X, missing) == 1.0
+    # blind to missingness, it could not beat the majority's 0.6
+    assert model.score(X, missing) > 0.99
 
 
 def test_categories_without_a_pipeline_match_one_hot_encoding_by_hand():
