@@ -65,6 +65,18 @@ def test_a_mixed_dataframe_with_missing_values_fits_as_it_is(cls):
     assert model.predict(unseen).shape == (3,)
 
 
+def test_the_classifier_is_an_ensemble_and_the_regressor_one_network_by_default():
+    X, y = _frame()
+    classifier = TabularMLPClassifier(**SMALL).fit(X, y)
+    # four members' output layers side by side, and their mean probability
+    assert classifier.coefs_[-1].shape[1] == 4 * classifier.n_outputs_
+    members = classifier.mlp_._fitted_network().ensemble_size
+    assert members == 4 and "``ensemble_size=4`` (``1``)" in classifier.__doc__
+    regressor = TabularMLPRegressor(**SMALL).fit(X, y)
+    assert regressor.coefs_[-1].shape[1] == regressor.n_outputs_ == 1
+    assert "ensemble_size" not in regressor.__doc__.split("Notes")[1]
+
+
 def test_the_embedding_takes_the_numeric_columns_and_passes_the_rest():
     X, y = _frame()
     model = TabularMLPClassifier(embedding_dim=5, **SMALL).fit(X, y)
