@@ -322,8 +322,9 @@ default='adam'
         ``loss='hinge'``), which early stopping judges too (``scoring='loss'``:
         the loss of that mean prediction). ``coefs_[-1]`` and
         ``intercepts_[-1]`` hold the members' output layers side by side, member
-        after member (``ensemble_size * n_outputs_`` columns). The hidden layers
-        cost ``ensemble_size`` times as much per row; 1 is the plain network.
+        after member (``ensemble_size * n_outputs_`` columns). A regressor's
+        ``predict(X, return_std=True)`` also gives the members' spread. The hidden
+        layers cost ``ensemble_size`` times as much per row; 1 is the plain network.
 
         .. versionadded:: 0.1
 {tail}"""

@@ -133,16 +133,18 @@ class _FittedModelMixin:
             return X
         return validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
 
-    def _forward(self, X):
+    def _forward(self, X, members=False):
         """Output-layer activations for validated X: in numpy on the CPU, as
         sklearn's MLP predicts (see ``sknn._inference``); on another device, by the
-        net there."""
+        net there. An ensemble's are its members' mean, or with ``members`` each
+        member's, ``(n_samples, ensemble_size, n_outputs)``."""
         net = self.__dict__.get("_net")  # a loaded CPU net is not rebuilt to predict
         if net is not None and net.device != "cpu":
             from sknn import _torch
 
-            return _torch.predict(net, X, self.out_activation_)
-        return _inference.predict(self._weights(X.dtype), X, self.out_activation_)
+            return _torch.predict(net, X, self.out_activation_, members)
+        weights = self._weights(X.dtype)
+        return _inference.predict(weights, X, self.out_activation_, members)
 
     def _weights(self, dtype):
         """The fitted arrays in X's precision (float32 for float32 X, float64

@@ -210,39 +210,52 @@ def members_mean(z, out_activation):
 
 
 def _members_mean(z, activation):
+    return _members(z, activation).mean(1)
+
+
+def _members(z, activation):
+    """Each member's output activations of an ensemble's pre-activation outputs
+    ``z``, ``(n_samples, ensemble_size, n_outputs)``."""
     n, k, n_outputs = z.shape
-    return activation(z.reshape(n * k, n_outputs)).reshape(n, k, n_outputs).mean(1)
+    return activation(z.reshape(n * k, n_outputs)).reshape(n, k, n_outputs)
 
 
-def predict(weights, X, out_activation):
+def predict(weights, X, out_activation, members=False):
     """The output layer's activations for X (an array or a sparse matrix of the
     network's input columns), in ``weights``' precision, a chunk of rows at a time
-    (never every hidden activation of every row at once)."""
+    (never every hidden activation of every row at once). An ensemble's are its
+    members' mean, or with ``members`` each member's, ``(n_samples,
+    ensemble_size, n_outputs)``."""
     dtype = weights.coefs[0].dtype
     activation = OUTPUT_FUNCTIONS[out_activation]
     X = X.astype(dtype, copy=False)
     step = weights.chunk_rows
     if X.shape[0] * weights.macs_per_row >= LOAD_AWARE_MACS:
         with _BlasThreadsForLoad():
-            return _predict_chunks(weights, X, activation, step)
-    return _predict_chunks(weights, X, activation, step)
+            return _predict_chunks(weights, X, activation, step, members)
+    return _predict_chunks(weights, X, activation, step, members)
 
 
-def _predict_chunks(weights, X, activation, step):
+def _predict_chunks(weights, X, activation, step, members):
     if X.shape[0] <= step:
-        return _outputs(weights, X, activation)
-    out = np.empty((X.shape[0], weights.network.n_outputs), X.dtype)
+        return _outputs(weights, X, activation, members)
+    network = weights.network
+    shape = (network.ensemble_size,) if members else ()
+    out = np.empty((X.shape[0], *shape, network.n_outputs), X.dtype)
     for start in range(0, X.shape[0], step):
         out[start : start + step] = _outputs(
-            weights, X[start : start + step], activation
+            weights, X[start : start + step], activation, members
         )
     return out
 
 
-def _outputs(weights, X, activation):
-    """The output activations of the rows of X: an ensemble's members' mean."""
+def _outputs(weights, X, activation, members=False):
+    """The output activations of the rows of X: an ensemble's members' mean, or
+    with ``members`` each member's."""
     z = _forward(weights, X)
-    return activation(z) if z.ndim == 2 else _members_mean(z, activation)
+    if z.ndim == 2:
+        return activation(z)
+    return _members(z, activation) if members else _members_mean(z, activation)
 
 
 def _forward(weights, X):

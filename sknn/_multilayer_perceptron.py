@@ -616,7 +616,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X, return_std=False):
         """Predict using the multi-layer perceptron model.
 
         Parameters
@@ -624,11 +624,38 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             The input data.
 
+        return_std : bool, default=False
+            Also return the standard deviation of the ensemble's members'
+            predictions (``ensemble_size`` above 1), as
+            :class:`~sklearn.gaussian_process.GaussianProcessRegressor` returns
+            its predictive one: how far the members disagree on each row.
+
+            .. versionadded:: 0.1
+
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values.
+            The predicted values (an ensemble's: its members' mean).
+
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The standard deviation of the members' predictions. Only returned
+            when ``return_std`` is True.
         """
         self._check_is_fitted()
+        if return_std and self._fitted_network().ensemble_size == 1:
+            raise ValueError(
+                "return_std=True needs an ensemble (ensemble_size > 1): the standard "
+                "deviation is that of its members' predictions, and this network "
+                "has one member."
+            )
         X = self._validate_predict_input(X)
-        return self._decode(self._forward(X))
+        if not return_std:
+            return self._decode(self._forward(X))
+        members = self._forward(X, members=True)
+        n, k, n_outputs = members.shape
+        values = self._decode(members.reshape(n * k, n_outputs))
+        values = values.reshape(n, k, n_outputs)
+        # the mean as predict computes it: decoded after averaging
+        y = self._decode(members.mean(axis=1))
+        y_std = values.std(axis=1)
+        return y, y_std.ravel() if n_outputs == 1 else y_std

@@ -336,6 +336,30 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
             X, y, lambda mlp, X: mlp.partial_fit(X, y, sample_weight)
         )
 
+    def predict(self, X, return_std=False):
+        """Predict the targets of X's rows.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The input columns.
+
+        return_std : bool, default=False
+            Also return the standard deviation of the ensemble's members'
+            predictions (``ensemble_size`` above 1): see
+            :meth:`sknn.MLPRegressor.predict`.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The standard deviation of the members' predictions. Only returned
+            when ``return_std`` is True.
+        """
+        return self.mlp_.predict(self._encode(X), return_std=return_std)
+
 
 TabularMLPClassifier.__doc__ = tabular_doc(
     MLPClassifier, "Classifier", CLASSIFIER_RECIPE

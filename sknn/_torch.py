@@ -364,18 +364,21 @@ def _load_training_state(net, state):
         net.lr_scheduler_.load_state_dict(state["scheduler"])
 
 
-def predict(net, X, out_activation):
+def predict(net, X, out_activation, members=False):
     """Output-layer activations for X of a net on a device other than the CPU (on
     the CPU sknn predicts in numpy: ``sknn._inference``), computed there in float32
-    a chunk of rows at a time, as numpy; an ensemble's, its members' mean."""
+    a chunk of rows at a time, as numpy; an ensemble's, its members' mean, or with
+    ``members`` each member's (``(n_samples, ensemble_size, n_outputs)``)."""
     activation = OUTPUT_FUNCTIONS[out_activation]
-    step = predict_rows(net.sknn_network, np.float32)
-    out = np.empty((X.shape[0], net.sknn_network.n_outputs), np.float32)
+    network = net.sknn_network
+    step = predict_rows(network, np.float32)
+    shape = (network.ensemble_size,) if members else ()
+    out = np.empty((X.shape[0], *shape, network.n_outputs), np.float32)
     with torch.inference_mode():
         for start in range(0, X.shape[0], step):
             rows = dense_tensor(X[start : start + step], net.device, np.float32)
             outputs = activation(net.module_(rows))
-            if outputs.dim() == 3:
+            if outputs.dim() == 3 and not members:
                 outputs = outputs.mean(dim=1)
             out[start : start + step] = _as_numpy(outputs)
     return out if X.dtype == np.float32 else out.astype(np.float64)

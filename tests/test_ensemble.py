@@ -95,6 +95,35 @@ def test_the_ensemble_predicts_its_members_mean(estimator, iris_scaled, regressi
     )
 
 
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_return_std_is_the_spread_of_the_members_predictions(regression, n_targets):
+    """As GaussianProcessRegressor's ``predict(X, return_std=True)``: the values
+    predict gives, and how far the members disagree on each row (the standard
+    deviation of their predictions, in the targets' units)."""
+    X, y = regression
+    y = np.column_stack([y, -2 * y])[:, :n_targets].squeeze()
+    params = dict(hidden_layer_sizes=(8, 6), max_iter=20, random_state=0)
+    ensemble = MLPRegressor(ensemble_size=K, **params).fit(X, y)
+    plain = MLPRegressor(**params).fit(X, y)
+    members = [_member(ensemble, plain, i).predict(X) for i in range(K)]
+    y_pred, y_std = ensemble.predict(X, return_std=True)
+    np.testing.assert_array_equal(y_pred, ensemble.predict(X))
+    assert y_std.shape == y_pred.shape == y.shape
+    np.testing.assert_allclose(y_std, np.std(members, axis=0), rtol=1e-9)
+    assert (y_std > 0).all()
+    # float32 rows give float32 spreads
+    _, std32 = ensemble.predict(X.astype(np.float32), return_std=True)
+    assert std32.dtype == np.float32
+
+
+def test_return_std_needs_an_ensemble(regression):
+    X, y = regression
+    model = MLPRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    model.fit(X, y)
+    with pytest.raises(ValueError, match=r"return_std=True needs an ensemble"):
+        model.predict(X, return_std=True)
+
+
 @pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
 def test_identical_members_predict_what_one_member_does(
     estimator, iris_scaled, regression
@@ -124,6 +153,8 @@ def test_identical_members_predict_what_one_member_does(
             atol=rtol * 1e-3,
         )
     np.testing.assert_array_equal(ensemble.predict(X), one.predict(X))
+    if estimator is MLPRegressor:  # members that agree have no spread
+        np.testing.assert_array_equal(ensemble.predict(X, return_std=True)[1], 0.0)
 
 
 def test_an_ensemble_fit_is_reproducible_from_random_state(iris_scaled):
@@ -253,6 +284,10 @@ def test_a_saved_ensemble_predicts_the_same(
     expected = _outputs(model, X)
     loaded = sknn.load(sknn.save(model, tmp_path / "model.sknn"))
     np.testing.assert_array_equal(_outputs(loaded, X), expected)
+    if estimator is MLPRegressor:
+        np.testing.assert_array_equal(
+            loaded.predict(X, return_std=True)[1], model.predict(X, return_std=True)[1]
+        )
     unpickled = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(_outputs(unpickled, X), expected)
     # and goes on training as the original does
@@ -359,6 +394,13 @@ def test_the_tabular_estimators_take_ensemble_size(estimator, iris_scaled, regre
     assert network.ensemble_size == 3
     assert model.mlp_.coefs_[-1].shape[1] == 3 * model.mlp_.n_outputs_
     assert len(model.predict(frame)) == len(frame)
+    if not classifier:  # the members' spread, through the encoder
+        encoded = model.encoder_.transform(frame)
+        for ours, mlps in zip(
+            model.predict(frame, return_std=True),
+            model.mlp_.predict(encoded, return_std=True),
+        ):
+            np.testing.assert_array_equal(ours, mlps)
 
 
 def test_a_net_on_another_device_predicts_the_members_mean(iris_scaled):
@@ -372,6 +414,24 @@ def test_a_net_on_another_device_predicts_the_members_mean(iris_scaled):
     np.testing.assert_allclose(
         _torch.predict(model._net, X, model.out_activation_),
         model.predict_proba(X),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_a_net_on_another_device_gives_each_members_outputs(regression):
+    from sknn import _torch
+
+    X, y = regression
+    model = MLPRegressor(
+        hidden_layer_sizes=(8,), max_iter=10, ensemble_size=3, random_state=0
+    )
+    model.fit(X, y)
+    members = model._forward(X, members=True)
+    assert members.shape == (len(X), 3, 1)
+    np.testing.assert_allclose(
+        _torch.predict(model._net, X, model.out_activation_, members=True),
+        members,
         rtol=1e-5,
         atol=1e-6,
     )
