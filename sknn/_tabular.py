@@ -358,7 +358,8 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
             The standard deviation of the members' predictions. Only returned
             when ``return_std`` is True.
         """
-        return self.mlp_.predict(self._encode(X), return_std=return_std)
+        encoded = self._encode(X)  # checks that the estimator is fitted
+        return self.mlp_.predict(encoded, return_std=return_std)
 
 
 TabularMLPClassifier.__doc__ = tabular_doc(
