@@ -111,6 +111,9 @@ def test_return_std_is_the_spread_of_the_members_predictions(regression, n_targe
     assert y_std.shape == y_pred.shape == y.shape
     np.testing.assert_allclose(y_std, np.std(members, axis=0), rtol=1e-9)
     assert (y_std > 0).all()
+    # rows predicted a chunk at a time give the same (a chunk of 7 rows here)
+    ensemble._weights(X.dtype).chunk_rows = 7
+    np.testing.assert_array_equal(ensemble.predict(X, return_std=True)[1], y_std)
     # float32 rows give float32 spreads
     _, std32 = ensemble.predict(X.astype(np.float32), return_std=True)
     assert std32.dtype == np.float32
