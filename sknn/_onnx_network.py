@@ -123,21 +123,31 @@ def _layers(model, network):
     return layers
 
 
-def _periodic_embedding(model, network, x, dtype, opv):
-    """The numeric embedding: ``relu([cos(2 pi f x), sin(2 pi f x)] W + b)`` per
-    embedded feature, flattened to (N, n_features * dim), then the columns it
-    passes through."""
-    arrays = network.embedding_arrays(model._extra_state)
-    frequencies = arrays["frequencies"].astype(np.float64) * (2 * np.pi)
+def _embedding(model, network, x, dtype, opv):
+    """The numeric embedding of the leading ``n_embedded`` columns of ``x``,
+    flattened to (N, n_embedded * dim), then the columns it passes through."""
     n_features = network.n_embedded
     passed = network.n_features - n_features
-    numeric = x
-    if passed:
-        numeric = _columns(x, 0, n_features, opv)
-    columns = OnnxReshape(
+    numeric = _columns(x, 0, n_features, opv) if passed else x
+    values = OnnxReshape(
         numeric, np.array([-1, n_features, 1], np.int64), op_version=opv
     )
-    angles = OnnxMul(columns, frequencies.astype(dtype), op_version=opv)
+    arrays = network.embedding_arrays(model._extra_state)
+    if network.numeric_embedding == "periodic":
+        embedded = _periodic_embedding(arrays, network, values, dtype, opv)
+    else:
+        embedded = _piecewise_linear_embedding(arrays, network, values, dtype, opv)
+    if not passed:
+        return embedded
+    rest = _columns(x, n_features, n_features + passed, opv)
+    return OnnxConcat(embedded, rest, axis=1, op_version=opv)
+
+
+def _periodic_embedding(arrays, network, values, dtype, opv):
+    """``relu([cos(2 pi f x), sin(2 pi f x)] W + b)`` per embedded feature of
+    ``values`` (N, n_features, 1), flattened to (N, n_features * dim)."""
+    frequencies = arrays["frequencies"].astype(np.float64) * (2 * np.pi)
+    angles = OnnxMul(values, frequencies.astype(dtype), op_version=opv)
     features = OnnxConcat(
         OnnxCos(angles, op_version=opv),
         OnnxSin(angles, op_version=opv),
@@ -149,35 +159,21 @@ def _periodic_embedding(model, network, x, dtype, opv):
         arrays["projection_bias"].astype(dtype),
         op_version=opv,
     )
-    width = network.embedding_width
-    embedded = OnnxReshape(
+    return OnnxReshape(
         OnnxRelu(projected, op_version=opv),
-        np.array([-1, width], np.int64),
+        np.array([-1, network.embedding_width], np.int64),
         op_version=opv,
     )
-    if not passed:
-        return embedded
-    rest = _columns(x, n_features, n_features + passed, opv)
-    return OnnxConcat(embedded, rest, axis=1, op_version=opv)
 
 
-def _piecewise_linear_embedding(model, network, x, dtype, opv):
-    """The numeric embedding: ``x w + b + PLE(x) P`` per embedded feature, the bins'
-    components ``clip((x - left) * inverse_width, lower, upper)`` (see
-    ``sknn._bins``), flattened to (N, n_features * dim), then the columns it
-    passes through."""
-    arrays = network.embedding_arrays(model._extra_state)
+def _piecewise_linear_embedding(arrays, network, values, dtype, opv):
+    """``x w + b + PLE(x) P`` per embedded feature of ``values`` (N, n_features,
+    1), the bins' components ``clip((x - left) * inverse_width, lower, upper)``
+    (see ``sknn._bins``), flattened to (N, n_features * dim)."""
     left, inverse_width, lower, upper = (
         array.astype(dtype) for array in bin_encoding(arrays["edges"])
     )
     n_features, dim = network.n_embedded, network.embedding_dim
-    passed = network.n_features - n_features
-    numeric = x
-    if passed:
-        numeric = _columns(x, 0, n_features, opv)
-    values = OnnxReshape(
-        numeric, np.array([-1, n_features, 1], np.int64), op_version=opv
-    )
     encoded = OnnxMul(OnnxSub(values, left, op_version=opv), inverse_width,
                       op_version=opv)  # fmt: skip
     encoded = OnnxMax(OnnxMin(encoded, upper, op_version=opv), lower, op_version=opv)
@@ -195,15 +191,11 @@ def _piecewise_linear_embedding(model, network, x, dtype, opv):
         arrays["linear_bias"].astype(dtype),
         op_version=opv,
     )
-    embedded = OnnxReshape(
+    return OnnxReshape(
         OnnxAdd(linear, binned, op_version=opv),
         np.array([-1, network.embedding_width], np.int64),
         op_version=opv,
     )
-    if not passed:
-        return embedded
-    rest = _columns(x, n_features, n_features + passed, opv)
-    return OnnxConcat(embedded, rest, axis=1, op_version=opv)
 
 
 def _columns(x, start, stop, opv):
@@ -229,10 +221,8 @@ def network_graph(model, x, dtype, opv, activation=None):
     if k > 1:
         scale = model._extra_state[network.ensemble_key()].astype(np.float64)
         layers[0] = _inference.fold_adapter(*layers[0], scale, network)
-    if network.numeric_embedding == "periodic":
-        x = _periodic_embedding(model, network, x, dtype, opv)
-    elif network.numeric_embedding == "piecewise_linear":
-        x = _piecewise_linear_embedding(model, network, x, dtype, opv)
+    if network.numeric_embedding is not None:
+        x = _embedding(model, network, x, dtype, opv)
     last = len(layers) - 1
     for i, (coef, bias) in enumerate(layers):
         if k > 1 and 0 < i == last:  # (k, N, n_outputs): each member's rows
