@@ -178,6 +178,10 @@ class _BaseMLP(_FittedModelMixin, BaseEstimator):
             return self  # the fit had ended: nothing left to train
         return self._fit(X, y, sample_weight, incremental=False, resume=snapshot)
 
+    def _see_targets(self, y, reset):
+        """Record what a fit needs to know of its targets ``y`` (2-D) beyond the
+        network (the regressor's range); ``reset``: forget earlier fits'."""
+
     def _decode_may_overflow(self):
         """Whether a finite network output can decode to a non-finite prediction
         (the regressor's output transforms can)."""
@@ -260,6 +264,7 @@ class _BaseMLP(_FittedModelMixin, BaseEstimator):
                 f"{network.embedding_state_shapes()}. Set warm_start=False to start "
                 "afresh."
             )
+        self._see_targets(y, reset=first_pass)
         # partial_fit trains a copy of the net, so a failure leaves the model whole
         net = None
         if incremental and not first_pass:

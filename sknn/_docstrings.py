@@ -527,6 +527,20 @@ LABEL_SMOOTHING = """
 """
 
 
+CLIP_PREDICTIONS = """
+    clip_predictions : bool, default=False
+        Clip each prediction to the range of the targets fitted on (each output's
+        minimum and maximum over every ``fit`` or ``partial_fit`` call since the
+        network started), as tree ensembles predict and as RealMLP does
+        (pytabkit's ``clamp_output``). A row far from the training rows then
+        cannot send a prediction beyond every target seen. The early-stopping
+        score is of the clipped predictions, and ``return_std`` gives the spread
+        of the members' clipped ones.
+
+        .. versionadded:: 0.1
+"""
+
+
 def classifier_doc():
     return CLASSIFIER_DOC.format(
         parameters=SHARED_PARAMETERS.format(extra=CLASS_WEIGHT, tail=LABEL_SMOOTHING),
@@ -536,7 +550,7 @@ def classifier_doc():
 
 def regressor_doc():
     return REGRESSOR_DOC.format(
-        parameters=SHARED_PARAMETERS.format(extra="", tail=""),
+        parameters=SHARED_PARAMETERS.format(extra="", tail=CLIP_PREDICTIONS),
         attributes=SHARED_ATTRIBUTES.format(score="R²"),
     )
 

@@ -87,6 +87,7 @@ def check_fitted_state(state, classifier):
         _check_classes(state, n_outputs)
     else:
         _check_target_scaling(state, n_outputs)
+        _check_target_range(state, n_outputs)
     training = state.get("_checkpoint_training")
     if training is not None:
         _check_checkpoint_training(training)
@@ -270,6 +271,25 @@ def _check_target_scaling(state, n_outputs):
             )
     if not (scale > 0).all():
         raise ModelFileError("the saved target scale is not positive.")
+
+
+def _check_target_range(state, n_outputs):
+    """The range of the targets fitted on, which a regressor fitted with
+    ``clip_predictions`` clips to: each output's finite min, then max."""
+    value = state.get("_target_range")
+    if value is None:
+        return
+    if (
+        not isinstance(value, np.ndarray)
+        or value.shape != (2, n_outputs)
+        or value.dtype != np.float64
+        or not np.isfinite(value).all()
+        or (value[0] > value[1]).any()
+    ):
+        raise ModelFileError(
+            f"the saved target range is not a (2, {n_outputs}) float64 array of each "
+            "output's finite minimum and maximum."
+        )
 
 
 def _check_checkpoint_training(training):

@@ -394,6 +394,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     _parameter_constraints: dict = {
         **_BaseMLP._parameter_constraints,
+        "clip_predictions": ["boolean"],
         "loss": [
             StrOptions(
                 {
@@ -454,6 +455,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         scoring="score",
         restore_best="first",
         ensemble_size=1,
+        clip_predictions=False,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -499,6 +501,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.scoring = scoring
         self.restore_best = restore_best
         self.ensemble_size = ensemble_size
+        self.clip_predictions = clip_predictions
 
     @staticmethod
     def _score_function(y, y_pred, sample_weight=None):
@@ -518,6 +521,20 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self._target_center, self._target_scale = target_scaling(
             y, self.loss, sample_weight
         )
+
+    def _see_targets(self, y, reset):
+        """With ``clip_predictions``, record the range of the targets fitted on
+        (each output's min and max, a (2, n_outputs) float64 array), which
+        predictions are then clipped to; a ``partial_fit`` widens it. Without it,
+        None: the fitted model does not clip, whatever ``set_params`` says later."""
+        seen = None
+        if self.clip_predictions:
+            seen = np.stack([y.min(axis=0), y.max(axis=0)]).astype(np.float64)
+            previous = None if reset else getattr(self, "_target_range", None)
+            if previous is not None:
+                seen[0] = np.minimum(seen[0], previous[0])
+                seen[1] = np.maximum(seen[1], previous[1])
+        self._target_range = seen
 
     def _decode_may_overflow(self):
         """Whether some finite float32 network output decodes to a non-finite
@@ -567,6 +584,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             dtype = activations.dtype
             activations = activations * self._target_scale.astype(dtype)
             activations += self._target_center.astype(dtype)
+        if getattr(self, "_target_range", None) is not None:
+            low, high = self._target_range.astype(activations.dtype)
+            activations = np.clip(activations, low, high)
         if activations.shape[1] == 1:
             return activations.ravel()
         return activations

@@ -7,9 +7,9 @@ parts: a :class:`~sknn.preprocessing.TabularEncoder` (``encoder_``) that turns t
 columns into numbers, the numeric ones first, and an :class:`~sknn.MLPClassifier` or
 :class:`~sknn.MLPRegressor` (``mlp_``) trained on them, its numeric embedding over
 the numeric columns (``embedded_features``); the MLP code does not know they exist.
-Their defaults are ``CLASSIFIER_RECIPE`` and ``RECIPE``, chosen on the real-data
-benchmark (``tests/benchmarks/bench_tabular.py``). This module speaks numpy, pandas
-and scikit-learn only.
+Their defaults are ``CLASSIFIER_RECIPE`` and ``REGRESSOR_RECIPE``, chosen on the
+real-data benchmark (``tests/benchmarks/bench_tabular.py``). This module speaks
+numpy, pandas and scikit-learn only.
 """
 
 from sklearn.base import ClassifierMixin, RegressorMixin
@@ -17,7 +17,7 @@ from sklearn.utils.metaestimators import available_if
 
 from sknn._multilayer_perceptron import MLPClassifier, MLPRegressor
 from sknn._sklearn_compat import _fit_context
-from sknn._tabular_base import CLASSIFIER_RECIPE, RECIPE, _TabularMLP
+from sknn._tabular_base import CLASSIFIER_RECIPE, REGRESSOR_RECIPE, _TabularMLP
 from sknn._tabular_docs import tabular_doc
 
 
@@ -218,16 +218,16 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
     def __init__(
         self,
         loss="squared_error",
-        hidden_layer_sizes=RECIPE["hidden_layer_sizes"],
-        activation=RECIPE["activation"],
+        hidden_layer_sizes=REGRESSOR_RECIPE["hidden_layer_sizes"],
+        activation=REGRESSOR_RECIPE["activation"],
         *,
-        solver=RECIPE["solver"],
-        alpha=RECIPE["alpha"],
+        solver=REGRESSOR_RECIPE["solver"],
+        alpha=REGRESSOR_RECIPE["alpha"],
         batch_size="auto",
-        learning_rate=RECIPE["learning_rate"],
-        learning_rate_init=RECIPE["learning_rate_init"],
+        learning_rate=REGRESSOR_RECIPE["learning_rate"],
+        learning_rate_init=REGRESSOR_RECIPE["learning_rate_init"],
         power_t=0.5,
-        max_iter=RECIPE["max_iter"],
+        max_iter=REGRESSOR_RECIPE["max_iter"],
         shuffle=True,
         random_state=None,
         tol=0.0001,
@@ -235,17 +235,17 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
-        early_stopping=RECIPE["early_stopping"],
-        validation_fraction=RECIPE["validation_fraction"],
+        early_stopping=REGRESSOR_RECIPE["early_stopping"],
+        validation_fraction=REGRESSOR_RECIPE["validation_fraction"],
         beta_1=0.9,
-        beta_2=RECIPE["beta_2"],
+        beta_2=REGRESSOR_RECIPE["beta_2"],
         epsilon=1e-08,
-        n_iter_no_change=RECIPE["n_iter_no_change"],
+        n_iter_no_change=REGRESSOR_RECIPE["n_iter_no_change"],
         max_fun=15000,
-        dropout=RECIPE["dropout"],
+        dropout=REGRESSOR_RECIPE["dropout"],
         l1=0.0,
         device="cpu",
-        weight_init=RECIPE["weight_init"],
+        weight_init=REGRESSOR_RECIPE["weight_init"],
         max_grad_norm=None,
         gradient_accumulation_steps=1,
         batch_norm=False,
@@ -253,14 +253,15 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         lr_gamma=0.1,
         checkpoint_dir=None,
         progress_bar=False,
-        numeric_embedding=RECIPE["numeric_embedding"],
-        embedding_dim=RECIPE["embedding_dim"],
-        embedding_frequencies=RECIPE["embedding_frequencies"],
+        numeric_embedding=REGRESSOR_RECIPE["numeric_embedding"],
+        embedding_dim=REGRESSOR_RECIPE["embedding_dim"],
+        embedding_frequencies=REGRESSOR_RECIPE["embedding_frequencies"],
         embedding_frequency_scale=0.1,
         embedding_bins=48,
-        scoring=RECIPE["scoring"],
-        restore_best=RECIPE["restore_best"],
+        scoring=REGRESSOR_RECIPE["scoring"],
+        restore_best=REGRESSOR_RECIPE["restore_best"],
         ensemble_size=1,
+        clip_predictions=REGRESSOR_RECIPE["clip_predictions"],
         categorical_features="from_dtype",
         max_categories=16,
     ):
@@ -307,6 +308,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         self.scoring = scoring
         self.restore_best = restore_best
         self.ensemble_size = ensemble_size
+        self.clip_predictions = clip_predictions
         self.categorical_features = categorical_features
         self.max_categories = max_categories
 
@@ -365,4 +367,4 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
 TabularMLPClassifier.__doc__ = tabular_doc(
     MLPClassifier, "Classifier", CLASSIFIER_RECIPE
 )
-TabularMLPRegressor.__doc__ = tabular_doc(MLPRegressor, "Regressor", RECIPE)
+TabularMLPRegressor.__doc__ = tabular_doc(MLPRegressor, "Regressor", REGRESSOR_RECIPE)

@@ -12,7 +12,7 @@ from sknn._base import _BaseMLP
 from sknn._columns import as_frame
 from sknn._fitted_model import with_plain_paths
 from sknn._network import STOCHASTIC_SOLVERS
-from sknn._sklearn_compat import _fit_context
+from sknn._sklearn_compat import StrOptions, _fit_context
 from sknn._tabular_state import check_parts
 from sknn.preprocessing import TabularEncoder
 
@@ -42,7 +42,16 @@ RECIPE = {
 # (regression's RMSE an ensemble raised); it stops after 20 epochs without a better
 # loss, not 40, which cost 1.26x the fit time for the same scores
 CLASSIFIER_RECIPE = {**RECIPE, "n_iter_no_change": 20, "ensemble_size": 4}
+# the regressor's clips its predictions to the range of the targets fitted on, as
+# RealMLP_TD does (pytabkit's clamp_output): a row unlike the training rows cannot
+# send a prediction beyond every target seen (diamonds' RMSE fell 1.4%); and its
+# max_iter='auto' trains small data sets for more epochs (concrete's RMSE fell
+# 8.5%, the others' moved less than 0.5%; the classifier's log-loss did not gain)
+REGRESSOR_RECIPE = {**RECIPE, "max_iter": "auto", "clip_predictions": True}
 BATCH_SIZE = 256  # batch_size='auto': this many training rows, or all if fewer
+# max_iter='auto': this many epochs, or as many as make AUTO_BATCHES batches where
+# the training rows are few
+AUTO_EPOCHS, AUTO_BATCHES = 160, 4000
 
 # the fitted MLP's attributes a tabular estimator shows as its own
 NETWORK_ATTRIBUTES = (
@@ -79,6 +88,7 @@ class _TabularMLP(BaseEstimator):
         decides it), and the encoder's column parameters."""
         constraints = dict(mlp_class._parameter_constraints)
         del constraints["embedded_features"]
+        constraints["max_iter"] = [*constraints["max_iter"], StrOptions({"auto"})]
         for name in ("categorical_features", "max_categories"):
             constraints[name] = TabularEncoder._parameter_constraints[name]
         return constraints
@@ -180,10 +190,17 @@ class _TabularMLP(BaseEstimator):
         if not n_numeric:
             params["numeric_embedding"] = None
         params["embedded_features"] = n_numeric or None
+        stochastic = self.solver in STOCHASTIC_SOLVERS
+        if holds_out and self.early_stopping and stochastic:
+            n_rows -= math.ceil(self.validation_fraction * n_rows)
         if self.batch_size == "auto":
-            if holds_out and self.early_stopping and self.solver in STOCHASTIC_SOLVERS:
-                n_rows -= math.ceil(self.validation_fraction * n_rows)
             params["batch_size"] = max(1, min(BATCH_SIZE, n_rows))
+        if self.max_iter == "auto":
+            params["max_iter"] = AUTO_EPOCHS
+            if stochastic:  # at least AUTO_BATCHES batches on a small data set
+                batch_size = min(params["batch_size"], max(1, n_rows))
+                per_epoch = math.ceil(max(1, n_rows) / batch_size)
+                params["max_iter"] = max(AUTO_EPOCHS, -(-AUTO_BATCHES // per_epoch))
         return params
 
     def _checkpoint_of(self, encoder):

@@ -60,6 +60,8 @@ from skl2onnx.algebra.onnx_ops import (
     OnnxExp,
     OnnxGreater,
     OnnxIdentity,
+    OnnxMax,
+    OnnxMin,
     OnnxMul,
     OnnxReshape,
     OnnxSigmoid,
@@ -245,6 +247,13 @@ def convert_regressor(scope, operator, container):
                 y, model._target_scale.astype(dtype).reshape(1, -1), op_version=opv
             ),
             model._target_center.astype(dtype).reshape(1, -1),
+            op_version=opv,
+        )
+    if getattr(model, "_target_range", None) is not None:  # clip_predictions
+        low, high = model._target_range.astype(dtype)
+        y = OnnxMin(
+            OnnxMax(y, low.reshape(1, -1), op_version=opv),
+            high.reshape(1, -1),
             op_version=opv,
         )
     y = OnnxIdentity(y, op_version=opv, output_names=[operator.outputs[0]])

@@ -384,6 +384,33 @@ def test_a_model_state_inconsistent_with_its_network_is_refused(attack, state_at
         pickle.loads(pickle.dumps(_unchecked_copy(clf, STATE_ATTACKS[attack][1])))
 
 
+TARGET_RANGE_ATTACKS = {
+    "NaN": lambda r: np.where(r == r[0, 0], np.nan, r),
+    "minimum above maximum": lambda r: r[::-1],
+    "one output's range for two": lambda r: r[:, :1],
+    "float32": lambda r: r.astype(np.float32),
+    "a list": lambda r: r.tolist(),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(TARGET_RANGE_ATTACKS))
+def test_a_crafted_range_of_targets_is_refused(attack, tmp_path):
+    """The range a clipping regressor clips to is checked against its outputs."""
+    X, y = load_diabetes(return_X_y=True)
+    Y = np.column_stack([y, -y])
+    reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, clip_predictions=True)
+    reg.fit(X, Y)
+
+    def edit(state):
+        state["_target_range"] = TARGET_RANGE_ATTACKS[attack](state["_target_range"])
+
+    path = crafted(tmp_path / "m.sknn", reg, edit)
+    with pytest.raises(ModelFileError, match="the saved target range is not"):
+        sknn.load(path)
+    loaded = sknn.load(sknn.save(reg, tmp_path / "whole.sknn"))
+    np.testing.assert_array_equal(loaded.predict(X * 9), reg.predict(X * 9))
+
+
 def test_inconsistent_model_states_never_reach_torch_in_a_capped_process(
     state_attacks, data_files
 ):

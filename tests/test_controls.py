@@ -592,3 +592,54 @@ def test_scoring_loss_restores_the_epoch_of_least_validation_loss(iris_scaled):
     assert epoch < 60  # the loss turned up again: the restored epoch is earlier
     _restored_epoch_equals_a_fit_stopped_there(params, epoch, fitted, X, y)
     assert fitted.validation_scores_ == [r["valid_score"] for r in fitted.history_]
+
+
+def _line(n=200, seed=0):
+    """y = 3x + 10 on x in [0, 1]: a network extrapolates it beyond [10, 13]."""
+    x = np.random.RandomState(seed).uniform(0, 1, (n, 1))
+    return x, 3 * x.ravel() + 10
+
+
+def test_clip_predictions_keeps_predictions_within_the_targets_fitted_on():
+    X, y = _line()
+    far = np.array([[-5.0], [0.5], [6.0]])  # below, inside and above the rows
+    params = dict(hidden_layer_sizes=(16,), max_iter=300, random_state=0)
+    free = MLPRegressor(**params).fit(X, y)
+    clipped = MLPRegressor(clip_predictions=True, **params).fit(X, y)
+    unclipped = free.predict(far)
+    assert unclipped[0] < y.min() and unclipped[2] > y.max()  # extrapolates
+    # the same training (no early stopping), then each prediction clipped
+    np.testing.assert_allclose(
+        clipped.predict(far), np.clip(unclipped, y.min(), y.max()), rtol=1e-12
+    )
+    np.testing.assert_array_equal(clipped._target_range, [[y.min()], [y.max()]])
+    # the fitted model clips or not, whatever the parameter says after fit
+    free.set_params(clip_predictions=True)
+    np.testing.assert_array_equal(free.predict(far), unclipped)
+
+
+def test_clip_predictions_clips_each_output_to_its_own_range():
+    X, y = _line()
+    Y = np.column_stack([y, -100 * y])
+    far = np.array([[-50.0], [50.0]])
+    params = dict(hidden_layer_sizes=(16,), max_iter=300, random_state=0)
+    unclipped = MLPRegressor(**params).fit(X, Y).predict(far)
+    assert ((unclipped < Y.min(axis=0)) | (unclipped > Y.max(axis=0))).any(axis=0).all()
+    clipped = MLPRegressor(clip_predictions=True, **params).fit(X, Y).predict(far)
+    np.testing.assert_allclose(
+        clipped, np.clip(unclipped, Y.min(axis=0), Y.max(axis=0)), rtol=1e-12
+    )
+
+
+def test_partial_fit_widens_the_range_predictions_are_clipped_to():
+    X, y = _line()
+    reg = MLPRegressor(hidden_layer_sizes=(16,), random_state=0, clip_predictions=True)
+    reg.partial_fit(X[:100], y[:100])
+    first = reg._target_range.copy()
+    reg.partial_fit(X[100:] + 1, y[100:] + 3)  # targets up to 16
+    assert reg._target_range[0, 0] == first[0, 0] == y[:100].min()
+    assert reg._target_range[1, 0] == (y[100:] + 3).max() > first[1, 0]
+    # a new fit forgets the earlier calls' targets
+    reg.fit(X[:100], y[:100] - 50)
+    np.testing.assert_array_equal(reg._target_range, [[y[:100].min() - 50],
+                                                     [y[:100].max() - 50]])  # fmt: skip

@@ -267,6 +267,24 @@ def test_regressor_outputs_for_every_loss(loss, batch_norm, dtype, outputs, pipe
     np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5 * scale)
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_clipped_predictions_export_clipped(loss, dtype):
+    X, y = load_diabetes(return_X_y=True)
+    y = np.column_stack([y, y / 3 + 5])
+    reg = sknn.MLPRegressor(
+        loss, hidden_layer_sizes=(16,), max_iter=20, random_state=0,
+        clip_predictions=True,
+    )  # fmt: skip
+    model = _fit(reg, X, y)
+    far = np.vstack([X * 50, -X * 50]).astype(dtype)  # rows far beyond the data
+    expected = model.predict(far)
+    low, high = y.min(axis=0).astype(dtype), y.max(axis=0).astype(dtype)
+    assert ((expected == low) | (expected == high)).any(axis=0).all()  # clipped
+    (values,) = _run(model, far)
+    np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5 * y.max())
+
+
 def test_a_dataframe_pipeline_with_categories_and_missing_values():
     """The command line's kind of model: imputers and one-hot encoding beside
     scaled numbers, one ONNX input per column."""

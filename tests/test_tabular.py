@@ -455,3 +455,44 @@ def test_a_value_that_is_not_a_number_names_its_column_and_row(cls):
     msg = "Column 0 holds a value that is not a number: 'n/a' (row 5)."
     with pytest.raises(ValueError, match=re.escape(msg)):
         cls(**SMALL).fit(numbers, y)
+
+
+def test_the_regressor_clips_its_predictions_by_default():
+    X, y = _frame()
+    y = y * 10.0 + 5.0
+    regressor = TabularMLPRegressor(**SMALL).fit(X, y)
+    far = X.head(4).assign(size=[-1e3, 1e3, -1e6, 1e6])
+    predicted = regressor.predict(far)
+    assert (predicted >= 5.0).all() and (predicted <= 15.0).all()
+    assert "``clip_predictions=True`` (``False``)" in regressor.__doc__
+    free = TabularMLPRegressor(clip_predictions=False, **SMALL).fit(X, y)
+    np.testing.assert_allclose(
+        predicted, np.clip(free.predict(far), 5.0, 15.0), rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "params, rows, epochs",
+    [
+        # 120 rows less the 24 held out: one batch an epoch, 4000 epochs
+        ({}, 120, 4000),
+        # 200 rows of 16-row batches: 13 batches an epoch, 308 epochs
+        ({"early_stopping": False, "batch_size": 16}, 200, 308),
+        # 1000 rows make 63 such batches, 4000 in 64 epochs: fewer than 160
+        ({"early_stopping": False, "batch_size": 16}, 1000, 160),
+        # lbfgs has no batches: its iterations
+        ({"solver": "lbfgs"}, 120, 160),
+    ],
+)
+def test_max_iter_auto_gives_small_data_sets_4000_batches(params, rows, epochs):
+    X, y = _frame(n=rows)
+    model = TabularMLPRegressor(hidden_layer_sizes=(4,), **params)
+    assert model.max_iter == "auto" and TabularMLPClassifier().max_iter == 160
+    model.set_params(n_iter_no_change=1, tol=1e9, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y.astype(float))
+    assert model.mlp_.max_iter == epochs
+    assert model.get_params()["max_iter"] == "auto"
+    with pytest.raises(ValueError, match="max_iter"):
+        TabularMLPClassifier(max_iter="longer").fit(X, y)

@@ -256,7 +256,12 @@ def _plain(value):
 
 # parameters added after results were cached, at the value that builds the
 # estimator they had: left out of the hash, so that those results stay valid
-ADDED_PARAMETERS = {"embedded_features": None, "ensemble_size": 1, "embedding_bins": 48}
+ADDED_PARAMETERS = {
+    "embedded_features": None,
+    "ensemble_size": 1,
+    "embedding_bins": 48,
+    "clip_predictions": False,
+}
 
 
 def settings_hash(estimator):
