@@ -91,7 +91,7 @@ plt.show()
 
 # %%
 # One table decides little: on sknn's benchmark of eleven real tables the tabular
-# estimators rank second on average, after CatBoost, ahead of HistGradientBoosting
-# on seven of them, and fit more slowly (see the performance page). The command
-# line trains them by default:
+# estimators have the best mean rank, CatBoost close behind, ahead of
+# HistGradientBoosting on eight of them, and fit more slowly (see the performance
+# page). The command line trains them by default:
 # ``sknn fit attrition.csv --target Attrition --out model.sknn``.

@@ -24,7 +24,7 @@ RECIPE = {
     "alpha": 0.0,
     "learning_rate": "cosine",
     "learning_rate_init": 0.002,
-    "max_iter": 160,
+    "max_iter": "auto",
     "early_stopping": True,
     "validation_fraction": 0.2,
     "beta_2": 0.95,
@@ -42,15 +42,15 @@ RECIPE = {
 # (regression's RMSE an ensemble raised); it stops after 20 epochs without a better
 # loss, not 40, which cost 1.26x the fit time for the same scores
 CLASSIFIER_RECIPE = {**RECIPE, "n_iter_no_change": 20, "ensemble_size": 4}
-# the regressor's clips its predictions to the range of the targets fitted on, as
+# the regressor clips its predictions to the range of the targets fitted on, as
 # RealMLP_TD does (pytabkit's clamp_output): a row unlike the training rows cannot
-# send a prediction beyond every target seen (diamonds' RMSE fell 1.4%); and its
-# max_iter='auto' trains small data sets for more epochs (concrete's RMSE fell
-# 8.5%, the others' moved less than 0.5%; the classifier's log-loss did not gain)
-REGRESSOR_RECIPE = {**RECIPE, "max_iter": "auto", "clip_predictions": True}
+# send a prediction beyond every target seen (diamonds' RMSE fell 1.4%)
+REGRESSOR_RECIPE = {**RECIPE, "clip_predictions": True}
 BATCH_SIZE = 256  # batch_size='auto': this many training rows, or all if fewer
 # max_iter='auto': this many epochs, or as many as make AUTO_BATCHES batches where
-# the training rows are few
+# the training rows are few. Against 160 epochs on the benchmark: concrete's RMSE
+# 8.5% lower (it ran all 160), the other sets' within 0.5%; accuracy higher on 5 of
+# 6 classification sets (+0.0013), log-loss +0.0023 (one split of breast cancer)
 AUTO_EPOCHS, AUTO_BATCHES = 160, 4000
 
 # the fitted MLP's attributes a tabular estimator shows as its own

@@ -465,12 +465,14 @@ def test_the_regressor_clips_its_predictions_by_default():
     predicted = regressor.predict(far)
     assert (predicted >= 5.0).all() and (predicted <= 15.0).all()
     assert "``clip_predictions=True`` (``False``)" in regressor.__doc__
+    assert "clip_predictions" not in TabularMLPClassifier().get_params()
     free = TabularMLPRegressor(clip_predictions=False, **SMALL).fit(X, y)
     np.testing.assert_allclose(
         predicted, np.clip(free.predict(far), 5.0, 15.0), rtol=1e-6
     )
 
 
+@pytest.mark.parametrize("cls", [TabularMLPClassifier, TabularMLPRegressor])
 @pytest.mark.parametrize(
     "params, rows, epochs",
     [
@@ -484,15 +486,15 @@ def test_the_regressor_clips_its_predictions_by_default():
         ({"solver": "lbfgs"}, 120, 160),
     ],
 )
-def test_max_iter_auto_gives_small_data_sets_4000_batches(params, rows, epochs):
+def test_max_iter_auto_gives_small_data_sets_4000_batches(cls, params, rows, epochs):
     X, y = _frame(n=rows)
-    model = TabularMLPRegressor(hidden_layer_sizes=(4,), **params)
-    assert model.max_iter == "auto" and TabularMLPClassifier().max_iter == 160
+    model = cls(hidden_layer_sizes=(4,), **params)
+    assert model.max_iter == "auto"
     model.set_params(n_iter_no_change=1, tol=1e9, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(X, y.astype(float))
+        model.fit(X, y)
     assert model.mlp_.max_iter == epochs
     assert model.get_params()["max_iter"] == "auto"
     with pytest.raises(ValueError, match="max_iter"):
-        TabularMLPClassifier(max_iter="longer").fit(X, y)
+        cls(max_iter="longer").fit(X, y)

@@ -58,6 +58,11 @@ class ModelUnavailable(Exception):
     """The model's package or class is not installed; the model is skipped."""
 
 
+class NotForThisTask(Exception):
+    """An ablation of a parameter this task's estimator lacks (the regressor's
+    clip_predictions on a classification set): skipped on that data set."""
+
+
 # %% models: name -> factory(task, random_state, **params) -> unfitted estimator
 
 
@@ -205,6 +210,9 @@ def tabular(task, random_state, **params):
     cls = getattr(sknn, name, None)
     if cls is None:
         raise ModelUnavailable(f"this sknn has no {name}")
+    unknown = set(params) - set(cls().get_params())
+    if unknown:
+        raise NotForThisTask(f"{name} has no {sorted(unknown)}")
     return cls(random_state=random_state, **params)
 
 
@@ -609,6 +617,8 @@ def main(argv=None):
                     continue
                 try:
                     estimator = MODELS[name](dataset.task, split, **params)
+                except NotForThisTask:
+                    continue
                 except ModelUnavailable as why:
                     skipped.add(spec)
                     print(f"skipping {spec}: {why}", flush=True)
