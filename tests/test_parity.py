@@ -59,6 +59,8 @@ def test_signature_extends_sklearn(ours, theirs):
     expected = dict(SKNN_PARAMETERS)
     if ours is sknn.MLPClassifier:
         expected.update(class_weight=None, loss="log_loss", label_smoothing=0.0)
+    else:
+        expected.update(clip_predictions=False)
     assert {p.name: p.default for p in extra} == expected
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extra)
 
