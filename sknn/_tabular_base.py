@@ -129,13 +129,13 @@ class _TabularMLP(BaseEstimator):
             y,
             lambda mlp, X: mlp.fit(X, y, sample_weight),
             goes_on=goes_on,
-            holds_out=True,
+            streamed=False,
         )
 
     def _partial_fit(self, X, y, train):
         """partial_fit: the first call fits the encoder; the later ones go on."""
         goes_on = "mlp_" in self.__dict__
-        return self._train(X, y, train, goes_on=goes_on, holds_out=False)
+        return self._train(X, y, train, goes_on=goes_on, streamed=True)
 
     def _resume(self, X, y, sample_weight):
         """Go on with the fit of this just-loaded checkpoint (see
@@ -145,10 +145,10 @@ class _TabularMLP(BaseEstimator):
             y,
             lambda mlp, X: mlp._resume(X, y, sample_weight),
             goes_on=True,
-            holds_out=True,
+            streamed=False,
         )
 
-    def _train(self, X, y, train, goes_on, holds_out):
+    def _train(self, X, y, train, goes_on, streamed):
         """Encode X (with the fitted encoder when the fitted network ``goes_on``,
         else a new one fitted to X) and call ``train(mlp, encoded)`` under this
         estimator's parameters; on any error the estimator is as it was."""
@@ -166,7 +166,7 @@ class _TabularMLP(BaseEstimator):
                     max_categories=self.max_categories,
                 )
                 encoded, mlp = encoder.fit_transform(X), self._mlp_class()
-            mlp.set_params(**self._mlp_params(encoder, len(encoded), holds_out))
+            mlp.set_params(**self._mlp_params(encoder, len(encoded), streamed))
             with _checkpoints.saved_as(self._checkpoint_of(encoder), type(self)):
                 train(mlp, encoded)
             self.encoder_, self.mlp_ = encoder, mlp
@@ -176,11 +176,14 @@ class _TabularMLP(BaseEstimator):
             self.__dict__.update(before)
             raise
 
-    def _mlp_params(self, encoder, n_rows, holds_out):
+    def _mlp_params(self, encoder, n_rows, streamed):
         """The MLP's parameters: this estimator's, the numeric embedding over the
-        encoder's numeric columns (none without them), and ``batch_size='auto'``
-        as ``BATCH_SIZE`` of the ``n_rows`` (``holds_out``: less the early-stopping
-        hold-out, sized as ``train_test_split`` sizes it)."""
+        encoder's numeric columns (none without them), and the 'auto' sizes of the
+        fit of ``n_rows`` (less the early-stopping hold-out, sized as
+        ``train_test_split`` sizes it): ``batch_size`` ``BATCH_SIZE`` of them, and
+        ``max_iter`` ``AUTO_EPOCHS``, or as many as make ``AUTO_BATCHES`` batches.
+        ``streamed``: a ``partial_fit`` call, whose rows are one batch of a stream
+        of unknown length; its ``max_iter='auto'`` is ``AUTO_EPOCHS``."""
         params = {
             name: getattr(self, name)
             for name in self._mlp_class._get_param_names()
@@ -191,13 +194,13 @@ class _TabularMLP(BaseEstimator):
             params["numeric_embedding"] = None
         params["embedded_features"] = n_numeric or None
         stochastic = self.solver in STOCHASTIC_SOLVERS
-        if holds_out and self.early_stopping and stochastic:
+        if not streamed and self.early_stopping and stochastic:
             n_rows -= math.ceil(self.validation_fraction * n_rows)
         if self.batch_size == "auto":
             params["batch_size"] = max(1, min(BATCH_SIZE, n_rows))
         if self.max_iter == "auto":
             params["max_iter"] = AUTO_EPOCHS
-            if stochastic:  # at least AUTO_BATCHES batches on a small data set
+            if stochastic and not streamed:  # AUTO_BATCHES on a small data set
                 batch_size = min(params["batch_size"], max(1, n_rows))
                 per_epoch = math.ceil(max(1, n_rows) / batch_size)
                 params["max_iter"] = max(AUTO_EPOCHS, -(-AUTO_BATCHES // per_epoch))
@@ -257,7 +260,7 @@ class _TabularMLP(BaseEstimator):
             max_categories=self.max_categories,
         )
         encoded = encoder.fit_transform(X)
-        mlp = self._mlp_class(**self._mlp_params(encoder, len(encoded), True))
+        mlp = self._mlp_class(**self._mlp_params(encoder, len(encoded), streamed=False))
         return mlp.find_lr(
             encoded,
             y,

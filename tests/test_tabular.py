@@ -498,3 +498,10 @@ def test_max_iter_auto_gives_small_data_sets_4000_batches(cls, params, rows, epo
     assert model.get_params()["max_iter"] == "auto"
     with pytest.raises(ValueError, match="max_iter"):
         cls(max_iter="longer").fit(X, y)
+
+
+def test_max_iter_auto_of_a_stream_of_batches_is_160_epochs():
+    X, y = _frame(n=60)
+    model = TabularMLPRegressor(hidden_layer_sizes=(4,), early_stopping=False)
+    model.partial_fit(X, y).partial_fit(X.head(30), y[:30])
+    assert model.mlp_.max_iter == 160  # a stream's length is unknown
