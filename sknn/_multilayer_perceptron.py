@@ -585,7 +585,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             activations = activations * self._target_scale.astype(dtype)
             activations += self._target_center.astype(dtype)
         if getattr(self, "_target_range", None) is not None:
-            low, high = self._target_range.astype(activations.dtype)
+            with np.errstate(over="ignore"):  # beyond float32's range: infinite
+                low, high = self._target_range.astype(activations.dtype)
             activations = np.clip(activations, low, high)
         if activations.shape[1] == 1:
             return activations.ravel()
