@@ -195,11 +195,16 @@ class _BaseMLP(_FittedModelMixin, BaseEstimator):
             with np.errstate(over="ignore", invalid="ignore"):
                 predictions = self._decode(self._forward(X))
             if not np.isfinite(predictions).all():
+                # float32 rows predict in float32: float64 rows may hold them
+                rows = (
+                    " or give float64 rows" if predictions.dtype == np.float32 else ""
+                )
                 raise ValueError(
                     "The fitted network's predictions on its own training data are not "
-                    "finite: they exceed float64's range. The targets are too large "
-                    "for the model; rescale y (e.g. with "
-                    "sklearn.compose.TransformedTargetRegressor) and fit again."
+                    f"finite: they exceed {predictions.dtype}'s range, the precision "
+                    "of the rows. The targets are too large for the model; rescale y "
+                    f"(e.g. with sklearn.compose.TransformedTargetRegressor){rows} "
+                    "and fit again."
                 )
 
     def _prepare_training(self, X, y, sample_weight, incremental):

@@ -995,6 +995,15 @@ def test_huge_targets_give_finite_predictions():
     assert 1e301 < np.abs(predictions).max() < 1e303
 
 
+def test_huge_targets_from_float32_rows_are_an_error_that_names_float32():
+    """float32 rows predict in float32, whose range targets near 1e300 exceed: the
+    error says so, and float64 rows of the same data fit."""
+    X, y = load_diabetes(return_X_y=True)
+    with pytest.raises(ValueError, match="exceed float32's range.* float64 rows"):
+        MLPRegressor(max_iter=5, random_state=0).fit(X.astype(np.float32), y * 1e300)
+    MLPRegressor(max_iter=5, random_state=0).fit(X, y * 1e300)
+
+
 def test_a_fit_whose_predictions_would_not_be_finite_is_an_error():
     X, y = load_diabetes(return_X_y=True)
     y = np.where(X[:, 2] > 0, 1.797e308, -1.797e308)
