@@ -24,7 +24,9 @@ RESULTS = Path(__file__).parent / "results" / "heldout.jsonl"
 def _sibling(name):
     """``bench_tabular`` or ``tabular_datasets``, from this file's folder (as
     ``bench_tabular.main`` imports its data sets)."""
-    sys.path.insert(0, str(Path(__file__).parent))
+    folder = str(Path(__file__).parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     return importlib.import_module(name)
 
 
