@@ -87,10 +87,12 @@ TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
     Defaults that differ from :class:`{base}`'s:
 
 {recipe}
-    ``batch_size='auto'`` is 256 training rows here (all, if fewer; the
-    early-stopping hold-out does not count). ``max_iter='auto'`` is 160 epochs, or
-    on a small training set as many as make 4000 batches (early stopping then
-    usually ends the fit first; the cosine schedule anneals over them all);
+    ``batch_size='auto'`` splits the training rows (the early-stopping hold-out
+    does not count) into the fewest batches of equal size with at most 256 rows
+    each: 514 rows train as batches of 172, 172 and 170, not 256, 256 and 2.
+    ``max_iter='auto'`` is 160 epochs, or on a small training set as many as make
+    4000 batches (early stopping then usually ends the fit first; the cosine
+    schedule anneals over them all);
     ``partial_fit``, whose stream has no known length, takes 160.
     ``partial_fit`` needs ``early_stopping=False``: early stopping holds out part
     of the data, which a stream of batches cannot.

@@ -500,6 +500,30 @@ def test_max_iter_auto_gives_small_data_sets_4000_batches(cls, params, rows, epo
         cls(max_iter="longer").fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "rows, params, batch_size",
+    [
+        # 643 rows less the 129 held out: 514 in 3 batches of 172 (the last 170),
+        # not 256, 256 and a batch of 2
+        (643, {}, 172),
+        (120, {}, 96),  # fewer than 256: one batch of all 96 training rows
+        (640, {"early_stopping": False}, 214),  # 640 rows: 214, 214 and 212
+        (512, {"early_stopping": False}, 256),  # two full batches
+        (643, {"batch_size": 100}, 100),  # a number is kept as it is
+    ],
+)
+def test_batch_size_auto_makes_equal_batches_of_at_most_256_rows(
+    rows, params, batch_size
+):
+    X, y = _frame(n=rows)
+    model = TabularMLPRegressor(hidden_layer_sizes=(4,), max_iter=1, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    assert model.mlp_.batch_size == batch_size
+    assert model.get_params()["batch_size"] == params.get("batch_size", "auto")
+
+
 def test_max_iter_auto_of_a_stream_of_batches_is_160_epochs():
     X, y = _frame(n=60)
     model = TabularMLPRegressor(hidden_layer_sizes=(4,), early_stopping=False)

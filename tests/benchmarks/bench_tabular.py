@@ -14,7 +14,10 @@ log-loss, RMSE and R2 on the 20 %; fit time as wall and CPU (process) time, with
 BLAS and OpenMP held to one thread for every model so CPU times compare. Results are
 cached as JSON lines, one per (model, data set, split, settings hash, data hash); a
 re-run computes only what is missing (``--fresh`` recomputes), and the report is made
-from the cache: per-data-set tables, mean ranks, wins over HGB, fit-time ratios.
+from the cache: per-data-set tables, mean ranks, wins over HGB, fit-time ratios. The
+settings hash sees parameters, not code: after a change of what a value does (what
+``batch_size='auto'`` makes, say), fit the models it touches with ``--fresh``; the
+cache's later line for a key replaces the earlier.
 
 A model is ``NAME`` or ``NAME:param=value,...``: the second form is an ablation, its
 parameters passed to the estimator (the final step behind the preprocessing), values
