@@ -79,10 +79,11 @@ def main(argv=None):
     parser.add_argument("--fresh", action="store_true")
     args = parser.parse_args(argv)
     bench = _sibling("bench_tabular")
+    bench.one_thread()
     names = {name for name, *_ in REGRESSION if args.task == "regress"} | {
         name for name, *_ in CLASSIFICATION if args.task == "classify"
     }
-    kept, done = [], set()
+    kept, done, warm = [], set(), set()
     for line in RESULTS.read_text().splitlines() if RESULTS.exists() else []:
         record = json.loads(line)
         key = (record["model"], record["dataset"], record["split"])
@@ -98,6 +99,9 @@ def main(argv=None):
                 if (spec, dataset.name, split) in done:
                     continue
                 estimator = bench.MODELS[name](dataset.task, split, **params)
+                if spec not in warm:  # the first fit in a process pays for imports
+                    bench.warm_up(dataset, estimator)
+                    warm.add(spec)
                 record = bench.run_one(dataset, split, estimator)
                 record.update(
                     model=spec, dataset=dataset.name, split=split, task=dataset.task

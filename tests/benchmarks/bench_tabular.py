@@ -548,6 +548,15 @@ def ablations(table, datasets, base, specs):
 # %% main
 
 
+def one_thread():
+    """One thread for every model (torch, BLAS, OpenMP), so fit CPU times compare."""
+    os.environ["OMP_NUM_THREADS"] = "1"  # for anything these fits start
+    import torch
+
+    torch.set_num_threads(1)
+    threadpool_limits(limits=1)  # BLAS and OpenMP pools already loaded
+
+
 def warm_up(dataset, estimator):
     """One untimed fit on 200 rows: the first fit in a process pays for imports."""
     with warnings.catch_warnings():
@@ -602,12 +611,7 @@ def main(argv=None):
     parser.add_argument("--report", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
 
-    os.environ["OMP_NUM_THREADS"] = "1"  # for anything these fits start
-    import torch
-
-    torch.set_num_threads(1)
-    threadpool_limits(limits=1)  # BLAS and OpenMP pools already loaded
-
+    one_thread()
     specs = {spec: parse_model(spec) for spec in [*args.models, *args.ablations]}
     datasets = [DATASETS[name]() for name in args.datasets]
     cache = {} if args.fresh else read_cache(args.results)
