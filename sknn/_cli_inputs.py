@@ -172,24 +172,33 @@ def _warn_about_identifiers(X, estimator):
         if distinct > max(_IDENTIFIER_VALUES, _IDENTIFIER_SHARE * rows):
             warn(
                 f"text column '{column}' has {distinct} distinct values in {rows} "
-                f"rows: {_one_hot_columns(estimator, values)}; if it names or "
+                f"rows: {_encoding_of(estimator, values)}; if it names or "
                 "numbers the rows, leave it out with "
                 f"--drop {shlex.quote(str(column))}"
             )
 
 
-def _one_hot_columns(estimator, values):
+def _encoding_of(estimator, values):
     """What the estimator's encoding makes of a text column's ``values``: the MLP's
     Pipeline imputes missing values, then one-hot encodes every value; the tabular
     estimators keep missing values as a category and, beyond ``max_categories``,
-    pool the rarer categories and new ones into one column."""
+    target-encode the column (``high_cardinality='target'``) or pool the rarer
+    categories and new ones into one column."""
     if not _is_tabular(estimator):
         categories = values.nunique()
     else:
         categories, cap = values.nunique(dropna=False), estimator.max_categories
+        name = type(estimator).__name__
         if cap is not None and categories > cap:
+            if estimator.high_cardinality == "target":
+                return (
+                    f"{name} target-encodes it, each value as the mean target of "
+                    "the other rows that have it, a value no other row has and "
+                    f"every new value as the overall mean (more than "
+                    f"max_categories={cap} values, high_cardinality='target')"
+                )
             return (
-                f"{type(estimator).__name__} one-hot encodes {cap - 1} of them and "
+                f"{name} one-hot encodes {cap - 1} of them and "
                 f"pools the other {categories - cap + 1}, and every new value, into "
                 f"one feature (max_categories={cap})"
             )

@@ -87,6 +87,8 @@ _FITTED = {
     "numeric_encoder_",
     "missing_indicator_",
     "category_encoder_",
+    "is_target_encoded_",
+    "target_encoders_",
     "n_features_in_",
     "feature_names_in_",
 }
@@ -120,11 +122,12 @@ def encode(encoder, inputs, opv):
                 encoder,
                 [columns[i] for i in numeric],
                 [columns[i] for i in dates],
+                _target_encodings(encoder, columns, types, opv),
                 dtype,
                 opv,
             )
         )
-    for k, i in enumerate(np.flatnonzero(kinds)):
+    for k, i in enumerate(np.flatnonzero(kinds & ~encoder.is_target_encoded_)):
         table, rows = _category_table(encoder, k)
         name = _name(encoder, i)
         row = _category_rows(columns[i], types[i], rows, len(table) - 1, name, opv)
@@ -202,7 +205,8 @@ def _known_width(encoder):
     width = 0
     if encoder.numeric_encoder_ is not None:
         width += encoder.n_numeric_features_
-        width += len(encoder.missing_indicator_.features_)
+        if encoder.missing_indicator_ is not None:
+            width += len(encoder.missing_indicator_.features_)
     one_hot = encoder.category_encoder_
     if one_hot is not None:
         width += sum(_width(one_hot, k) for k in range(len(one_hot.categories_)))
@@ -234,9 +238,9 @@ def _columns(encoder, inputs, opv):
     )
 
 
-def _numeric(encoder, numeric, dates, dtype, opv):
-    """The scaled numeric columns and date features, and their missing-value
-    indicators."""
+def _numeric(encoder, numeric, dates, targets, dtype, opv):
+    """The scaled numeric columns, date features and target encodings (the
+    ``targets`` blocks), and their missing-value indicators."""
     double = onnx_proto.TensorProto.DOUBLE
     blocks = [OnnxCast(column, to=double, op_version=opv) for column in numeric]
     blocks += [
@@ -245,7 +249,7 @@ def _numeric(encoder, numeric, dates, dtype, opv):
             dates, encoder.date_features_, encoder.date_utc_offsets_, strict=True
         )
     ]
-    x = OnnxConcat(*blocks, axis=1, op_version=opv)
+    x = OnnxConcat(*blocks, *targets, axis=1, op_version=opv)
     missing = OnnxIsNaN(x, op_version=opv)
     imputer, scaler = (step for _, step in encoder.numeric_encoder_.steps)
     x = OnnxWhere(missing, imputer.statistics_.reshape(1, -1), x, op_version=opv)
@@ -275,7 +279,10 @@ def _numeric(encoder, numeric, dates, dtype, opv):
     proto = _proto(dtype)
     parts = [OnnxCast(scaled, to=proto, op_version=opv)]
     # the indicator's columns are of the numeric columns and total_seconds
-    indicated = encoder._missing_sources()[encoder.missing_indicator_.features_]
+    indicator = encoder.missing_indicator_
+    indicated = (
+        [] if indicator is None else encoder._missing_sources()[indicator.features_]
+    )
     if len(indicated):
         parts.append(
             OnnxCast(
@@ -382,11 +389,40 @@ def _category_table(encoder, k):
         encoded = one_hot.transform(keys)
     start = sum(_width(one_hot, j) for j in range(k))
     table = encoded[:, start : start + _width(one_hot, k)]
-    rows = {
+    return table, _rows(categories[k])
+
+
+def _rows(categories):
+    """Each category key's row in a table of one row per category (NaN's key under
+    None)."""
+    return {
         (None if isinstance(key, float) and np.isnan(key) else key): row
-        for row, key in enumerate(categories[k])
+        for row, key in enumerate(categories)
     }
-    return table, rows
+
+
+def _target_encodings(encoder, columns, types, opv):
+    """Each target encoder's (N, w) float64 encodings of each target-encoded
+    column, in ``transform``'s order: a lookup in a table of the column's
+    category encodings (``encodings_``) and, for an unknown category, the mean
+    target (``target_mean_``)."""
+    blocks = []
+    positions = np.flatnonzero(encoder.is_target_encoded_)
+    for target_encoder in encoder.target_encoders_ or []:
+        per = len(target_encoder.encodings_) // len(positions)
+        for k, i in enumerate(positions):
+            encodings = target_encoder.encodings_[k * per : (k + 1) * per]
+            table = np.vstack(
+                [
+                    np.column_stack(encodings),
+                    np.reshape(target_encoder.target_mean_, (1, per)),
+                ]
+            ).astype(np.float64)
+            rows = _rows(target_encoder.categories_[k])
+            name = _name(encoder, i)
+            row = _category_rows(columns[i], types[i], rows, len(table) - 1, name, opv)
+            blocks.append(OnnxGather(table, row, axis=0, op_version=opv))
+    return blocks
 
 
 def _width(one_hot, k):

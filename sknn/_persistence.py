@@ -30,7 +30,7 @@ from sknn._version import __version__
 from sknn.exceptions import ModelFileError
 
 FORMAT = "sknn-model"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
 PAYLOAD = "model.skops"
 # the types skops may build beyond its defaults: sknn's estimators, and numpy dtypes,

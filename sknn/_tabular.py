@@ -75,6 +75,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         label_smoothing=0.0,
         categorical_features="from_dtype",
         max_categories=16,
+        high_cardinality="target",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -123,6 +124,7 @@ class TabularMLPClassifier(ClassifierMixin, _TabularMLP):
         self.label_smoothing = label_smoothing
         self.categorical_features = categorical_features
         self.max_categories = max_categories
+        self.high_cardinality = high_cardinality
 
     @available_if(lambda est: est._check_partial_fit())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -264,6 +266,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         clip_predictions=REGRESSOR_RECIPE["clip_predictions"],
         categorical_features="from_dtype",
         max_categories=16,
+        high_cardinality="one_hot",
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -311,6 +314,7 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
         self.clip_predictions = clip_predictions
         self.categorical_features = categorical_features
         self.max_categories = max_categories
+        self.high_cardinality = high_cardinality
 
     @available_if(lambda est: est._check_partial_fit())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -365,6 +369,9 @@ class TabularMLPRegressor(RegressorMixin, _TabularMLP):
 
 
 TabularMLPClassifier.__doc__ = tabular_doc(
-    MLPClassifier, "Classifier", CLASSIFIER_RECIPE
+    MLPClassifier, "Classifier", CLASSIFIER_RECIPE,
+    TabularMLPClassifier().high_cardinality,
+)  # fmt: skip
+TabularMLPRegressor.__doc__ = tabular_doc(
+    MLPRegressor, "Regressor", REGRESSOR_RECIPE, TabularMLPRegressor().high_cardinality
 )
-TabularMLPRegressor.__doc__ = tabular_doc(MLPRegressor, "Regressor", REGRESSOR_RECIPE)

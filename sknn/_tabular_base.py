@@ -94,7 +94,7 @@ class _TabularMLP(BaseEstimator):
         constraints = dict(mlp_class._parameter_constraints)
         del constraints["embedded_features"]
         constraints["max_iter"] = [*constraints["max_iter"], StrOptions({"auto"})]
-        for name in ("categorical_features", "max_categories"):
+        for name in ("categorical_features", "max_categories", "high_cardinality"):
             constraints[name] = TabularEncoder._parameter_constraints[name]
         return constraints
 
@@ -166,11 +166,8 @@ class _TabularMLP(BaseEstimator):
                 encoder, mlp = self.encoder_, self.mlp_
                 encoded = encoder._encode(X, fit=False)
             else:
-                encoder = TabularEncoder(
-                    categorical_features=self.categorical_features,
-                    max_categories=self.max_categories,
-                )
-                encoded, mlp = encoder.fit_transform(X), self._mlp_class()
+                encoder = self._encoder()
+                encoded, mlp = encoder.fit_transform(X, y), self._mlp_class()
             mlp.set_params(**self._mlp_params(encoder, len(encoded), streamed))
             with _checkpoints.saved_as(self._checkpoint_of(encoder), type(self)):
                 train(mlp, encoded)
@@ -180,6 +177,15 @@ class _TabularMLP(BaseEstimator):
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
+
+    def _encoder(self):
+        """A new TabularEncoder of this estimator's column parameters."""
+        return TabularEncoder(
+            categorical_features=self.categorical_features,
+            max_categories=self.max_categories,
+            high_cardinality=self.high_cardinality,
+            random_state=self.random_state,
+        )
 
     def _mlp_params(self, encoder, n_rows, streamed):
         """The MLP's parameters: this estimator's, the numeric embedding over the
@@ -261,11 +267,8 @@ class _TabularMLP(BaseEstimator):
         diverge_th=5.0,
     ):
         X = as_frame(X, self)
-        encoder = TabularEncoder(
-            categorical_features=self.categorical_features,
-            max_categories=self.max_categories,
-        )
-        encoded = encoder.fit_transform(X)
+        encoder = self._encoder()
+        encoded = encoder.fit_transform(X, y)
         mlp = self._mlp_class(**self._mlp_params(encoder, len(encoded), streamed=False))
         return mlp.find_lr(
             encoded,

@@ -16,8 +16,30 @@ TABULAR_COLUMN_PARAMETERS = """\
 
     max_categories : int or None, default=16
         The most one-hot columns of one categorical column, the infrequent
-        categories' shared column included (``OneHotEncoder(max_categories=...)``);
-        None keeps every category.
+        categories' shared column included (``OneHotEncoder(max_categories=...)``),
+        and the most categories of a column that is one-hot encoded where
+        ``high_cardinality='target'``; None one-hot encodes every category.
+"""
+
+
+def high_cardinality_doc(default):
+    """The text of the ``high_cardinality`` parameter, whose ``default`` the
+    encoder and the estimators choose apart."""
+    return f"""\
+    high_cardinality : {{'one_hot', 'target'}}, default={default!r}
+        The encoding of a categorical column with more than ``max_categories``
+        categories (missing values one of them):
+
+        - 'one_hot': one-hot, as the other categorical columns, its rarer
+          categories sharing one column;
+        - 'target': its target encoding
+          (:class:`sklearn.preprocessing.TargetEncoder`: each category's shrunk
+          mean target, one column per class in multiclass classification and
+          per target column of a 2-D ``y``), as numeric columns. Fit needs ``y``;
+          ``fit_transform`` encodes each row with the other folds' means (cross
+          fitting), so a row's own target never makes its features, while
+          ``transform`` uses every row's. Unseen categories encode as the mean
+          target.
 """
 
 
@@ -39,8 +61,10 @@ TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
       weekday, hour of the day (where fit saw times) and seconds since 1970
       (:class:`sknn.preprocessing.TabularEncoder`);
     * categorical columns are one-hot encoded, missing values as a category of their
-      own, at most ``max_categories`` columns each (rarer categories share one; a
-      category unseen in fit encodes as that one or as all zeros).
+      own; a column of more than ``max_categories`` categories (``high_cardinality``)
+      either pools its rarer categories and unseen ones into one column, or is
+      target-encoded: each category's shrunk mean target (cross-fitted in fit; an
+      unseen category's is the mean target), as a numeric column.
 
     The network's defaults are the recipe chosen on sknn's real-data benchmark
     (``tests/benchmarks/bench_tabular.py``; see Notes): they differ from
@@ -56,8 +80,9 @@ TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
     Attributes
     ----------
     encoder_ : :class:`~sknn.preprocessing.TabularEncoder`
-        The fitted encoder of the columns: numeric columns and date features
-        first, then the missing-value indicators and the one-hot columns.
+        The fitted encoder of the columns: numeric columns, date features and
+        target encodings first, then the missing-value indicators and the one-hot
+        columns.
 
     mlp_ : :class:`{base}`
         The fitted network, trained on ``encoder_``'s output; its
@@ -110,9 +135,10 @@ TABULAR_DOC = """{title} for tabular data: a DataFrame in, a modern recipe.
     """
 
 
-def tabular_doc(base, kind, recipe):
+def tabular_doc(base, kind, recipe, high_cardinality):
     """The docstring of the tabular estimator over ``base``, its ``recipe`` (the
-    defaults that differ from ``base``'s) listed."""
+    defaults that differ from ``base``'s) listed, its ``high_cardinality``
+    default given."""
     theirs = inspect.signature(base.__init__).parameters
     recipe = "".join(
         f"    * ``{name}={value!r}`` (``{theirs[name].default!r}``)\n"
@@ -123,6 +149,8 @@ def tabular_doc(base, kind, recipe):
         base=base.__name__,
         kind=kind,
         recipe=recipe,
-        columns=TABULAR_COLUMN_PARAMETERS,
+        columns=TABULAR_COLUMN_PARAMETERS
+        + "\n"
+        + high_cardinality_doc(high_cardinality),
         example_y="[0, 1, 1, 0] * 25" if kind == "Classifier" else "list(range(100))",
     )

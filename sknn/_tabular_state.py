@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder
+from sklearn.preprocessing import OneHotEncoder, TargetEncoder
 
 from sknn import _dates
 from sknn.exceptions import ModelFileError
@@ -78,6 +78,7 @@ def _check_encoder(encoder, n_features):
     """Raise ModelFileError unless the saved encoder's state (its ``__dict__``)
     is the one TabularEncoder builds over ``n_features`` columns."""
     kinds, dates = encoder.get("is_categorical_"), encoder.get("is_date_")
+    targeted = encoder.get("is_target_encoded_")
     date_features = encoder.get("date_features_")
     if (
         not isinstance(n_features, Integral)
@@ -87,9 +88,10 @@ def _check_encoder(encoder, n_features):
             isinstance(mask, np.ndarray)
             and mask.dtype == bool
             and mask.shape == (n_features,)
-            for mask in (kinds, dates)
+            for mask in (kinds, dates, targeted)
         )
         or (kinds & dates).any()
+        or (targeted & ~kinds).any()
         or not isinstance(date_features, list)
         or len(date_features) != dates.sum()
         or not all(
@@ -98,16 +100,19 @@ def _check_encoder(encoder, n_features):
             for features in date_features
         )
         or encoder.get("n_numeric_features_")
-        != int((~kinds & ~dates).sum()) + sum(map(len, date_features))
+        != int((~kinds & ~dates).sum())
+        + sum(map(len, date_features))
+        + _target_width(encoder.get("target_encoders_"), int(targeted.sum()))
     ):
         raise ModelFileError(
             "the saved tabular estimator's encoder does not describe its "
             "n_features_in_ columns, each numeric, date or categorical once."
         )
-    numeric, categorical = encoder["n_numeric_features_"] > 0, kinds.any()
+    numeric, categorical = encoder["n_numeric_features_"] > 0, (kinds & ~targeted).any()
     expected = {
         "numeric_encoder_": Pipeline if numeric else type(None),
-        "missing_indicator_": MissingIndicator if numeric else type(None),
+        # of the numeric and date columns: none where every column is categorical
+        "missing_indicator_": MissingIndicator if not kinds.all() else type(None),
         "category_encoder_": OneHotEncoder if categorical else type(None),
     }
     steps = getattr(encoder.get("numeric_encoder_"), "steps", None)
@@ -122,3 +127,49 @@ def _check_encoder(encoder, n_features):
         raise ModelFileError(
             "the saved tabular estimator's encoders are not the ones it builds."
         )
+
+
+def _target_width(encoders, n_columns):
+    """How many columns the saved target encoders of ``n_columns`` columns give;
+    raise ModelFileError unless they are None for none, else a list of fitted
+    TargetEncoders of those columns, each category's encoding a finite number."""
+    if n_columns == 0 and encoders is None:
+        return 0
+    if not isinstance(encoders, list) or not encoders:
+        raise ModelFileError(
+            "the saved tabular estimator's target encoders are not the ones it "
+            "builds for its target-encoded columns."
+        )
+    width = 0
+    for encoder in encoders:
+        state = vars(encoder) if type(encoder) is TargetEncoder else {}
+        categories, encodings = state.get("categories_"), state.get("encodings_")
+        classes = state.get("classes_")
+        multiclass = state.get("target_type_") == "multiclass"
+        if multiclass and not (isinstance(classes, np.ndarray) and classes.ndim == 1):
+            classes = None  # refused below
+        per = len(classes) if multiclass and classes is not None else 1
+        if not (
+            state.get("target_type_") in ("binary", "multiclass", "continuous")
+            and (classes is not None or not multiclass)
+            and isinstance(categories, list)
+            and len(categories) == n_columns
+            and all(isinstance(c, np.ndarray) and c.ndim == 1 for c in categories)
+            and isinstance(encodings, list)
+            and len(encodings) == n_columns * per
+            and all(
+                isinstance(e, np.ndarray)
+                and e.dtype == np.float64
+                and e.shape == (len(categories[j // per]),)
+                and np.isfinite(e).all()
+                for j, e in enumerate(encodings)
+            )
+            and np.shape(state.get("target_mean_")) == ((per,) if per > 1 else ())
+            and np.isfinite(np.asarray(state.get("target_mean_"), float)).all()
+        ):
+            raise ModelFileError(
+                "the saved tabular estimator's target encoders are not the ones it "
+                "builds for its target-encoded columns."
+            )
+        width += len(encodings)
+    return width

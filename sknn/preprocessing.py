@@ -4,11 +4,18 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.impute import MissingIndicator, SimpleImputer
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.preprocessing import OneHotEncoder, TargetEncoder
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from sknn import _column_values, _dates
 from sknn._columns import (
@@ -20,7 +27,7 @@ from sknn._columns import (
     names_of,
 )
 from sknn._sklearn_compat import Interval, StrOptions, _fit_context
-from sknn._tabular_docs import TABULAR_COLUMN_PARAMETERS
+from sknn._tabular_docs import TABULAR_COLUMN_PARAMETERS, high_cardinality_doc
 
 __all__ = ["RobustScaleSmoothClipTransformer", "TabularEncoder", "category_keys"]
 
@@ -159,13 +166,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     missing values, or a numeric array with NaN; and date columns (datetime64
     dtype, with a time zone or without). The output's columns, in order:
 
-    * each numeric column, then each date column's features (see Notes), imputed
-      with their median, robustly scaled and smoothly clipped
+    * each numeric column, then each date column's features (see Notes), then the
+      target encoding of each categorical column of more than ``max_categories``
+      categories where ``high_cardinality='target'``, imputed with their median,
+      robustly scaled and smoothly clipped
       (:class:`RobustScaleSmoothClipTransformer`), ``n_numeric_features_`` columns;
     * a missing-value indicator for each numeric or date column that had missing
       values in fit (:class:`sklearn.impute.MissingIndicator`);
-    * each categorical column one-hot encoded, missing values as a category of
-      their own, at most ``max_categories`` columns per column, rarer categories
+    * each other categorical column one-hot encoded, missing values as a category
+      of their own, at most ``max_categories`` columns per column, rarer categories
       sharing one (:class:`sklearn.preprocessing.OneHotEncoder`); a category unseen
       in fit encodes as the rare ones' column, or as all zeros.
 
@@ -179,6 +188,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     clip : float, default=3.0
         The bound of the numeric columns' smooth clip.
 
+    %(high_cardinality)s
+    random_state : int, RandomState instance or None, default=None
+        The shuffling of the rows into folds for the target encoding's cross
+        fitting (``high_cardinality='target'``). Pass an int for the same
+        encoding on every fit.
+
     Attributes
     ----------
     is_categorical_ : ndarray of shape (`n_features_in_`,), dtype=bool
@@ -186,6 +201,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     is_date_ : ndarray of shape (`n_features_in_`,), dtype=bool
         Which input columns are dates.
+
+    is_target_encoded_ : ndarray of shape (`n_features_in_`,), dtype=bool
+        Which categorical columns are target-encoded (``high_cardinality``).
 
     date_features_ : list of tuple of str
         For each date column, in order, the features it becomes:
@@ -212,8 +230,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         date columns.
 
     category_encoder_ : OneHotEncoder or None
-        The fitted one-hot encoder of the categorical columns' category keys; None
-        without categorical columns.
+        The fitted one-hot encoder of the categorical columns' category keys (those
+        not target-encoded); None without such columns.
+
+    target_encoders_ : list of TargetEncoder or None
+        The fitted target encoders of the target-encoded columns' category keys:
+        one, or one per column of a 2-D ``y``; None without such columns.
 
     n_features_in_ : int
         Number of columns seen during fit.
@@ -263,12 +285,23 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         "categorical_features": [StrOptions({"from_dtype"}), "array-like"],
         "max_categories": [Interval(Integral, 2, None, closed="left"), None],
         "clip": [Interval(Real, 0, None, closed="neither")],
+        "high_cardinality": [StrOptions({"one_hot", "target"})],
+        "random_state": ["random_state"],
     }
 
-    def __init__(self, categorical_features="from_dtype", max_categories=16, clip=3.0):
+    def __init__(
+        self,
+        categorical_features="from_dtype",
+        max_categories=16,
+        clip=3.0,
+        high_cardinality="one_hot",
+        random_state=None,
+    ):
         self.categorical_features = categorical_features
         self.max_categories = max_categories
         self.clip = clip
+        self.high_cardinality = high_cardinality
+        self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -279,15 +312,16 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         X : DataFrame or array-like of shape (n_samples, n_features)
             The columns to encode; missing values allowed.
 
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The targets, for the target encoding of the high-cardinality columns
+            (``high_cardinality='target'``); otherwise ignored.
 
         Returns
         -------
         self : object
             The fitted encoder.
         """
-        self._fit_transform(X)
+        self._fit_transform(X, y)
         return self
 
     def fit_transform(self, X, y=None):
@@ -298,8 +332,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         X : DataFrame or array-like of shape (n_samples, n_features)
             The columns to encode; missing values allowed.
 
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            The targets, for the target encoding of the high-cardinality columns
+            (``high_cardinality='target'``, cross-fitted); otherwise ignored.
 
         Returns
         -------
@@ -307,15 +342,22 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             The encoded columns (see :meth:`transform`).
         """
         self._validate_params()
-        return self._fit_transform(X)
+        return self._fit_transform(X, y)
 
-    def _fit_transform(self, X):
+    def _fit_transform(self, X, y):
         frame = self._frame(X, reset=True)
         numeric, categorical, dates = self._column_kinds(frame)
         self.is_categorical_ = np.isin(np.arange(frame.shape[1]), categorical)
         self.is_date_ = np.isin(np.arange(frame.shape[1]), dates)
+        self.is_target_encoded_ = self._high_cardinality(frame)
         self.numeric_encoder_ = self.missing_indicator_ = self.category_encoder_ = None
-        if numeric or dates:
+        self.target_encoders_ = targets = None
+        if self.is_target_encoded_.any():
+            targets = self._target_columns(frame, y)
+            self.target_encoders_ = [
+                TargetEncoder(cv=self._folds(target)) for target in targets
+            ]
+        if numeric or dates or targets:
             self.numeric_encoder_ = Pipeline(
                 [
                     (
@@ -325,14 +367,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                     ("scale", RobustScaleSmoothClipTransformer(clip=self.clip)),
                 ]
             )
+        if numeric or dates:  # a target encoding is never missing
             self.missing_indicator_ = MissingIndicator(error_on_new=False)
-        if categorical:
+        if (self.is_categorical_ & ~self.is_target_encoded_).any():
             self.category_encoder_ = OneHotEncoder(
                 handle_unknown="infrequent_if_exist",
                 max_categories=self.max_categories,
                 sparse_output=False,
             )
-        return self._encode(frame, fit=True)
+        return self._encode(frame, fit=True, targets=targets)
 
     def transform(self, X):
         """Encode X's columns.
@@ -345,10 +388,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_out : ndarray of shape (n_samples, n_features_out)
-            The scaled numeric columns and date features, their missing-value
-            indicators and the one-hot categories; float32 when every numeric
-            column of X is float32 and none is a date, float64 otherwise (as
-            scikit-learn's numeric transformers keep the input's precision).
+            The scaled numeric columns, date features and target encodings,
+            their missing-value indicators and the one-hot categories; float32
+            when every numeric column of X is float32 and none is a date, float64
+            otherwise (as scikit-learn's numeric transformers keep the input's
+            precision).
         """
         check_is_fitted(self)
         return self._encode(self._frame(X, reset=False), fit=False)
@@ -366,8 +410,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str objects
             The numeric columns' names, ``<name>_<feature>`` for each date
-            feature (``when_year``, ...), ``missingindicator_<name>`` for each
-            indicator, then ``<name>_<category>`` for each one-hot column.
+            feature (``when_year``, ...), the target encodings' (``<name>``,
+            ``<name>_<class>`` in multiclass classification, ``<name>_<output>``
+            for a 2-D ``y``), ``missingindicator_<name>`` for each indicator,
+            then ``<name>_<category>`` for each one-hot column.
         """
         check_is_fitted(self)
         from sklearn.utils.validation import _check_feature_names_in
@@ -375,7 +421,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         names = _check_feature_names_in(self, input_features)
         numeric = names[self._numeric_positions()]
         dates = names[self.is_date_]
-        categorical = names[self.is_categorical_]
+        categorical = names[self.is_categorical_ & ~self.is_target_encoded_]
         parts = []
         if self.numeric_encoder_ is not None:
             parts.append(numeric)
@@ -383,6 +429,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 [f"{name}_{feature}" for feature in features]
                 for name, features in zip(dates, self.date_features_, strict=True)
             )
+            encoders = self.target_encoders_ or []
+            for output, encoder in enumerate(encoders):
+                encoded = encoder.get_feature_names_out(names[self.is_target_encoded_])
+                parts.append(
+                    [f"{name}_{output}" for name in encoded]
+                    if len(encoders) > 1
+                    else encoded
+                )
+        if self.missing_indicator_ is not None:
             parts.append(
                 self.missing_indicator_.get_feature_names_out(
                     np.concatenate([numeric, dates])
@@ -400,9 +455,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         validate_data(self, X, skip_check_array=True, reset=reset)
         return X
 
-    def _encode(self, frame, fit):
+    def _encode(self, frame, fit, targets=None):
         parts = []
-        values = self._numeric_block(frame, fit)
+        values = self._numeric_block(frame, fit, targets)
         if fit:
             self.n_numeric_features_ = values.shape[1]
         if values.shape[1]:
@@ -411,12 +466,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 (self.numeric_encoder_, values),
                 (self.missing_indicator_, missing),
             ):
-                parts.append(encoder.fit_transform(data) if fit else
-                             encoder.transform(data))  # fmt: skip
-        categorical = np.flatnonzero(self.is_categorical_)
-        if len(categorical):
-            keys = np.column_stack(
-                [category_keys(frame.iloc[:, i]) for i in categorical]
+                if encoder is not None:
+                    parts.append(encoder.fit_transform(data) if fit else
+                                 encoder.transform(data))  # fmt: skip
+        if self.category_encoder_ is not None:
+            keys = self._category_keys(
+                frame, self.is_categorical_ & ~self.is_target_encoded_
             )
             encoder = self.category_encoder_
             parts.append(
@@ -435,9 +490,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     def _numeric_positions(self):
         return np.flatnonzero(~self.is_categorical_ & ~self.is_date_)
 
-    def _numeric_block(self, frame, fit):
-        """The numeric columns' values, then each date column's features: float64,
-        NaN where missing. fit chooses each date column's features."""
+    def _numeric_block(self, frame, fit, targets):
+        """The numeric columns' values, then each date column's features, then the
+        target encodings (cross-fitted to ``targets`` in fit): float64, NaN where
+        missing. fit chooses each date column's features."""
         parts = [_column_values.numeric_values(frame, self._numeric_positions())]
         if fit:
             self.date_features_, self.date_utc_offsets_ = [], []
@@ -452,7 +508,58 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                     else _dates.DATE_ONLY_FEATURES
                 )
             parts.append(_dates.date_features(clock, epoch, self.date_features_[k]))
+        if self.target_encoders_ is not None:
+            keys = self._category_keys(frame, self.is_target_encoded_)
+            for k, encoder in enumerate(self.target_encoders_):
+                if fit:
+                    parts.append(encoder.fit_transform(keys, targets[k]))
+                    # the folds serve fit_transform only: the fitted encoder keeps
+                    # their count, so that a saved one holds no splitter object
+                    encoder.set_params(cv=encoder.cv.get_n_splits())
+                else:
+                    parts.append(encoder.transform(keys))
         return np.hstack(parts)
+
+    @staticmethod
+    def _category_keys(frame, mask):
+        """The category keys of the columns of ``frame`` that ``mask`` marks, as
+        one object array (see :func:`category_keys`)."""
+        return np.column_stack(
+            [category_keys(frame.iloc[:, i]) for i in np.flatnonzero(mask)]
+        )
+
+    def _high_cardinality(self, frame):
+        """Boolean mask of the categorical columns to target-encode: with
+        ``high_cardinality='target'``, those of more than ``max_categories``
+        categories in ``frame`` (missing values one of them)."""
+        mask = np.zeros(frame.shape[1], dtype=bool)
+        if self.high_cardinality == "target" and self.max_categories is not None:
+            for i in np.flatnonzero(self.is_categorical_):
+                keys = category_keys(frame.iloc[:, i])
+                mask[i] = len(pd.unique(keys)) > self.max_categories
+        return mask
+
+    def _folds(self, target):
+        """The cross fitting's folds of ``target``, as TargetEncoder's default
+        (5, stratified for class labels), shuffled by ``random_state``."""
+        stratified = type_of_target(target) in ("binary", "multiclass")
+        folds = StratifiedKFold if stratified else KFold
+        return folds(5, shuffle=True, random_state=self.random_state)
+
+    def _target_columns(self, frame, y):
+        """``y`` as the list of its columns (one for 1-D ``y``), checked as long as
+        ``frame``, for the target encoders."""
+        if y is None:
+            names = names_of(frame, np.flatnonzero(self.is_target_encoded_))
+            raise ValueError(
+                f"TabularEncoder(high_cardinality='target') needs y to target-encode "
+                f"column(s) {names}, which have more than max_categories="
+                f"{self.max_categories} categories; pass y to fit, or set "
+                "high_cardinality='one_hot'."
+            )
+        y = np.asarray(y)
+        check_consistent_length(frame, y)
+        return [y] if y.ndim == 1 else list(y.T)
 
     def _missing_sources(self):
         """The columns of the numeric block the missing-value indicator reads: each
@@ -528,4 +635,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         return tags
 
 
-TabularEncoder.__doc__ %= {"columns": TABULAR_COLUMN_PARAMETERS.lstrip()}
+TabularEncoder.__doc__ %= {
+    "columns": TABULAR_COLUMN_PARAMETERS.lstrip(),
+    "high_cardinality": high_cardinality_doc("one_hot").lstrip(),
+}

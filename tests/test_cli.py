@@ -500,21 +500,38 @@ def test_columns_can_be_dropped_and_identifiers_are_named(tmp_path, data_dir):
     [warning] = [line for line in fit.stderr.splitlines() if "passenger" in line]
     assert warning == (
         "sknn: warning: text column 'passenger' has 90 distinct values in 90 rows: "
-        "TabularMLPClassifier one-hot encodes 15 of them and pools the other 75, and "
-        "every new value, into one feature (max_categories=16); if it names or "
-        "numbers the rows, leave it out with --drop passenger"
+        "TabularMLPClassifier target-encodes it, each value as the mean target of "
+        "the other rows that have it, a value no other row has and every new value "
+        "as the overall mean (more than max_categories=16 values, "
+        "high_cardinality='target'); if it names or numbers the rows, leave it out "
+        "with --drop passenger"
     )
     info = run_sknn("info", "m.sknn", cwd=tmp_path)
     assert "features    6: a, b, c, d, color, passenger" in info.stdout
 
 
 @pytest.mark.parametrize(
-    "model, max_categories, says",
+    "model, max_categories, high_cardinality, says",
     [
-        ("mlp", 16, "one-hot encoded, it becomes 30 features that new rows cannot use"),
+        (
+            "mlp",
+            16,
+            None,
+            "one-hot encoded, it becomes 30 features that new rows cannot use",
+        ),
         (
             "tabular",
             16,
+            "target",
+            "TabularMLPRegressor target-encodes it, each value as the mean target of "
+            "the other rows that have it, a value no other row has and every new "
+            "value as the overall mean (more than max_categories=16 values, "
+            "high_cardinality='target')",
+        ),
+        (
+            "tabular",
+            16,
+            "one_hot",
             "TabularMLPRegressor one-hot encodes 15 of them and pools the other 16, "
             "and every new value, into one feature (max_categories=16)",
         ),
@@ -522,12 +539,13 @@ def test_columns_can_be_dropped_and_identifiers_are_named(tmp_path, data_dir):
         (
             "tabular",
             None,
+            "target",
             "one-hot encoded, it becomes 31 features that new rows cannot use",
         ),
     ],
 )
 def test_the_identifier_warning_says_what_the_model_makes_of_the_column(
-    model, max_categories, says
+    model, max_categories, high_cardinality, says
 ):
     from sknn._cli_console import command_context
     from sknn._cli_inputs import build_estimator, build_pipeline
@@ -535,7 +553,9 @@ def test_the_identifier_warning_says_what_the_model_makes_of_the_column(
     X = pd.DataFrame({"name": [f"name {i}" for i in range(30)] + [None] * 10})
     estimator = build_estimator("regress", {}, model=model)
     if model == "tabular":
-        estimator.set_params(max_categories=max_categories)
+        estimator.set_params(
+            max_categories=max_categories, high_cardinality=high_cardinality
+        )
     stderr = io.StringIO()
     with command_context(), contextlib.redirect_stderr(stderr):
         build_pipeline(X, estimator)

@@ -423,17 +423,17 @@ TABULAR_TASKS = ["binary", "multiclass", "regression"]
 TABULAR_WRAPPERS = ["bare", "pipeline", "encoder+mlp"]
 
 
-def _tabular_model(task, wrapper, ensemble_size=1):
+def _tabular_model(task, wrapper, ensemble_size=1, high_cardinality="one_hot"):
     params = dict(
         hidden_layer_sizes=(8,), max_iter=5, random_state=0, embedding_dim=4,
         embedding_frequencies=4, ensemble_size=ensemble_size,
     )  # fmt: skip
     columns = dict(categorical_features=["text", "category", "code"],
-                   max_categories=5)  # fmt: skip
+                   max_categories=5, high_cardinality=high_cardinality)  # fmt: skip
     if wrapper == "encoder+mlp":
         mlp = sknn.MLPRegressor if task == "regression" else sknn.MLPClassifier
         return make_pipeline(
-            sknn.preprocessing.TabularEncoder(**columns), mlp(**params)
+            sknn.preprocessing.TabularEncoder(**columns, random_state=0), mlp(**params)
         )
     tabular = (
         sknn.TabularMLPRegressor if task == "regression" else sknn.TabularMLPClassifier
@@ -456,9 +456,13 @@ def _feeds(session, frame):
     return feeds
 
 
-def tabular_cell(task, wrapper, float_dtype, ensemble_size=1):
+def tabular_cell(
+    task, wrapper, float_dtype, ensemble_size=1, high_cardinality="one_hot"
+):
     """One cell of the equality grid: whether onnxruntime's labels equal
-    ``predict`` (None for a regressor) and the largest difference of its scores."""
+    ``predict`` (None for a regressor) and the largest difference of its scores.
+    'text' has more than ``max_categories`` categories: one-hot with the rare ones
+    pooled, or target-encoded (``high_cardinality``)."""
     rng = np.random.default_rng(0)
     train = _tabular_frame(300, rng, float_dtype)
     test = _tabular_frame(200, rng, float_dtype, held_out=True)
@@ -470,7 +474,8 @@ def tabular_cell(task, wrapper, float_dtype, ensemble_size=1):
         "multiclass": np.digitize(signal, [-0.5, 0.5]),
         "regression": signal * 10,
     }[task]
-    model = _fit(_tabular_model(task, wrapper, ensemble_size), train, y)
+    model = _tabular_model(task, wrapper, ensemble_size, high_cardinality)
+    model = _fit(model, train, y)
     options = None if task == "regression" else {"zipmap": False}
     onx = skl2onnx.to_onnx(
         model, sknn_onnx.dates_as_seconds(train[:1]), options=options
@@ -494,6 +499,20 @@ def test_tabular_models_export_every_column_kind(task, wrapper, dtype):
     values, pooled rare and unseen categories and later dates in the held-out
     rows."""
     labels_equal, difference = tabular_cell(task, wrapper, dtype)
+    assert labels_equal in (True, None)
+    assert difference <= 1e-5
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("wrapper", TABULAR_WRAPPERS)
+@pytest.mark.parametrize("task", TABULAR_TASKS)
+def test_tabular_models_export_target_encoded_columns(task, wrapper, dtype):
+    """A column of more categories than max_categories, target-encoded: each
+    category's encoding (one per class in multiclass), the missing values' and,
+    for unseen categories, the mean target, in the graph."""
+    labels_equal, difference = tabular_cell(
+        task, wrapper, dtype, high_cardinality="target"
+    )
     assert labels_equal in (True, None)
     assert difference <= 1e-5
 

@@ -135,6 +135,25 @@ def test_the_tabular_encoder_is_the_columns_encoded_by_hand():
     ]  # fmt: skip
 
 
+def test_target_encoding_needs_y_and_encodes_the_unseen_as_the_mean():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"city": [f"c{i % 20}" for i in range(200)]})
+    y = rng.normal(size=200)
+    msg = (
+        "TabularEncoder(high_cardinality='target') needs y to target-encode "
+        "column(s) ['city'], which have more than max_categories=16 categories; "
+        "pass y to fit, or set high_cardinality='one_hot'."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        TabularEncoder(high_cardinality="target").fit(X)
+    encoder = TabularEncoder(high_cardinality="target", random_state=0).fit(X, y)
+    unseen = encoder.transform(pd.DataFrame({"city": ["elsewhere"]}))
+    mean = [[encoder.target_encoders_[0].target_mean_]]
+    np.testing.assert_allclose(unseen, encoder.numeric_encoder_.transform(mean))
+    few = TabularEncoder(high_cardinality="target").fit(X.head(16))  # no y needed
+    assert few.get_feature_names_out().size == 16
+
+
 def test_the_tabular_encoder_sets_pandas_output_and_feeds_a_pipeline():
     X = _mixed()
     out = TabularEncoder().set_output(transform="pandas").fit_transform(X)

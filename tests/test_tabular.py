@@ -72,7 +72,7 @@ def test_the_classifier_is_an_ensemble_and_the_regressor_one_network_by_default(
     assert classifier.coefs_[-1].shape[1] == 4 * classifier.n_outputs_
     members = classifier.mlp_._fitted_network().ensemble_size
     assert members == 4 and "``ensemble_size=4`` (``1``)" in classifier.__doc__
-    regressor = TabularMLPRegressor(**SMALL).fit(X, y)
+    regressor = TabularMLPRegressor(high_cardinality="target", **SMALL).fit(X, y)
     assert regressor.coefs_[-1].shape[1] == regressor.n_outputs_ == 1
     assert "ensemble_size" not in regressor.__doc__.split("Notes")[1]
 
@@ -116,8 +116,89 @@ def test_categories_without_a_pipeline_match_one_hot_encoding_by_hand():
 def test_max_categories_bounds_the_one_hot_columns():
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"id": rng.integers(0, 1000, 300).astype(str)})
-    model = TabularMLPRegressor(max_categories=5, **SMALL).fit(X, rng.normal(size=300))
+    model = TabularMLPRegressor(max_categories=5, high_cardinality="one_hot", **SMALL)
+    model.fit(X, rng.normal(size=300))
     assert model.coefs_[0].shape[0] == 5
+
+
+def _cities(n, seed, n_cities=40):
+    """A number and a column of ``n_cities`` equally frequent cities, half of which
+    make the class 'yes': beyond max_categories, one-hot pools most of them."""
+    rng = np.random.default_rng(seed)
+    city = rng.integers(0, n_cities, n)
+    X = pd.DataFrame({"noise": rng.normal(size=n), "city": [f"c{c}" for c in city]})
+    return X, np.where(city % 2 == 0, "yes", "no")
+
+
+def test_the_classifier_target_encodes_high_cardinality_columns_by_default():
+    """Each city's share of 'yes' reaches the network as a number; pooled into
+    max_categories one-hot columns (the regressor's default), 25 of the 40 cities
+    are one column and indistinguishable."""
+    X, y = _cities(1600, seed=0)
+    X_test, y_test = _cities(800, seed=1)
+    params = dict(SMALL, max_iter=40)
+    target = TabularMLPClassifier(**params).fit(X, y)
+    one_hot = TabularMLPClassifier(high_cardinality="one_hot", **params).fit(X, y)
+    np.testing.assert_array_equal(target.encoder_.is_target_encoded_, [False, True])
+    assert list(target.encoder_.get_feature_names_out()) == ["noise", "city"]
+    assert one_hot.encoder_.get_feature_names_out().size == 1 + 16
+    assert target.score(X_test, y_test) == 1.0
+    assert one_hot.score(X_test, y_test) < 0.8
+    assert TabularMLPRegressor().high_cardinality == "one_hot"
+
+
+def test_target_encodings_are_one_column_per_class_and_per_output():
+    X, labels = _cities(400, seed=0)
+    classes = np.where(X["noise"] > 0.5, "maybe", labels)
+    multiclass = TabularMLPClassifier(**SMALL).fit(X, classes)
+    assert list(multiclass.encoder_.get_feature_names_out()) == [
+        "noise", "city_maybe", "city_no", "city_yes"
+    ]  # fmt: skip
+    y = np.column_stack([labels == "yes", X["noise"]]).astype(float)
+    regressor = TabularMLPRegressor(high_cardinality="target", **SMALL).fit(X, y)
+    assert list(regressor.encoder_.get_feature_names_out()) == [
+        "noise", "city_0", "city_1"
+    ]  # fmt: skip
+    assert regressor.predict(X).shape == (400, 2)
+
+
+def test_the_target_encoding_is_the_fits_own_random_state():
+    """The folds of the cross fitting are drawn from random_state: the same
+    fit twice, another encoding for another seed (the cities' noisy shares of
+    'yes' differ between folds)."""
+    X, y = _cities(300, seed=0)
+    y = np.where(np.random.default_rng(0).random(300) < 0.2, "no", y)
+    first, second = (TabularMLPClassifier(**SMALL).fit(X, y) for _ in range(2))
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    other = TabularMLPClassifier(**dict(SMALL, random_state=1)).fit(X, y)
+    assert not np.array_equal(
+        first.encoder_.fit_transform(X, y), other.encoder_.fit_transform(X, y)
+    )
+
+
+def test_a_target_encoded_model_saves_loads_and_refuses_tampered_encodings(tmp_path):
+    X, y = _cities(300, seed=0)
+    model = TabularMLPClassifier(**SMALL).fit(X, y)
+    sknn.save(model, tmp_path / "model.sknn")
+    loaded = sknn.load(tmp_path / "model.sknn")
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+    def encodings(change):
+        return lambda s, e: change(e.target_encoders_[0])
+
+    for change in [
+        encodings(lambda t: t.encodings_[0].__setitem__(0, np.inf)),
+        encodings(lambda t: t.encodings_.__setitem__(0, t.encodings_[0][:-1])),
+        encodings(lambda t: setattr(t, "target_mean_", np.nan)),
+        encodings(lambda t: setattr(t, "target_type_", "multiclass")),
+        encodings(lambda t: t.categories_.append(t.categories_[0])),
+        lambda s, e: setattr(e, "target_encoders_", None),
+        lambda s, e: setattr(e, "target_encoders_", [StandardScaler()]),
+        lambda s, e: setattr(e, "is_target_encoded_", np.array([True, True])),
+        lambda s, e: setattr(e, "is_target_encoded_", np.array([False, False])),
+    ]:
+        with pytest.raises(ModelFileError):
+            _tampered(model, change)
 
 
 @pytest.mark.parametrize(
@@ -274,6 +355,7 @@ def test_every_mlp_parameter_is_accepted_and_the_mlps_defaults_are_unchanged(
     assert [n for n in ours if n not in theirs] == [
         "categorical_features",
         "max_categories",
+        "high_cardinality",
     ]
     # the MLP estimators keep scikit-learn's behaviour: no recipe leaks into them
     assert theirs["numeric_embedding"].default is None
@@ -460,7 +542,7 @@ def test_a_value_that_is_not_a_number_names_its_column_and_row(cls):
 def test_the_regressor_clips_its_predictions_by_default():
     X, y = _frame()
     y = y * 10.0 + 5.0
-    regressor = TabularMLPRegressor(**SMALL).fit(X, y)
+    regressor = TabularMLPRegressor(high_cardinality="target", **SMALL).fit(X, y)
     far = X.head(4).assign(size=[-1e3, 1e3, -1e6, 1e6])
     predicted = regressor.predict(far)
     assert (predicted >= 5.0).all() and (predicted <= 15.0).all()

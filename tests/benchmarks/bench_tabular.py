@@ -274,6 +274,7 @@ ADDED_PARAMETERS = {
     "ensemble_size": 1,
     "embedding_bins": 48,
     "clip_predictions": False,
+    "high_cardinality": "one_hot",
 }
 
 
