@@ -27,9 +27,10 @@ print(y.value_counts(normalize=True).round(3).to_dict())
 
 # %%
 # HistGradientBoosting treats a column as categorical when its dtype is
-# ``category``; the tabular estimator takes text columns of any dtype, and encodes
-# the 50 states and 35 sub-grades in at most ``max_categories=16`` columns each, the
-# rarer values sharing one. Both get the same frame.
+# ``category``; the tabular estimator takes text columns of any dtype, one-hot
+# encodes the few-valued ones and target-encodes the 50 states and 35 sub-grades
+# (more than ``max_categories=16`` values: each value becomes the share of good
+# loans among its rows, cross-fitted). Both get the same frame.
 X = frame.astype({column: "category" for column in text})
 
 # %%
