@@ -99,7 +99,6 @@ def encode(encoder, inputs, opv):
     operator, and its numpy dtype (float32 or float64)."""
     check_exportable(encoder)
     columns, types = _columns(encoder, inputs, opv)
-    kinds = encoder.is_categorical_
     numeric, dates = encoder._numeric_positions(), np.flatnonzero(encoder.is_date_)
     for i in numeric:
         if not issubclass(types[i], _INTEGER_TYPES + _FLOAT_TYPES):
@@ -127,7 +126,7 @@ def encode(encoder, inputs, opv):
                 opv,
             )
         )
-    for k, i in enumerate(np.flatnonzero(kinds & ~encoder.is_target_encoded_)):
+    for k, i in enumerate(np.flatnonzero(encoder._one_hot_mask())):
         table, rows = _category_table(encoder, k)
         name = _name(encoder, i)
         row = _category_rows(columns[i], types[i], rows, len(table) - 1, name, opv)

@@ -369,7 +369,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             )
         if numeric or dates:  # a target encoding is never missing
             self.missing_indicator_ = MissingIndicator(error_on_new=False)
-        if (self.is_categorical_ & ~self.is_target_encoded_).any():
+        if self._one_hot_mask().any():
             self.category_encoder_ = OneHotEncoder(
                 handle_unknown="infrequent_if_exist",
                 max_categories=self.max_categories,
@@ -421,7 +421,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         names = _check_feature_names_in(self, input_features)
         numeric = names[self._numeric_positions()]
         dates = names[self.is_date_]
-        categorical = names[self.is_categorical_ & ~self.is_target_encoded_]
+        categorical = names[self._one_hot_mask()]
         parts = []
         if self.numeric_encoder_ is not None:
             parts.append(numeric)
@@ -470,9 +470,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                     parts.append(encoder.fit_transform(data) if fit else
                                  encoder.transform(data))  # fmt: skip
         if self.category_encoder_ is not None:
-            keys = self._category_keys(
-                frame, self.is_categorical_ & ~self.is_target_encoded_
-            )
+            keys = self._category_keys(frame, self._one_hot_mask())
             encoder = self.category_encoder_
             parts.append(
                 encoder.fit_transform(keys) if fit else encoder.transform(keys)
@@ -489,6 +487,11 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _numeric_positions(self):
         return np.flatnonzero(~self.is_categorical_ & ~self.is_date_)
+
+    def _one_hot_mask(self):
+        """Boolean mask of the categorical columns that are one-hot encoded (not
+        target-encoded)."""
+        return self.is_categorical_ & ~self.is_target_encoded_
 
     def _numeric_block(self, frame, fit, targets):
         """The numeric columns' values, then each date column's features, then the
