@@ -135,41 +135,44 @@ def _target_width(encoders, n_columns):
     TargetEncoders of those columns, each category's encoding a finite number."""
     if n_columns == 0 and encoders is None:
         return 0
-    if not isinstance(encoders, list) or not encoders:
+    widths = [None]
+    if isinstance(encoders, list) and encoders:
+        widths = [_target_encoder_width(encoder, n_columns) for encoder in encoders]
+    if None in widths:
         raise ModelFileError(
             "the saved tabular estimator's target encoders are not the ones it "
             "builds for its target-encoded columns."
         )
-    width = 0
-    for encoder in encoders:
-        state = vars(encoder) if type(encoder) is TargetEncoder else {}
-        categories, encodings = state.get("categories_"), state.get("encodings_")
-        classes = state.get("classes_")
-        multiclass = state.get("target_type_") == "multiclass"
-        if multiclass and not (isinstance(classes, np.ndarray) and classes.ndim == 1):
-            classes = None  # refused below
-        per = len(classes) if multiclass and classes is not None else 1
-        if not (
-            state.get("target_type_") in ("binary", "multiclass", "continuous")
-            and (classes is not None or not multiclass)
-            and isinstance(categories, list)
-            and len(categories) == n_columns
-            and all(isinstance(c, np.ndarray) and c.ndim == 1 for c in categories)
-            and isinstance(encodings, list)
-            and len(encodings) == n_columns * per
-            and all(
-                isinstance(e, np.ndarray)
-                and e.dtype == np.float64
-                and e.shape == (len(categories[j // per]),)
-                and np.isfinite(e).all()
-                for j, e in enumerate(encodings)
-            )
-            and np.shape(state.get("target_mean_")) == ((per,) if per > 1 else ())
-            and np.isfinite(np.asarray(state.get("target_mean_"), float)).all()
-        ):
-            raise ModelFileError(
-                "the saved tabular estimator's target encoders are not the ones it "
-                "builds for its target-encoded columns."
-            )
-        width += len(encodings)
-    return width
+    return sum(widths)
+
+
+def _target_encoder_width(encoder, n_columns):
+    """How many columns one saved TargetEncoder of ``n_columns`` columns gives, or
+    None unless it is a fitted TargetEncoder of them with finite encodings."""
+    state = vars(encoder) if type(encoder) is TargetEncoder else {}
+    categories, encodings = state.get("categories_"), state.get("encodings_")
+    classes, mean = state.get("classes_"), state.get("target_mean_")
+    multiclass = state.get("target_type_") == "multiclass"
+    if multiclass and not (isinstance(classes, np.ndarray) and classes.ndim == 1):
+        return None
+    per = len(classes) if multiclass else 1
+    valid = (
+        state.get("target_type_") in ("binary", "multiclass", "continuous")
+        and isinstance(categories, list)
+        and len(categories) == n_columns
+        and all(isinstance(c, np.ndarray) and c.ndim == 1 for c in categories)
+        and isinstance(encodings, list)
+        and len(encodings) == n_columns * per
+        and all(
+            isinstance(e, np.ndarray)
+            and e.dtype == np.float64
+            and e.shape == (len(categories[j // per]),)
+            and np.isfinite(e).all()
+            for j, e in enumerate(encodings)
+        )
+        and isinstance(mean, (float, np.ndarray))
+        and np.asarray(mean).dtype == np.float64
+        and np.shape(mean) == ((per,) if per > 1 else ())
+        and np.isfinite(mean).all()
+    )
+    return len(encodings) if valid else None

@@ -190,6 +190,8 @@ def test_a_target_encoded_model_saves_loads_and_refuses_tampered_encodings(tmp_p
         encodings(lambda t: t.encodings_[0].__setitem__(0, np.inf)),
         encodings(lambda t: t.encodings_.__setitem__(0, t.encodings_[0][:-1])),
         encodings(lambda t: setattr(t, "target_mean_", np.nan)),
+        encodings(lambda t: setattr(t, "target_mean_", "0.5")),
+        encodings(lambda t: setattr(t, "target_mean_", np.array(["x"]))),
         encodings(lambda t: setattr(t, "target_type_", "multiclass")),
         encodings(lambda t: t.categories_.append(t.categories_[0])),
         lambda s, e: setattr(e, "target_encoders_", None),
