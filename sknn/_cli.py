@@ -27,6 +27,7 @@ from sknn._cli_console import (
     close_progress_bars,
     command_context,
     format_params,
+    interrupted,
     say,
 )
 from sknn._cli_csv import check_header, read_header
@@ -593,4 +594,10 @@ def main(argv=None):
         except OSError as exc:  # a file that cannot be written, a full disk
             where = f"'{exc.filename}': " if exc.filename else ""
             return _stop(f"sknn: error: {where}{exc.strerror or exc}", 1)
+        except Exception:
+            # Ctrl-C inside a C extension's import (numpy's import_array while pandas
+            # loads) comes out as that extension's ImportError
+            if interrupted():
+                return _stop("sknn: interrupted", 130)
+            raise
     return 0

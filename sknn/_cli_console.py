@@ -107,10 +107,16 @@ def _interrupt(signum, frame):
     raise Interrupted
 
 
+def interrupted():
+    """Whether Ctrl-C was pressed during this command, whatever its exception became
+    on the way."""
+    return _interrupted.is_set()
+
+
 def raise_if_interrupted():
     """Raise :class:`Interrupted` if Ctrl-C was pressed, in case the exception raised
     then was swallowed on its way (a ``__del__`` method, a worker thread)."""
-    if _interrupted.is_set():
+    if interrupted():
         raise Interrupted
 
 

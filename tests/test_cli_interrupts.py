@@ -113,3 +113,22 @@ def test_ctrl_c_while_starting_up_is_one_line(workdir):
     lines = [line for line in stderr.splitlines() if not line.startswith("import ")]
     assert status == 130, stderr
     assert lines == ["sknn: interrupted"]
+
+
+def test_ctrl_c_that_an_import_turned_into_an_error_is_one_line(monkeypatch, capsys):
+    """Ctrl-C inside numpy's import_array (pandas' C modules call it) comes out of the
+    import as an ImportError: still an interruption, not a traceback."""
+    from types import SimpleNamespace
+
+    from sknn import _cli, _cli_console
+
+    def run(args):
+        try:
+            _cli_console._interrupt(signal.SIGINT, None)  # what Ctrl-C calls
+        except _cli_console.Interrupted as exc:
+            raise ImportError("numpy._core.multiarray failed to import") from exc
+
+    parser = SimpleNamespace(parse_args=lambda argv: SimpleNamespace(run=run))
+    monkeypatch.setattr(_cli, "_build_parser", lambda: parser)
+    assert _cli.main(["fit"]) == 130
+    assert capsys.readouterr().err == "sknn: interrupted\n"
